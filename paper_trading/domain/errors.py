@@ -1,0 +1,56 @@
+"""Typed domain errors. Each has a stable `code` and the HTTP status the API maps it to."""
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None):
+        super().__init__(message or self.code)
+        self.message = message or self.code.replace("_", " ")
+        if code:
+            self.code = code
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """The request is malformed or out of bounds (400)."""
+
+    code = "validation_error"
+    status = 400
+
+
+class UnknownSymbol(InvalidInput):
+    code = "unknown_symbol"
+
+
+class BusinessRefusal(DomainError):
+    """A well-formed order the rules refuse (422): risk limits, margin, NFA, price moved."""
+
+    code = "refused"
+    status = 422
+
+
+class StateConflict(DomainError):
+    """The object is not in a state that allows the action (409)."""
+
+    code = "state_conflict"
+    status = 409
+
+
+class IllegalTransition(StateConflict):
+    code = "illegal_transition"
+
+
+class NoPrice(DomainError):
+    """No usable quote for the symbol (503)."""
+
+    code = "no_price"
+    status = 503
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404

@@ -1,0 +1,64 @@
+"""Decimal parsing and quantization. Floats never enter money arithmetic."""
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from .errors import InvalidInput
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+# Anything beyond these bounds is a typo or an attack, not a price or a lot size.
+MAX_ABS = Decimal("1e12")
+MAX_PLACES = 10
+
+
+def to_decimal(value, *, field: str = "value", allow_none: bool = False) -> Decimal | None:
+    """Parse a request value (str, int, Decimal or float) into a finite, sane Decimal.
+
+    Floats are converted through their shortest repr so 1.1 becomes Decimal("1.1").
+    NaN, infinities, booleans, non-numeric text and absurd exponents raise InvalidInput.
+    """
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise InvalidInput("This field is required.", field=field)
+    if isinstance(value, bool):
+        raise InvalidInput("A number is required.", field=field)
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40:
+            raise InvalidInput("A valid number is required.", field=field)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise InvalidInput("A valid number is required.", field=field) from None
+    else:
+        raise InvalidInput("A valid number is required.", field=field)
+    if not number.is_finite():
+        raise InvalidInput("A finite number is required.", field=field)
+    if abs(number) >= MAX_ABS or (number != 0 and -number.as_tuple().exponent > 2 * MAX_PLACES):
+        raise InvalidInput("The number is out of range.", field=field)
+    return number
+
+
+def money(amount: Decimal) -> Decimal:
+    """Quantize an amount to cents, half-even, as the ledger posts it (CONTRACT §3.2)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def quantize_to(value: Decimal, step: Decimal, rounding=ROUND_HALF_EVEN) -> Decimal:
+    """Round `value` to a multiple of `step`."""
+    return (value / step).to_integral_value(rounding=rounding) * step
+
+
+def floor_to(value: Decimal, step: Decimal) -> Decimal:
+    return quantize_to(value, step, ROUND_DOWN)
+
+
+def is_multiple(value: Decimal, step: Decimal) -> bool:
+    return (value / step) == (value / step).to_integral_value()

@@ -1,0 +1,40 @@
+"""Trading-day boundaries: 17:00 New York (DAY expiry, swap rollover)."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+NEW_YORK = ZoneInfo("America/New_York")
+ROLLOVER = time(17, 0)
+WEDNESDAY = 2
+
+
+def next_rollover(after: datetime) -> datetime:
+    """The first 17:00 New York strictly after `after`, in UTC (DST handled by zoneinfo)."""
+    local = after.astimezone(NEW_YORK)
+    candidate = datetime.combine(local.date(), ROLLOVER, tzinfo=NEW_YORK)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), ROLLOVER, tzinfo=NEW_YORK)
+    return candidate.astimezone(UTC)
+
+
+def rollovers_between(start: datetime, end: datetime, *, weekends: bool = False) -> list[datetime]:
+    """17:00 New York instants in (start, end]; Saturday and Sunday skipped unless `weekends`."""
+    found = []
+    moment = next_rollover(start)
+    while moment <= end:
+        if weekends or moment.astimezone(NEW_YORK).weekday() < 5:
+            found.append(moment)
+        moment = next_rollover(moment)
+    return found
+
+
+def swap_multiplier(rollover: datetime, *, weekends: bool = False) -> int:
+    """Wednesday's rollover books three nights (the weekend), MT5 style; 24/7 markets book one."""
+    if weekends:
+        return 1
+    return 3 if rollover.astimezone(NEW_YORK).weekday() == WEDNESDAY else 1
+
+
+def start_of_utc_day(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
