@@ -1,0 +1,17 @@
+"""Top-level routes: API, schema and docs, admin, health, and the dashboard SPA."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from paper_trading.api.views import auth_token, healthz, spa
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/auth/token/", auth_token, name="api-token"),
+    path("api/paper-trading/", include("paper_trading.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", spa, name="dashboard"),
+]

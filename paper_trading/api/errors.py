@@ -1,0 +1,66 @@
+"""One exception handler: every error leaves as the contract's body (CONTRACT §4.1)
+`{"code", "message", "errors"?}`; domain errors keep their stable codes."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..domain.errors import DomainError, InvalidInput
+
+CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.NotAcceptable: "not_acceptable",
+}
+
+
+def _flatten(detail) -> dict:
+    """DRF's nested error detail as {field: [messages]}."""
+    if isinstance(detail, dict):
+        out = {}
+        for field, value in detail.items():
+            if isinstance(value, dict):
+                for sub, messages in _flatten(value).items():
+                    out[f"{field}.{sub}"] = messages
+            else:
+                out[field] = [str(m) for m in (value if isinstance(value, list) else [value])]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(m) for m in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def error_body(code: str, message: str, errors: dict | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        errors = {exc.field or "non_field_errors": [exc.message]} if isinstance(exc, InvalidInput) else None
+        return Response(error_body(exc.code, exc.message, errors), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        first = next(iter(errors.values()))[0] if errors else "Invalid input."
+        response.data = error_body("validation_error", first, errors)
+    else:
+        code = CODES.get(type(exc)) or getattr(exc, "default_code", "error")
+        response.data = error_body(code, str(exc.detail))
+    return response

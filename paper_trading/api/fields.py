@@ -1,0 +1,50 @@
+"""Input fields that parse with the domain's rules (Decimal only, no NaN, no floats kept)."""
+
+from datetime import UTC
+
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from ..domain.errors import InvalidInput
+from ..domain.numbers import to_decimal
+
+
+class DecimalInput(serializers.Field):
+    """Accepts a JSON string or number; stores a finite Decimal; null allowed when not required."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", not kwargs["required"])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return to_decimal(data, field=self.field_name)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+    def to_representation(self, value):
+        return None if value is None else str(value)
+
+
+class UTCDateTime(serializers.Field):
+    """ISO 8601; a time without a zone is taken as UTC."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > 40:
+            raise serializers.ValidationError("A datetime in ISO 8601 format is required.")
+        try:
+            value = parse_datetime(data.strip().replace("Z", "+00:00"))
+        except ValueError:
+            value = None
+        if value is None:
+            raise serializers.ValidationError("A datetime in ISO 8601 format is required.")
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def to_representation(self, value):
+        return value.isoformat() if value else None

@@ -1,0 +1,368 @@
+"""Thin DRF views: validate the shape, call one service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from decimal import Decimal
+
+import django_filters
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from .. import representations, selectors
+from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
+from ..domain.instruments import REGISTRY, get_instrument
+from ..engine import PaperTradingEngine, account_figures
+from ..market import CachedMarket, current_quote
+from ..models import PaperTrade
+from . import serializers as s
+
+ORDERING = ["created_at", "-created_at", "entry_time", "-entry_time", "exit_time", "-exit_time",
+            "profit_loss", "-profit_loss", "id", "-id", "symbol", "-symbol"]
+
+
+class TradeFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PaperTrade.Status.choices)
+    pair = django_filters.CharFilter(method="filter_symbol")
+    symbol = django_filters.CharFilter(method="filter_symbol")
+    account = django_filters.NumberFilter(field_name="account_id")
+    signal_source = django_filters.CharFilter()
+    days = django_filters.NumberFilter(method="filter_days", min_value=1, max_value=36500)
+    from_ = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="from")
+    to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    ordering = django_filters.OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
+
+    class Meta:
+        model = PaperTrade
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "from" in data:
+            data = data.copy()
+            data["from_"] = data.get("from")
+        super().__init__(data, *args, **kwargs)
+
+    def filter_symbol(self, queryset, name, value):
+        try:
+            return queryset.filter(symbol=get_instrument(value).symbol)
+        except UnknownSymbol:
+            return queryset.none()
+
+    def filter_days(self, queryset, name, value):
+        return queryset.filter(created_at__gte=timezone.now() - timedelta(days=int(value)))
+
+
+def _render_trade(row, market=None):
+    return representations.trade_dict(row, market or CachedMarket(), fills=list(row.fills.all()))
+
+
+class TradeViewSet(viewsets.GenericViewSet):
+    """Tickets: list, read, modify SL/TP (PATCH), execute, close, cancel, reports. No PUT/DELETE."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_class = TradeFilter
+    serializer_class = s.ExecuteSerializer
+
+    def get_queryset(self):
+        return selectors.trades_for(self.request.user)
+
+    def engine(self) -> PaperTradingEngine:
+        return PaperTradingEngine(self.request.user)
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        market = CachedMarket()
+        return self.get_paginated_response([_render_trade(row, market) for row in page])
+
+    def retrieve(self, request, pk=None):
+        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+
+    @extend_schema(request=s.ModifySerializer)
+    def partial_update(self, request, pk=None):
+        selectors.trade_for(request.user, pk)
+        data = s.ModifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.engine().modify_trade(pk, data.validated_data)
+        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+
+    @extend_schema(request=s.ExecuteSerializer)
+    @action(detail=False, methods=["post"])
+    def execute(self, request):
+        data = s.ExecuteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        result = self.engine().place(
+            symbol=v.pop("symbol"), side=v.pop("order_type"), entry_type="market", lot_size=v.pop("lot_size"),
+            requested_price=v.pop("entry_price", None), **v,
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(_render_trade(selectors.trade_for(request.user, result.trade.pk)), status=code)
+
+    @extend_schema(request=s.CloseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        selectors.trade_for(request.user, pk)
+        data = s.CloseSerializer(data=request.data if request.data else {})
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        self.engine().close_position(pk, lot_size=v.get("lot_size"), exit_price=v.get("exit_price"),
+                                     max_deviation_pips=v.get("max_deviation_pips"))
+        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        selectors.trade_for(request.user, pk)
+        self.engine().cancel_order(pk)
+        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+
+    @action(detail=False, methods=["get"])
+    def open_positions(self, request):
+        queryset = self.filter_queryset(self.get_queryset()).filter(status=PaperTrade.Status.OPEN)
+        page = self.paginate_queryset(queryset)
+        market = CachedMarket()
+        return self.get_paginated_response([_render_trade(row, market) for row in page])
+
+    def _account(self, request):
+        return PaperTradingEngine(request.user).get_account(request.query_params.get("account") or None)
+
+    @action(detail=False, methods=["get"])
+    def performance(self, request):
+        days = selectors.parse_days(request.query_params.get("days"))
+        account = self._account(request)
+        return Response(selectors.performance(account, days, account_figures(account)))
+
+    @action(detail=False, methods=["get"])
+    def equity_curve(self, request):
+        days = selectors.parse_days(request.query_params.get("days"))
+        account = self._account(request)
+        points = selectors.equity_points(account, timezone.now() - timedelta(days=days))
+        figures = account_figures(account)
+        data = [{"time": t.isoformat().replace("+00:00", "Z"), "balance": str(b), "equity": str(e)}
+                for t, b, e in points]
+        if figures["equity"] is not None:
+            data.append({"time": timezone.now().isoformat().replace("+00:00", "Z"),
+                         "balance": str(account.balance), "equity": str(figures["equity"])})
+        return Response(data)
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())[:100000]
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="trades.csv"'
+        columns = ["id", "account", "symbol", "order_type", "entry_type", "status", "lot_size", "original_lot_size",
+                   "entry_price", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3", "entry_time",
+                   "exit_time", "exit_price", "exit_reason", "pips_gained", "profit_loss", "commission", "swap",
+                   "signal_source", "notes"]
+        writer = csv.writer(response)
+        writer.writerow(columns)
+        market = CachedMarket()
+        for row in queryset:
+            data = representations.trade_dict(row, market)
+            writer.writerow(["" if data.get(c) is None else data[c] for c in columns])
+        return response
+
+
+class OrderViewSet(viewsets.GenericViewSet):
+    """Entry orders of every type; GET lists the pending ones."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    serializer_class = s.OrderSerializer
+
+    def get_queryset(self):
+        return selectors.trades_for(self.request.user).filter(status=PaperTrade.Status.PENDING)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        market = CachedMarket()
+        return self.get_paginated_response([_render_trade(row, market) for row in page])
+
+    def create(self, request):
+        data = s.OrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        result = PaperTradingEngine(request.user).place(
+            symbol=v.pop("symbol"), side=v.pop("side"), entry_type=v.pop("type"), lot_size=v.pop("lot_size"),
+            requested_price=v.pop("entry_price", None), **v,
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(_render_trade(selectors.trade_for(request.user, result.trade.pk)), status=code)
+
+
+def _render_account(account):
+    return representations.account_dict(account, account_figures(account))
+
+
+class AccountViewSet(viewsets.GenericViewSet):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    serializer_class = s.AccountCreateSerializer
+
+    def get_queryset(self):
+        return selectors.accounts_for(self.request.user)
+
+    def list(self, request):
+        PaperTradingEngine(request.user).get_account()  # the default account exists from first use
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([_render_account(a) for a in page])
+
+    def create(self, request):
+        data = s.AccountCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = PaperTradingEngine(request.user).create_account(**data.validated_data)
+        return Response(_render_account(account), status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        return Response(_render_account(selectors.account_for(request.user, pk)))
+
+    @extend_schema(request=s.AccountUpdateSerializer)
+    def partial_update(self, request, pk=None):
+        selectors.account_for(request.user, pk)
+        data = s.AccountUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = PaperTradingEngine(request.user).update_account(pk, data.validated_data)
+        return Response(_render_account(account))
+
+    @extend_schema(request=s.ResetSerializer)
+    @action(detail=True, methods=["post"])
+    def reset(self, request, pk=None):
+        selectors.account_for(request.user, pk)
+        data = s.ResetSerializer(data=request.data if request.data else {})
+        data.is_valid(raise_exception=True)
+        account = PaperTradingEngine(request.user).reset_account(pk, data.validated_data.get("initial_balance"))
+        return Response(_render_account(account))
+
+    @action(detail=True, methods=["get"])
+    def ledger(self, request, pk=None):
+        account = selectors.account_for(request.user, pk)
+        page = self.paginate_queryset(selectors.ledger_for(account, request.query_params.get("period")))
+        return self.get_paginated_response([
+            {"id": e.pk, "kind": e.kind, "amount": str(e.amount), "balance_after": str(e.balance_after),
+             "trade": e.trade_id, "note": e.note,
+             "created_at": e.created_at.isoformat().replace("+00:00", "Z")}
+            for e in page
+        ])
+
+    @action(detail=True, methods=["get"])
+    def periods(self, request, pk=None):
+        account = selectors.account_for(request.user, pk)
+        page = self.paginate_queryset(account.periods.order_by("number"))
+        return self.get_paginated_response([
+            {"number": p.number, "initial_balance": str(p.initial_balance),
+             "final_balance": None if p.final_balance is None else str(p.final_balance),
+             "started_at": p.started_at.isoformat().replace("+00:00", "Z"),
+             "ended_at": p.ended_at.isoformat().replace("+00:00", "Z") if p.ended_at else None}
+            for p in page
+        ])
+
+
+class SymbolViewSet(viewsets.GenericViewSet):
+    """The instrument registry (CONTRACT §3.1)."""
+
+    http_method_names = ["get", "head", "options"]
+
+    def list(self, request):
+        page = self.paginate_queryset(list(REGISTRY.values()))
+        return self.get_paginated_response([i.as_dict() for i in page])
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+def realtime_price(request):
+    symbol = request.query_params.get("symbol")
+    if not symbol:
+        raise InvalidInput("symbol is required.", field="symbol")
+    try:
+        instrument = get_instrument(symbol)
+    except UnknownSymbol:
+        return Response({"code": "unknown_symbol", "message": f"Unknown symbol {symbol[:20]!r}."}, status=404)
+    quote = current_quote(instrument.symbol)
+    if quote is None:
+        raise NoPrice(f"No price for {instrument.symbol} yet.")
+    age = (timezone.now() - quote.time).total_seconds()
+    return Response({
+        "symbol": quote.symbol, "bid": str(quote.bid), "ask": str(quote.ask),
+        "mid": str(instrument.price(quote.mid) if quote.mid == instrument.price(quote.mid) else quote.mid),
+        "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
+        "time": quote.time.isoformat().replace("+00:00", "Z"), "source": quote.source,
+        "stale": age > 60, "age_seconds": max(0, round(age, 3)),
+    })
+
+
+@extend_schema(request=s.TickSerializer, responses={200: dict})
+@api_view(["POST"])
+@permission_classes([IsAdminUser])
+def manual_ticks(request):
+    """Staff push prices while FEED=manual; each goes through the worker's tick path."""
+    if settings.FEED != "manual":
+        raise StateConflict(f"The feed is {settings.FEED!r}; ticks can be pushed only with FEED=manual.",
+                            code="feed_not_manual")
+    many = isinstance(request.data, list)
+    if many and not 1 <= len(request.data) <= 1000:
+        raise InvalidInput("Send between 1 and 1000 ticks.", field="non_field_errors")
+    data = s.TickSerializer(data=request.data, many=many)
+    data.is_valid(raise_exception=True)
+    ticks = data.validated_data if many else [data.validated_data]
+    engine = PaperTradingEngine(request.user)
+    results = []
+    for tick in ticks:
+        result = engine.process_tick(tick["symbol"], tick["bid"], tick["ask"], tick.get("time"), source="manual")
+        results.append({"symbol": result.symbol, "bid": str(result.bid), "ask": str(result.ask),
+                        "time": result.time.isoformat().replace("+00:00", "Z"), "triggered": result.triggered})
+    return Response({"results": results})
+
+
+class AuthTokenView(ObtainAuthToken):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+auth_token = AuthTokenView.as_view()
+
+
+def healthz(request):
+    """Liveness and readiness: database and cache answer."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - report, don't crash the probe
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        cache.set("healthz", 1, 5)
+        checks["cache"] = "ok" if cache.get("healthz") == 1 else "error"
+    except Exception as exc:  # noqa: BLE001
+        checks["cache"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", "feed": settings.FEED, **checks},
+                        status=200 if healthy else 503)
+
+
+def spa(request):
+    """The dashboard: the built React app when present, else a page pointing at the API."""
+    index = settings.BASE_DIR / "frontend" / "dist" / "index.html"
+    if index.exists():
+        return HttpResponse(index.read_text(), content_type="text/html")
+    return HttpResponse(
+        "<!doctype html><title>forex_signal paper trading</title>"
+        "<body style='font-family:sans-serif;background:#0b0e11;color:#e6e6e6;padding:2rem'>"
+        "<h1>forex_signal &mdash; PAPER TRADING</h1><p>The dashboard is not built yet. Use the "
+        "<a style='color:#4ea1ff' href='/api/docs/'>API</a> or the <a style='color:#4ea1ff' "
+        "href='/admin/'>admin</a>.</p></body>",
+        content_type="text/html",
+    )
+
+
+__all__ = ["IsAuthenticated"]

@@ -1,0 +1,495 @@
+"""PaperTradingEngine: the services that change state.
+
+Every state change follows one shape: lock the account row, load its portfolio, call the
+pure domain, save atomically, and publish events after commit. A tick is a market event:
+the trigger book says which tickets it touches, and only those accounts are loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections import defaultdict
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import events, representations
+from .domain import trading
+from .domain.errors import InvalidInput, NoPrice, NotFound, StateConflict
+from .domain.exchange import ticket_levels
+from .domain.fills import Bar
+from .domain.instruments import get_instrument
+from .domain.margin import margin_bands
+from .domain.numbers import money, to_decimal
+from .domain.orders import EntryType, Side, Status, TimeInForce
+from .domain.quotes import make_quote
+from .domain.sessions import next_rollover
+from .domain.trading import OrderRequest, Portfolio
+from .market import STATE, CachedMarket, publish_quote
+from .models import Account, AccountPeriod, EquitySnapshot, LedgerEntry, PaperTrade, PerformanceMetrics
+from .repository import ACTIVE, PortfolioSession, account_state, ticket_from_row
+
+log = logging.getLogger(__name__)
+SYNC_OVERLAP = timedelta(seconds=5)
+ACCOUNT_FIELDS = {
+    "name", "leverage", "mode", "slippage_pips", "commission_per_lot", "commission_pct",
+    "max_risk_per_trade_pct", "max_portfolio_heat_pct", "max_daily_loss_pct", "auto_execute_signals",
+    "min_signal_confidence", "default_risk_pct",
+}
+# SQLite has no row locks: serialize the embedded default's writers in-process instead.
+_SQLITE_WRITE_LOCK = threading.RLock()
+
+
+@dataclass
+class PlaceResult:
+    trade: PaperTrade
+    created: bool
+
+
+@dataclass
+class TickResult:
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    time: datetime
+    triggered: list[dict] = field(default_factory=list)
+
+
+def _write_lock():
+    return _SQLITE_WRITE_LOCK if connection.vendor == "sqlite" else nullcontext()
+
+
+@contextmanager
+def locked_portfolio(account_id: int):
+    """Lock the account row and load its active tickets; save and publish on success."""
+    with _write_lock(), transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account_id)
+        session = PortfolioSession(account)
+        yield session
+
+
+def ensure_default_account(user) -> Account:
+    """The user's default account, created (with its first period and deposit) on first use."""
+    account = Account.objects.filter(user=user, is_default=True).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return open_account(user, name="Paper account", is_default=True)
+    except IntegrityError:
+        return Account.objects.get(user=user, is_default=True)
+
+
+def open_account(user, *, initial_balance: Decimal = Decimal("10000.00"), is_default=False, **fields) -> Account:
+    now = timezone.now()
+    with transaction.atomic():
+        account = Account.objects.create(
+            user=user, initial_balance=initial_balance, balance=initial_balance, is_default=is_default, **fields
+        )
+        period = AccountPeriod.objects.create(account=account, number=1, initial_balance=initial_balance,
+                                              started_at=now)
+        LedgerEntry.objects.create(account=account, period=period, kind="deposit", amount=initial_balance,
+                                   balance_after=initial_balance, created_at=now, note="initial deposit")
+        EquitySnapshot.objects.create(account=account, time=now, balance=initial_balance, equity=initial_balance)
+    return account
+
+
+def account_figures(account: Account, market=None, *, portfolio: Portfolio | None = None) -> dict:
+    """Live balance, equity, unrealized P&L, margin used, free margin and margin level."""
+    market = market or CachedMarket()
+    pf = portfolio
+    if pf is None:
+        rows = PaperTrade.objects.filter(account=account, status=PaperTrade.Status.OPEN)
+        pf = Portfolio(account_state(account), [ticket_from_row(r) for r in rows])
+    used = pf.margin_used()
+    try:
+        unrealized = pf.unrealized(market)
+    except NoPrice:
+        unrealized = None
+    equity = None if unrealized is None else account.balance + unrealized
+    level = None if not used or equity is None else (equity / used * 100).quantize(Decimal("0.01"))
+    return {
+        "balance": account.balance,
+        "equity": None if equity is None else money(equity),
+        "unrealized_pnl": None if unrealized is None else money(unrealized),
+        "margin_used": money(used),
+        "free_margin": None if equity is None else money(equity - used),
+        "margin_level": level,
+    }
+
+
+def client_order_hash(payload: dict) -> str:
+    canonical = json.dumps({k: str(v) for k, v in sorted(payload.items()) if v is not None}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class PaperTradingEngine:
+    """Services scoped to one user (orders, closes, queries); ticks apply to every account."""
+
+    def __init__(self, user=None):
+        self.user = user
+
+    # ---- accounts -------------------------------------------------------------------------
+    def get_account(self, account_id=None) -> Account:
+        if account_id is None:
+            return ensure_default_account(self.user)
+        try:
+            return Account.objects.get(pk=int(account_id), user=self.user)
+        except (Account.DoesNotExist, ValueError, TypeError):
+            raise NotFound("No such account.") from None
+
+    def create_account(self, **fields) -> Account:
+        ensure_default_account(self.user)
+        initial = fields.pop("initial_balance", Decimal("10000.00"))
+        return open_account(self.user, initial_balance=initial, **fields)
+
+    def update_account(self, account_id, changes: dict) -> Account:
+        unknown = set(changes) - ACCOUNT_FIELDS
+        if unknown:
+            raise InvalidInput("This field cannot be changed.", field=sorted(unknown)[0])
+        account = self.get_account(account_id)
+        with _write_lock(), transaction.atomic():
+            account = Account.objects.select_for_update().get(pk=account.pk)
+            if "mode" in changes and changes["mode"] != account.mode and account.trades.filter(
+                status__in=ACTIVE
+            ).exists():
+                raise StateConflict("Close open trades and orders before changing the mode.", code="has_open_trades")
+            for name, value in changes.items():
+                setattr(account, name, value)
+            account.save()
+        self._publish_account(account)
+        return account
+
+    def reset_account(self, account_id, initial_balance: Decimal | None = None) -> Account:
+        """Close the current period (open trades at market, pending cancelled), keep it, start anew."""
+        account = self.get_account(account_id)
+        if initial_balance is not None and initial_balance <= 0:
+            raise InvalidInput("Initial balance must be positive.", field="initial_balance")
+        now = timezone.now()
+        with locked_portfolio(account.pk) as session:
+            trading.close_everything(session.portfolio, CachedMarket(), now)
+            rows = session.save()
+            account = session.account
+            period = session.period
+            period.ended_at = now
+            period.final_balance = account.balance
+            period.save()
+            fresh = initial_balance if initial_balance is not None else account.initial_balance
+            new_period = AccountPeriod.objects.create(account=account, number=period.number + 1,
+                                                      initial_balance=fresh, started_at=now)
+            LedgerEntry.objects.create(account=account, period=new_period, kind="reset", amount=fresh,
+                                       balance_after=fresh, created_at=now, note=f"period {new_period.number}")
+            account.initial_balance = fresh
+            account.balance = fresh
+            account.margin_call = False
+            account.realized_today = Decimal("0")
+            account.save()
+            EquitySnapshot.objects.create(account=account, time=now, balance=fresh, equity=fresh)
+            self._after_save(session, rows)
+        return account
+
+    # ---- orders ---------------------------------------------------------------------------
+    def execute_order(self, pair, order_type, entry_price=None, stop_loss=None, take_profit_1=None,
+                      lot_size=Decimal("0.01"), **kwargs) -> PaperTrade:
+        """Market order (CONTRACT §7): `entry_price` is the price the caller saw (requested)."""
+        return self.place(symbol=pair, side=order_type, entry_type="market", lot_size=lot_size,
+                          requested_price=entry_price, stop_loss=stop_loss, take_profit_1=take_profit_1,
+                          **kwargs).trade
+
+    def place_order(self, symbol, side, entry_type="market", lot_size=Decimal("0.01"), **kwargs) -> PaperTrade:
+        return self.place(symbol=symbol, side=side, entry_type=entry_type, lot_size=lot_size, **kwargs).trade
+
+    def place(self, *, symbol, side, entry_type="market", lot_size=Decimal("0.01"), account=None,
+              now: datetime | None = None, **kwargs) -> PlaceResult:
+        """Any entry order; idempotent on `client_order_id`."""
+        req = self._order_request(symbol, side, entry_type, lot_size, kwargs)
+        account_row = self.get_account(account)
+        now = now or timezone.now()
+        payload = {"account": account_row.pk, **{k: getattr(req, k) for k in OrderRequest.__dataclass_fields__}}
+        fingerprint = client_order_hash(payload) if req.client_order_id else ""
+        with locked_portfolio(account_row.pk) as session:
+            if req.client_order_id:
+                existing = PaperTrade.objects.filter(account=account_row, client_order_id=req.client_order_id).first()
+                if existing is not None:
+                    if existing.client_order_hash != fingerprint:
+                        raise StateConflict("client_order_id was used for a different order.",
+                                            code="client_order_id_conflict")
+                    return PlaceResult(existing, False)
+            if req.oco_with is not None:
+                sibling = session.portfolio.find(req.oco_with)
+                if sibling is None or sibling.status is not Status.PENDING:
+                    raise InvalidInput("oco_with must be a pending order of the same account.", field="oco_with")
+            ticket = trading.place_order(session.portfolio, CachedMarket(), req, now)
+            rows = session.save(extra_hash=fingerprint)
+            if req.oco_with is not None:
+                PaperTrade.objects.filter(pk=req.oco_with, oco_with__isnull=True).update(oco_with_id=ticket.id)
+            self._after_save(session, rows)
+            return PlaceResult(session.rows[ticket.id], True)
+
+    def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
+        instrument = get_instrument(symbol)
+        try:
+            etype = EntryType(str(entry_type).lower())
+        except ValueError:
+            raise InvalidInput("Must be market, limit, stop or stop_limit.", field="type") from None
+        try:
+            tif = TimeInForce(str(kw.get("time_in_force") or "GTC").upper())
+        except ValueError:
+            raise InvalidInput("Must be GTC, DAY, GTD, IOC or FOK.", field="time_in_force") from None
+
+        def dec(name):
+            return to_decimal(kw.get(name), field=name, allow_none=True)
+
+        return OrderRequest(
+            symbol=instrument.symbol,
+            side=Side.parse(side, field="side"),
+            lots=to_decimal(lot_size, field="lot_size"),
+            entry_type=etype,
+            price=dec("price"),
+            limit_price=dec("limit_price"),
+            stop_loss=dec("stop_loss"),
+            take_profit_1=dec("take_profit_1"),
+            take_profit_2=dec("take_profit_2"),
+            take_profit_3=dec("take_profit_3"),
+            trailing_stop_pips=dec("trailing_stop_pips"),
+            breakeven_after_tp1=bool(kw.get("breakeven_after_tp1") or False),
+            time_in_force=tif,
+            expire_at=kw.get("expire_at"),
+            oco_with=kw.get("oco_with"),
+            client_order_id=kw.get("client_order_id") or None,
+            requested_price=dec("requested_price"),
+            max_deviation_pips=dec("max_deviation_pips"),
+            signal_id=kw.get("signal_id") or None,
+            signal_type=kw.get("signal_type") or None,
+            signal_source=kw.get("signal_source") or None,
+            notes=kw.get("notes") or "",
+        )
+
+    def _trade(self, trade_id) -> PaperTrade:
+        try:
+            return PaperTrade.objects.get(pk=int(trade_id), user=self.user)
+        except (PaperTrade.DoesNotExist, ValueError, TypeError):
+            raise NotFound("No such trade.") from None
+
+    def close_position(self, trade_id, lot_size=None, exit_price=None, max_deviation_pips=None) -> PaperTrade:
+        trade = self._trade(trade_id)
+        lots = to_decimal(lot_size, field="lot_size", allow_none=True)
+        requested = to_decimal(exit_price, field="exit_price", allow_none=True)
+        deviation = to_decimal(max_deviation_pips, field="max_deviation_pips", allow_none=True)
+        with locked_portfolio(trade.account_id) as session:
+            ticket = session.portfolio.find(trade.pk)
+            if ticket is None:
+                raise StateConflict(f"Trade is {PaperTrade.objects.get(pk=trade.pk).status}, not open.",
+                                    code="not_open")
+            trading.close_ticket(session.portfolio, CachedMarket(), ticket, timezone.now(), lots=lots,
+                                 requested_price=requested, max_deviation_pips=deviation)
+            rows = session.save()
+            self._after_save(session, rows)
+            return session.rows[trade.pk]
+
+    def cancel_order(self, trade_id) -> PaperTrade:
+        trade = self._trade(trade_id)
+        with locked_portfolio(trade.account_id) as session:
+            ticket = session.portfolio.find(trade.pk)
+            if ticket is None:
+                raise StateConflict("Only pending orders can be cancelled.", code="not_pending")
+            trading.cancel_ticket(session.portfolio, ticket, timezone.now())
+            rows = session.save()
+            self._after_save(session, rows)
+            return session.rows[trade.pk]
+
+    def modify_trade(self, trade_id, changes: dict) -> PaperTrade:
+        trade = self._trade(trade_id)
+        parsed = {}
+        for name, value in changes.items():
+            if name in ("stop_loss", "take_profit_1", "take_profit_2", "take_profit_3", "trailing_stop_pips",
+                        "price"):
+                parsed[name] = to_decimal(value, field=name, allow_none=True)
+            else:
+                parsed[name] = value
+        with locked_portfolio(trade.account_id) as session:
+            ticket = session.portfolio.find(trade.pk)
+            if ticket is None:
+                raise StateConflict("Closed and cancelled trades cannot be modified.", code="not_active")
+            trading.modify_ticket(session.portfolio, CachedMarket(), ticket, parsed, timezone.now())
+            rows = session.save()
+            self._after_save(session, rows)
+            return session.rows[trade.pk]
+
+    # ---- the tick path -------------------------------------------------------------------
+    def process_tick(self, symbol, bid, ask, time: datetime | None = None, *, source: str = "manual",
+                     bar: Bar | None = None) -> TickResult:
+        """Apply one quote to every account: pending orders, SL/TP, trailing, expiry, margin."""
+        instrument = get_instrument(symbol)
+        quote = make_quote(instrument.symbol, to_decimal(bid, field="bid"), to_decimal(ask, field="ask"),
+                           time or timezone.now(), source)
+        publish_quote(quote)
+        result = TickResult(quote.symbol, quote.bid, quote.ask, quote.time)
+        with STATE.lock:
+            self.sync_book(quote.symbol)
+            if STATE.next_rollover is None:
+                STATE.next_rollover = next_rollover(quote.time)
+            elif quote.time >= STATE.next_rollover:
+                self._rollover(quote.time)
+            keys = STATE.book.for_symbol(quote.symbol).triggered(quote.bid, quote.ask, quote.time)
+            if not keys:
+                return result
+            by_account: dict[int, set[int]] = defaultdict(set)
+            for key in keys:
+                if isinstance(key, tuple):
+                    by_account.setdefault(key[1], set())
+                else:
+                    account_id = PaperTrade.objects.filter(pk=key).values_list("account_id", flat=True).first()
+                    if account_id is None:
+                        STATE.book.for_symbol(quote.symbol).remove(key)
+                    else:
+                        by_account[account_id].add(key)
+            for account_id, trade_ids in sorted(by_account.items()):
+                market = CachedMarket({quote.symbol: quote})
+                with locked_portfolio(account_id) as session:
+                    pf = session.portfolio
+                    tickets = [t for t in pf.tickets if t.id in trade_ids]
+                    for missing in trade_ids - {t.id for t in tickets}:
+                        STATE.book.for_symbol(quote.symbol).remove(missing)
+                    trading.apply_quote(pf, market, quote, tickets, bar=bar)
+                    trading.check_margin(pf, market, quote.time)
+                    result.triggered.extend(
+                        {"trade": e.ticket.id if e.ticket else None, "event": e.type, "reason": e.reason,
+                         "account": account_id}
+                        for e in pf.events
+                    )
+                    rows = session.save()
+                    self._after_save(session, rows, market=market)
+        return result
+
+    def update_positions(self, quotes=None) -> list[TickResult]:
+        """Re-run the tick path on the current quotes (or the given `{symbol: (bid, ask)}`)."""
+        from .market import current_quote
+
+        results = []
+        symbols = quotes or {t["symbol"] for t in PaperTrade.objects.filter(status__in=ACTIVE).values("symbol")}
+        for symbol in symbols:
+            if quotes:
+                bid, ask = quotes[symbol]
+                results.append(self.process_tick(symbol, bid, ask))
+            elif (quote := current_quote(symbol)) is not None:
+                results.append(self.process_tick(symbol, quote.bid, quote.ask, quote.time, source=quote.source))
+        return results
+
+    def sync_book(self, symbol: str) -> None:
+        """Bring this process's trigger book up to date with rows other processes changed."""
+        book = STATE.book.for_symbol(symbol)
+        since = STATE.synced_at.get(symbol)
+        started = timezone.now()
+        rows = PaperTrade.objects.filter(symbol=symbol)
+        rows = rows.filter(status__in=ACTIVE) if since is None else rows.filter(updated_at__gte=since - SYNC_OVERLAP)
+        accounts = set()
+        for row in rows:
+            accounts.add(row.account_id)
+            if row.status in ACTIVE:
+                ticket = ticket_from_row(row)
+                book.upsert(row.pk, ticket_levels(ticket), ticket.expire_at)
+            else:
+                book.remove(row.pk)
+        for account_id in accounts:
+            account = Account.objects.get(pk=account_id)
+            session_rows = PaperTrade.objects.filter(account_id=account_id, status=PaperTrade.Status.OPEN)
+            self._reband(Portfolio(account_state(account), [ticket_from_row(r) for r in session_rows]),
+                         CachedMarket())
+        STATE.synced_at[symbol] = started
+
+    def _reband(self, pf: Portfolio, market) -> None:
+        key = ("margin", pf.account.id)
+        STATE.book.remove_everywhere(key)
+        try:
+            bands = margin_bands(pf, market)
+        except NoPrice:
+            bands = {t.symbol: (Decimal("1e12"), Decimal(0)) for t in pf.open_tickets()}
+        for symbol, (bid_low, ask_high) in bands.items():
+            STATE.book.for_symbol(symbol).upsert(key, (bid_low, None, None, ask_high))
+
+    def _rollover(self, now: datetime) -> None:
+        while STATE.next_rollover is not None and STATE.next_rollover <= now:
+            moment = STATE.next_rollover
+            account_ids = PaperTrade.objects.filter(status=PaperTrade.Status.OPEN, entry_time__lt=moment).values_list(
+                "account_id", flat=True).distinct()
+            for account_id in list(account_ids):
+                with locked_portfolio(account_id) as session:
+                    market = CachedMarket()
+                    try:
+                        trading.apply_rollover(session.portfolio, market, moment)
+                    except NoPrice:
+                        log.warning("swap for account %s skipped at %s: no price", account_id, moment)
+                        continue
+                    rows = session.save()
+                    self._after_save(session, rows, market=market)
+            STATE.next_rollover = next_rollover(moment)
+
+    # ---- after a save: book, snapshots, metrics, events ------------------------------------------
+    def _after_save(self, session: PortfolioSession, rows: list[PaperTrade], market=None) -> None:
+        market = market or CachedMarket()
+        pf = session.portfolio
+        account = session.account
+        for row in rows:
+            book = STATE.book.for_symbol(row.symbol)
+            if row.status in ACTIVE:
+                ticket = ticket_from_row(row)
+                book.upsert(row.pk, ticket_levels(ticket), ticket.expire_at)
+            else:
+                book.remove(row.pk)
+        self._reband(pf, market)
+        outgoing = []
+        closed_today = [r for r in rows if r.status == PaperTrade.Status.CLOSED and r.exit_time]
+        if rows or pf.events:
+            figures = account_figures(account, market, portfolio=pf)
+            if figures["equity"] is not None and (closed_today or any(e.type == "trade_execution"
+                                                                      for e in pf.events)):
+                EquitySnapshot.objects.create(account=account, time=timezone.now(), balance=account.balance,
+                                              equity=figures["equity"])
+            if closed_today:
+                self._record_daily(account, closed_today, figures)
+            by_id = {r.pk: r for r in rows}
+            for event in pf.events:
+                if event.type == "margin_call":
+                    outgoing.append({"type": "margin_call", "user_id": account.user_id,
+                                     "account": representations.account_dict(account, figures)})
+                    continue
+                row = by_id.get(event.ticket.id) or session.rows.get(event.ticket.id)
+                if row is None:
+                    continue
+                outgoing.append({
+                    "type": event.type, "user_id": account.user_id, "account_id": account.pk,
+                    "symbol": row.symbol, "reason": event.reason,
+                    "trade": representations.trade_dict(row, market),
+                })
+            outgoing.append({"type": "account_update", "user_id": account.user_id,
+                             "account": representations.account_dict(account, figures)})
+        pf.events.clear()
+        events.publish_on_commit(outgoing)
+
+    def _record_daily(self, account: Account, closed: list[PaperTrade], figures: dict) -> None:
+        today = timezone.now().date()
+        row, _ = PerformanceMetrics.objects.get_or_create(account=account, date=today)
+        wins = sum(1 for r in closed if r.profit_loss > 0)
+        losses = sum(1 for r in closed if r.profit_loss < 0)
+        PerformanceMetrics.objects.filter(pk=row.pk).update(
+            trades_closed=F("trades_closed") + len(closed),
+            winning_trades=F("winning_trades") + wins,
+            losing_trades=F("losing_trades") + losses,
+            pnl=F("pnl") + sum((r.profit_loss for r in closed), Decimal(0)),
+            pips=F("pips") + sum((r.pips_gained for r in closed), Decimal(0)),
+            balance=account.balance,
+            equity=figures["equity"] if figures["equity"] is not None else account.balance,
+        )
+
+    def _publish_account(self, account: Account) -> None:
+        events.publish_on_commit([{"type": "account_update", "user_id": account.user_id,
+                                   "account": representations.account_dict(account, account_figures(account))}])

@@ -1,0 +1,60 @@
+"""One broadcaster interface for everything the engine tells the outside world.
+
+Services queue events; they are published only after the transaction commits
+(`transaction.on_commit`), so no client hears of a trade that rolled back. The real-time
+issue plugs the channel layer in with `set_broadcaster`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+class Broadcaster(Protocol):
+    def publish(self, event: dict) -> None: ...
+
+
+class LogBroadcaster:
+    """Default: log at debug level. Keeps the last events in memory for inspection in tests."""
+
+    def __init__(self, keep: int = 1000):
+        self.keep = keep
+        self.sent: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.sent.append(event)
+        del self.sent[: -self.keep]
+        log.debug("event %s", event.get("type"))
+
+
+_broadcaster: Broadcaster = LogBroadcaster()
+
+
+def set_broadcaster(broadcaster: Broadcaster) -> Broadcaster:
+    global _broadcaster
+    previous, _broadcaster = _broadcaster, broadcaster
+    return previous
+
+
+def get_broadcaster() -> Broadcaster:
+    return _broadcaster
+
+
+def publish_on_commit(events: list[dict]) -> None:
+    """Publish after the surrounding transaction commits; a failing broadcaster never breaks trading."""
+    if not events:
+        return
+
+    def send():
+        for event in events:
+            try:
+                _broadcaster.publish(event)
+            except Exception:  # noqa: BLE001 - a broken channel layer must not undo a committed trade
+                log.exception("broadcast of %s failed", event.get("type"))
+
+    transaction.on_commit(send)

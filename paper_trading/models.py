@@ -1,0 +1,303 @@
+"""Persistence for accounts, tickets, fills and the ledger. No trading logic here (see
+paper_trading/domain and engine.py); fills and ledger entries are immutable facts."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+PRICE = {"max_digits": 24, "decimal_places": 10}
+MONEY = {"max_digits": 20, "decimal_places": 2}
+LOTS = {"max_digits": 14, "decimal_places": 2}
+PIPS = {"max_digits": 20, "decimal_places": 4}
+PCT = {"max_digits": 7, "decimal_places": 3}
+
+
+class ImmutableError(Exception):
+    """Raised when code tries to change or delete a fact (fill, ledger entry)."""
+
+
+class ImmutableModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableError(f"{type(self).__name__} rows are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(f"{type(self).__name__} rows are immutable.")
+
+
+class Account(models.Model):
+    class Mode(models.TextChoices):
+        HEDGING = "hedging"
+        NETTING = "netting"
+        NFA = "nfa"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_accounts")
+    name = models.CharField(max_length=100, default="Paper account")
+    currency = models.CharField(max_length=3, default="USD")
+    initial_balance = models.DecimalField(**MONEY, default=Decimal("10000.00"))
+    balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    leverage = models.PositiveIntegerField(default=100)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.HEDGING)
+    slippage_pips = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    commission_per_lot = models.DecimalField(**MONEY, default=Decimal("0"))
+    commission_pct = models.DecimalField(max_digits=8, decimal_places=5, default=Decimal("0"))
+    max_risk_per_trade_pct = models.DecimalField(**PCT, null=True, blank=True, default=Decimal("2"))
+    max_portfolio_heat_pct = models.DecimalField(**PCT, null=True, blank=True, default=Decimal("10"))
+    max_daily_loss_pct = models.DecimalField(**PCT, null=True, blank=True, default=Decimal("5"))
+    auto_execute_signals = models.BooleanField(default=False)
+    min_signal_confidence = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("75"))
+    default_risk_pct = models.DecimalField(**PCT, default=Decimal("1"))
+    is_default = models.BooleanField(default=False)
+    margin_call = models.BooleanField(default=False)
+    realized_today = models.DecimalField(**MONEY, default=Decimal("0"))
+    realized_day = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(is_default=True), name="one_default_account"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} #{self.pk} ({self.user})"
+
+    @property
+    def current_period(self):
+        return self.periods.filter(ended_at__isnull=True).order_by("-number").first()
+
+
+class AccountPeriod(models.Model):
+    """A stretch of an account's life between resets; history of old periods stays queryable."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="periods")
+    number = models.PositiveIntegerField()
+    initial_balance = models.DecimalField(**MONEY)
+    final_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "number"]
+        constraints = [models.UniqueConstraint(fields=["account", "number"], name="unique_period_number")]
+
+    def __str__(self):
+        return f"{self.account_id}/{self.number}"
+
+
+class PaperTrade(models.Model):
+    """One ticket (CONTRACT §4.2): pending -> open -> closed, or cancelled."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        OPEN = "open"
+        CLOSED = "closed"
+        CANCELLED = "cancelled"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_trades")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="trades")
+    period = models.ForeignKey(AccountPeriod, on_delete=models.CASCADE, related_name="trades")
+    symbol = models.CharField(max_length=12)
+    side = models.CharField(max_length=4)
+    entry_type = models.CharField(max_length=10, default="market")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    lot_size = models.DecimalField(**LOTS)
+    original_lot_size = models.DecimalField(**LOTS)
+    price = models.DecimalField(**PRICE, null=True, blank=True)
+    limit_price = models.DecimalField(**PRICE, null=True, blank=True)
+    stop_triggered = models.BooleanField(default=False)
+    time_in_force = models.CharField(max_length=3, default="GTC")
+    expire_at = models.DateTimeField(null=True, blank=True)
+    oco_with = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    client_order_id = models.CharField(max_length=64, null=True, blank=True)
+    client_order_hash = models.CharField(max_length=64, blank=True, default="")
+    requested_price = models.DecimalField(**PRICE, null=True, blank=True)
+    entry_price = models.DecimalField(**PRICE, null=True, blank=True)
+    entry_time = models.DateTimeField(null=True, blank=True)
+    stop_loss = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit_1 = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit_2 = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit_3 = models.DecimalField(**PRICE, null=True, blank=True)
+    tp_levels_hit = models.PositiveSmallIntegerField(default=0)
+    breakeven_after_tp1 = models.BooleanField(default=False)
+    trailing_stop_pips = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    trailing_stop_price = models.DecimalField(**PRICE, null=True, blank=True)
+    exit_price = models.DecimalField(**PRICE, null=True, blank=True)
+    exit_time = models.DateTimeField(null=True, blank=True)
+    exit_reason = models.CharField(max_length=16, blank=True, default="")
+    realized_pnl = models.DecimalField(**MONEY, default=Decimal("0"))
+    profit_loss = models.DecimalField(**MONEY, default=Decimal("0"))
+    pips_gained = models.DecimalField(**PIPS, default=Decimal("0"))
+    commission = models.DecimalField(**MONEY, default=Decimal("0"))
+    swap = models.DecimalField(**MONEY, default=Decimal("0"))
+    margin = models.DecimalField(**PRICE, default=Decimal("0"))
+    initial_risk = models.DecimalField(**PRICE, null=True, blank=True)
+    last_swap_at = models.DateTimeField(null=True, blank=True)
+    signal_id = models.CharField(max_length=100, blank=True, default="")
+    signal_type = models.CharField(max_length=50, blank=True, default="")
+    signal_source = models.CharField(max_length=100, blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["symbol", "status"], name="trade_symbol_status"),
+            models.Index(fields=["account", "status"], name="trade_account_status"),
+            models.Index(fields=["user", "status", "-created_at"], name="trade_user_status_created"),
+            models.Index(fields=["symbol", "updated_at"], name="trade_symbol_updated"),
+            models.Index(fields=["account", "exit_time"], name="trade_account_exit"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "client_order_id"],
+                condition=Q(client_order_id__isnull=False),
+                name="unique_client_order_id",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.side} {self.lot_size} {self.symbol} ({self.status})"
+
+    @property
+    def pair(self):
+        return self.symbol
+
+    @property
+    def order_type(self):
+        return self.side
+
+
+class Fill(ImmutableModel):
+    """An execution: an entry or (partial) exit at a price. Positions are derived from these."""
+
+    trade = models.ForeignKey(PaperTrade, on_delete=models.CASCADE, related_name="fills")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="fills")
+    kind = models.CharField(max_length=5)  # entry | exit
+    side = models.CharField(max_length=4)
+    lot_size = models.DecimalField(**LOTS)
+    price = models.DecimalField(**PRICE)
+    time = models.DateTimeField()
+    reason = models.CharField(max_length=16)
+    pnl = models.DecimalField(**MONEY, default=Decimal("0"))
+    pips = models.DecimalField(**PIPS, default=Decimal("0"))
+    commission = models.DecimalField(**MONEY, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["time", "id"]
+        indexes = [models.Index(fields=["account", "time"], name="fill_account_time")]
+
+    def __str__(self):
+        return f"{self.kind} {self.side} {self.lot_size} @ {self.price}"
+
+
+class LedgerEntry(ImmutableModel):
+    """A cash movement. Invariant: account.balance == sum(amount) over the current period."""
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit"
+        PNL = "pnl"
+        COMMISSION = "commission"
+        SWAP = "swap"
+        RESET = "reset"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ledger")
+    period = models.ForeignKey(AccountPeriod, on_delete=models.CASCADE, related_name="ledger")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    balance_after = models.DecimalField(**MONEY)
+    trade = models.ForeignKey(PaperTrade, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger")
+    note = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["account", "period", "created_at"], name="ledger_account_period")]
+        verbose_name_plural = "ledger entries"
+
+    def __str__(self):
+        return f"{self.kind} {self.amount}"
+
+
+class EquitySnapshot(models.Model):
+    """Balance and equity at a moment; the equity curve and drawdown read these."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    time = models.DateTimeField()
+    balance = models.DecimalField(**MONEY)
+    equity = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["time", "id"]
+        indexes = [models.Index(fields=["account", "time"], name="snapshot_account_time")]
+
+
+class PriceCache(models.Model):
+    """Stored bars (and the last quote as a 'tick' row) for charts and the database fallback."""
+
+    symbol = models.CharField(max_length=12)
+    interval = models.CharField(max_length=4)
+    time = models.DateTimeField()
+    open = models.DecimalField(**PRICE)
+    high = models.DecimalField(**PRICE)
+    low = models.DecimalField(**PRICE)
+    close = models.DecimalField(**PRICE)
+    volume = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
+    source = models.CharField(max_length=20, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["symbol", "interval", "time"]
+        constraints = [models.UniqueConstraint(fields=["symbol", "interval", "time"], name="unique_bar")]
+        verbose_name_plural = "price cache"
+
+    def __str__(self):
+        return f"{self.symbol} {self.interval} {self.time:%Y-%m-%d %H:%M}"
+
+
+class PerformanceMetrics(models.Model):
+    """One row per account and UTC day."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="daily_metrics")
+    date = models.DateField()
+    trades_closed = models.PositiveIntegerField(default=0)
+    winning_trades = models.PositiveIntegerField(default=0)
+    losing_trades = models.PositiveIntegerField(default=0)
+    pnl = models.DecimalField(**MONEY, default=Decimal("0"))
+    pips = models.DecimalField(**PIPS, default=Decimal("0"))
+    balance = models.DecimalField(**MONEY, default=Decimal("0"))
+    equity = models.DecimalField(**MONEY, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "-date"]
+        constraints = [models.UniqueConstraint(fields=["account", "date"], name="unique_metrics_day")]
+        verbose_name_plural = "performance metrics"
+
+
+class APIUsageTracker(models.Model):
+    """Requests made to an outside provider per UTC day (budgets are counted here or in Redis)."""
+
+    provider = models.CharField(max_length=30)
+    date = models.DateField()
+    requests = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "provider"]
+        constraints = [models.UniqueConstraint(fields=["provider", "date"], name="unique_usage_day")]
+
+    def __str__(self):
+        return f"{self.provider} {self.date}: {self.requests}"

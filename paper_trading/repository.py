@@ -1,0 +1,167 @@
+"""Rows <-> domain objects: load a `Portfolio` from the database and persist what the
+domain did to it (tickets, fills, ledger) inside the caller's transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .domain.numbers import money
+from .domain.orders import EntryType, Side, Status, Ticket, TimeInForce
+from .domain.trading import AccountState, Portfolio
+from .models import Account, AccountPeriod, Fill, LedgerEntry, PaperTrade
+
+ACTIVE = (PaperTrade.Status.PENDING, PaperTrade.Status.OPEN)
+PIPS_STEP = Decimal("0.0001")
+PRICE_STEP = Decimal("1e-10")
+
+_TICKET_FIELDS = (
+    "price", "limit_price", "stop_triggered", "expire_at", "client_order_id", "requested_price",
+    "entry_price", "entry_time", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3",
+    "tp_levels_hit", "breakeven_after_tp1", "trailing_stop_pips", "trailing_stop_price", "exit_price",
+    "exit_time", "commission", "swap", "margin", "initial_risk", "last_swap_at", "notes",
+)
+
+
+def account_state(row: Account) -> AccountState:
+    return AccountState(
+        id=row.pk,
+        balance=row.balance,
+        currency=row.currency,
+        leverage=row.leverage,
+        mode=row.mode,
+        slippage_pips=row.slippage_pips,
+        commission_per_lot=row.commission_per_lot,
+        commission_pct=row.commission_pct,
+        max_risk_per_trade_pct=row.max_risk_per_trade_pct,
+        max_portfolio_heat_pct=row.max_portfolio_heat_pct,
+        max_daily_loss_pct=row.max_daily_loss_pct,
+        realized_today=row.realized_today,
+        day=row.realized_day,
+        margin_call=row.margin_call,
+    )
+
+
+def ticket_from_row(row: PaperTrade) -> Ticket:
+    ticket = Ticket(
+        account_id=row.account_id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        lots=row.lot_size,
+        entry_type=EntryType(row.entry_type),
+        status=Status(row.status),
+        id=row.pk,
+        original_lots=row.original_lot_size,
+        time_in_force=TimeInForce(row.time_in_force),
+        oco_with=row.oco_with_id,
+        created_at=row.created_at,
+        exit_reason=row.exit_reason or None,
+        realized_pnl=row.realized_pnl,
+        pips_gained=row.pips_gained,
+        signal_id=row.signal_id or None,
+        signal_type=row.signal_type or None,
+        signal_source=row.signal_source or None,
+    )
+    for name in _TICKET_FIELDS:
+        setattr(ticket, name, getattr(row, name))
+    return ticket
+
+
+def copy_ticket_to_row(ticket: Ticket, row: PaperTrade) -> None:
+    for name in _TICKET_FIELDS:
+        setattr(row, name, getattr(ticket, name))
+    row.status = str(ticket.status)
+    row.lot_size = ticket.lots
+    row.original_lot_size = ticket.original_lots
+    row.oco_with_id = ticket.oco_with
+    row.exit_reason = ticket.exit_reason or ""
+    row.realized_pnl = ticket.realized_pnl
+    row.pips_gained = ticket.pips_gained.quantize(PIPS_STEP)
+    row.profit_loss = money(ticket.net_pnl)
+    row.margin = ticket.margin.quantize(PRICE_STEP)
+    if ticket.initial_risk is not None:
+        row.initial_risk = ticket.initial_risk.quantize(PRICE_STEP)
+
+
+def new_row(ticket: Ticket, account: Account, period: AccountPeriod) -> PaperTrade:
+    row = PaperTrade(
+        user_id=account.user_id,
+        account=account,
+        period=period,
+        symbol=ticket.symbol,
+        side=str(ticket.side),
+        entry_type=str(ticket.entry_type),
+        time_in_force=str(ticket.time_in_force),
+        signal_id=ticket.signal_id or "",
+        signal_type=ticket.signal_type or "",
+        signal_source=ticket.signal_source or "",
+    )
+    copy_ticket_to_row(ticket, row)
+    return row
+
+
+class PortfolioSession:
+    """A portfolio loaded under the account's row lock, and how to write it back."""
+
+    def __init__(self, account: Account, period: AccountPeriod | None = None):
+        self.account = account
+        self.period = period or account.current_period
+        self.rows: dict[int, PaperTrade] = {
+            row.pk: row for row in PaperTrade.objects.filter(account=account, status__in=ACTIVE).order_by("id")
+        }
+        self.portfolio = Portfolio(account_state(account), [ticket_from_row(r) for r in self.rows.values()])
+        self.saved_rows: list[PaperTrade] = []
+
+    def row_for(self, ticket: Ticket) -> PaperTrade:
+        return self.rows[ticket.id]
+
+    def save(self, *, extra_hash: str = "") -> list[PaperTrade]:
+        """Write tickets, fills, ledger and account; returns the rows of changed tickets."""
+        pf, account = self.portfolio, self.account
+        changed: dict[int, PaperTrade] = {}
+        for ticket in pf.new_tickets:
+            row = new_row(ticket, account, self.period)
+            row.client_order_hash = extra_hash if ticket.client_order_id else ""
+            row.save()
+            ticket.id = row.pk
+            self.rows[row.pk] = row
+            changed[row.pk] = row
+        pf.new_tickets.clear()
+        touched = {t.id: t for t in pf.tickets if t.dirty}
+        for record in pf.fills:
+            touched[record.ticket.id] = record.ticket
+        for ticket in touched.values():
+            ticket.dirty = False
+            if ticket.id in changed:  # created above with its final state
+                continue
+            row = self.rows[ticket.id]
+            copy_ticket_to_row(ticket, row)
+            row.save()
+            changed[ticket.id] = row
+        now = timezone.now()
+        Fill.objects.bulk_create(
+            Fill(
+                trade=self.rows[f.ticket.id], account=account, kind=f.kind, side=str(f.side), lot_size=f.lots,
+                price=f.price.quantize(PRICE_STEP), time=f.time, reason=f.reason, pnl=f.pnl,
+                pips=f.pips.quantize(PIPS_STEP), commission=f.commission,
+            )
+            for f in pf.fills
+        )
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                account=account, period=self.period, kind=entry.kind, amount=entry.amount,
+                balance_after=entry.balance_after, trade=self.rows.get(entry.ticket.id) if entry.ticket else None,
+                note=entry.note, created_at=entry.time or now,
+            )
+            for entry in pf.ledger
+        )
+        state = pf.account
+        if pf.fills or pf.ledger or state.margin_call != account.margin_call:
+            account.balance = state.balance
+            account.realized_today = state.realized_today
+            account.realized_day = state.day
+            account.margin_call = state.margin_call
+            account.save(update_fields=["balance", "realized_today", "realized_day", "margin_call", "updated_at"])
+        self.saved_rows = list(changed.values())
+        return self.saved_rows

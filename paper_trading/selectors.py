@@ -1,0 +1,111 @@
+"""Read queries. Owner scoping lives here, once: every query starts from the user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .domain.errors import InvalidInput, NotFound
+from .domain.metrics import ClosedTrade, performance_report
+from .domain.positions import reward_risk
+from .models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
+
+
+def trades_for(user) -> QuerySet[PaperTrade]:
+    return (
+        PaperTrade.objects.filter(user=user)
+        .select_related("account")
+        .prefetch_related(Prefetch("fills", queryset=Fill.objects.order_by("time", "id")))
+    )
+
+
+def trade_for(user, trade_id) -> PaperTrade:
+    try:
+        return trades_for(user).get(pk=int(trade_id))
+    except (PaperTrade.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such trade.") from None
+
+
+def accounts_for(user) -> QuerySet[Account]:
+    return Account.objects.filter(user=user)
+
+
+def account_for(user, account_id) -> Account:
+    try:
+        return accounts_for(user).get(pk=int(account_id))
+    except (Account.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such account.") from None
+
+
+def ledger_for(account: Account, period_number=None) -> QuerySet[LedgerEntry]:
+    if period_number is None:
+        period = account.current_period
+    else:
+        try:
+            period = account.periods.get(number=int(period_number))
+        except (AccountPeriod.DoesNotExist, ValueError, TypeError):
+            raise NotFound("No such period.") from None
+    return LedgerEntry.objects.filter(account=account, period=period).order_by("created_at", "id")
+
+
+def parse_days(value, default=30) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("days must be a whole number.", field="days") from None
+    if not 1 <= days <= 36500:
+        raise InvalidInput("days must be between 1 and 36500.", field="days")
+    return days
+
+
+def closed_trades(account: Account, since) -> list[ClosedTrade]:
+    rows = PaperTrade.objects.filter(account=account, status=PaperTrade.Status.CLOSED, exit_time__gte=since,
+                                     period=account.current_period)
+    out = []
+    for r in rows.order_by("exit_time", "id"):
+        direction = 1 if r.side == "buy" else -1
+        out.append(ClosedTrade(
+            symbol=r.symbol, source=r.signal_source or None, side=r.side, entry_time=r.entry_time,
+            exit_time=r.exit_time, pips=r.pips_gained, pnl=r.profit_loss, initial_risk=r.initial_risk or None,
+            planned_rr=reward_risk(r.entry_price, r.stop_loss, r.take_profit_1, direction),
+        ))
+    return out
+
+
+def equity_points(account: Account, since) -> list[tuple]:
+    rows = EquitySnapshot.objects.filter(account=account, time__gte=since).order_by("time", "id")
+    period = account.current_period
+    if period is not None:
+        rows = rows.filter(time__gte=period.started_at)
+    return list(rows.values_list("time", "balance", "equity"))
+
+
+def performance(account: Account, days: int, figures: dict) -> dict:
+    since = timezone.now() - timedelta(days=days)
+    trades = closed_trades(account, since)
+    series = equity_points(account, since)
+    report = performance_report(
+        trades,
+        initial_balance=account.current_period.initial_balance if account.current_period else account.initial_balance,
+        current_balance=account.balance,
+        equity=figures["equity"] if figures["equity"] is not None else account.balance,
+        equity_series=series or None,
+    )
+    report["account"] = account.pk
+    report["days"] = days
+    return _jsonable(report)
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
