@@ -40,9 +40,18 @@ from .repository import ACTIVE, PortfolioSession, account_state, ticket_from_row
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)
 ACCOUNT_FIELDS = {
-    "name", "leverage", "mode", "slippage_pips", "commission_per_lot", "commission_pct",
-    "max_risk_per_trade_pct", "max_portfolio_heat_pct", "max_daily_loss_pct", "auto_execute_signals",
-    "min_signal_confidence", "default_risk_pct",
+    "name",
+    "leverage",
+    "mode",
+    "slippage_pips",
+    "commission_per_lot",
+    "commission_pct",
+    "max_risk_per_trade_pct",
+    "max_portfolio_heat_pct",
+    "max_daily_loss_pct",
+    "auto_execute_signals",
+    "min_signal_confidence",
+    "default_risk_pct",
 }
 # SQLite has no row locks: serialize the embedded default's writers in-process instead.
 _SQLITE_WRITE_LOCK = threading.RLock()
@@ -71,7 +80,7 @@ def _write_lock():
 def locked_portfolio(account_id: int):
     """Lock the account row and load its active tickets; save and publish on success."""
     with _write_lock(), transaction.atomic():
-        account = Account.objects.select_for_update().get(pk=account_id)
+        account = Account.objects.select_for_update(of=("self",)).select_related("period").get(pk=account_id)
         session = PortfolioSession(account)
         yield session
 
@@ -88,17 +97,35 @@ def ensure_default_account(user) -> Account:
         return Account.objects.get(user=user, is_default=True)
 
 
-def open_account(user, *, initial_balance: Decimal = Decimal("10000.00"), is_default=False, **fields) -> Account:
+def open_account(
+    user, *, initial_balance: Decimal = Decimal("10000.00"), is_default=False, **fields
+) -> Account:
     now = timezone.now()
     with transaction.atomic():
         account = Account.objects.create(
-            user=user, initial_balance=initial_balance, balance=initial_balance, is_default=is_default, **fields
+            user=user,
+            initial_balance=initial_balance,
+            balance=initial_balance,
+            is_default=is_default,
+            **fields,
         )
-        period = AccountPeriod.objects.create(account=account, number=1, initial_balance=initial_balance,
-                                              started_at=now)
-        LedgerEntry.objects.create(account=account, period=period, kind="deposit", amount=initial_balance,
-                                   balance_after=initial_balance, created_at=now, note="initial deposit")
-        EquitySnapshot.objects.create(account=account, time=now, balance=initial_balance, equity=initial_balance)
+        period = AccountPeriod.objects.create(
+            account=account, number=1, initial_balance=initial_balance, started_at=now
+        )
+        account.period = period
+        account.save(update_fields=["period"])
+        LedgerEntry.objects.create(
+            account=account,
+            period=period,
+            kind="deposit",
+            amount=initial_balance,
+            balance_after=initial_balance,
+            created_at=now,
+            note="initial deposit",
+        )
+        EquitySnapshot.objects.create(
+            account=account, time=now, balance=initial_balance, equity=initial_balance
+        )
     return account
 
 
@@ -158,10 +185,14 @@ class PaperTradingEngine:
         account = self.get_account(account_id)
         with _write_lock(), transaction.atomic():
             account = Account.objects.select_for_update().get(pk=account.pk)
-            if "mode" in changes and changes["mode"] != account.mode and account.trades.filter(
-                status__in=ACTIVE
-            ).exists():
-                raise StateConflict("Close open trades and orders before changing the mode.", code="has_open_trades")
+            if (
+                "mode" in changes
+                and changes["mode"] != account.mode
+                and account.trades.filter(status__in=ACTIVE).exists()
+            ):
+                raise StateConflict(
+                    "Close open trades and orders before changing the mode.", code="has_open_trades"
+                )
             for name, value in changes.items():
                 setattr(account, name, value)
             account.save()
@@ -183,11 +214,20 @@ class PaperTradingEngine:
             period.final_balance = account.balance
             period.save()
             fresh = initial_balance if initial_balance is not None else account.initial_balance
-            new_period = AccountPeriod.objects.create(account=account, number=period.number + 1,
-                                                      initial_balance=fresh, started_at=now)
-            LedgerEntry.objects.create(account=account, period=new_period, kind="reset", amount=fresh,
-                                       balance_after=fresh, created_at=now, note=f"period {new_period.number}")
+            new_period = AccountPeriod.objects.create(
+                account=account, number=period.number + 1, initial_balance=fresh, started_at=now
+            )
+            LedgerEntry.objects.create(
+                account=account,
+                period=new_period,
+                kind="reset",
+                amount=fresh,
+                balance_after=fresh,
+                created_at=now,
+                note=f"period {new_period.number}",
+            )
             account.initial_balance = fresh
+            account.period = new_period
             account.balance = fresh
             account.margin_call = False
             account.realized_today = Decimal("0")
@@ -197,42 +237,78 @@ class PaperTradingEngine:
         return account
 
     # ---- orders ---------------------------------------------------------------------------
-    def execute_order(self, pair, order_type, entry_price=None, stop_loss=None, take_profit_1=None,
-                      lot_size=Decimal("0.01"), **kwargs) -> PaperTrade:
+    def execute_order(
+        self,
+        pair,
+        order_type,
+        entry_price=None,
+        stop_loss=None,
+        take_profit_1=None,
+        lot_size=Decimal("0.01"),
+        **kwargs,
+    ) -> PaperTrade:
         """Market order (CONTRACT §7): `entry_price` is the price the caller saw (requested)."""
-        return self.place(symbol=pair, side=order_type, entry_type="market", lot_size=lot_size,
-                          requested_price=entry_price, stop_loss=stop_loss, take_profit_1=take_profit_1,
-                          **kwargs).trade
+        return self.place(
+            symbol=pair,
+            side=order_type,
+            entry_type="market",
+            lot_size=lot_size,
+            requested_price=entry_price,
+            stop_loss=stop_loss,
+            take_profit_1=take_profit_1,
+            **kwargs,
+        ).trade
 
-    def place_order(self, symbol, side, entry_type="market", lot_size=Decimal("0.01"), **kwargs) -> PaperTrade:
+    def place_order(
+        self, symbol, side, entry_type="market", lot_size=Decimal("0.01"), **kwargs
+    ) -> PaperTrade:
         return self.place(symbol=symbol, side=side, entry_type=entry_type, lot_size=lot_size, **kwargs).trade
 
-    def place(self, *, symbol, side, entry_type="market", lot_size=Decimal("0.01"), account=None,
-              now: datetime | None = None, **kwargs) -> PlaceResult:
+    def place(
+        self,
+        *,
+        symbol,
+        side,
+        entry_type="market",
+        lot_size=Decimal("0.01"),
+        account=None,
+        now: datetime | None = None,
+        **kwargs,
+    ) -> PlaceResult:
         """Any entry order; idempotent on `client_order_id`."""
         req = self._order_request(symbol, side, entry_type, lot_size, kwargs)
         account_row = self.get_account(account)
         now = now or timezone.now()
-        payload = {"account": account_row.pk, **{k: getattr(req, k) for k in OrderRequest.__dataclass_fields__}}
+        payload = {
+            "account": account_row.pk,
+            **{k: getattr(req, k) for k in OrderRequest.__dataclass_fields__},
+        }
         fingerprint = client_order_hash(payload) if req.client_order_id else ""
         with locked_portfolio(account_row.pk) as session:
             if req.client_order_id:
-                existing = PaperTrade.objects.filter(account=account_row, client_order_id=req.client_order_id).first()
+                existing = PaperTrade.objects.filter(
+                    account=account_row, client_order_id=req.client_order_id
+                ).first()
                 if existing is not None:
                     if existing.client_order_hash != fingerprint:
-                        raise StateConflict("client_order_id was used for a different order.",
-                                            code="client_order_id_conflict")
+                        raise StateConflict(
+                            "client_order_id was used for a different order.", code="client_order_id_conflict"
+                        )
                     return PlaceResult(existing, False)
             if req.oco_with is not None:
                 sibling = session.portfolio.find(req.oco_with)
                 if sibling is None or sibling.status is not Status.PENDING:
-                    raise InvalidInput("oco_with must be a pending order of the same account.", field="oco_with")
+                    raise InvalidInput(
+                        "oco_with must be a pending order of the same account.", field="oco_with"
+                    )
             ticket = trading.place_order(session.portfolio, CachedMarket(), req, now)
             rows = session.save(extra_hash=fingerprint)
             if req.oco_with is not None:
-                PaperTrade.objects.filter(pk=req.oco_with, oco_with__isnull=True).update(oco_with_id=ticket.id)
+                PaperTrade.objects.filter(pk=req.oco_with, oco_with__isnull=True).update(
+                    oco_with_id=ticket.id
+                )
             self._after_save(session, rows)
-            return PlaceResult(session.rows[ticket.id], True)
+            return PlaceResult(session.row_for(ticket.id), True)
 
     def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
         instrument = get_instrument(symbol)
@@ -287,13 +363,21 @@ class PaperTradingEngine:
         with locked_portfolio(trade.account_id) as session:
             ticket = session.portfolio.find(trade.pk)
             if ticket is None:
-                raise StateConflict(f"Trade is {PaperTrade.objects.get(pk=trade.pk).status}, not open.",
-                                    code="not_open")
-            trading.close_ticket(session.portfolio, CachedMarket(), ticket, timezone.now(), lots=lots,
-                                 requested_price=requested, max_deviation_pips=deviation)
+                raise StateConflict(
+                    f"Trade is {PaperTrade.objects.get(pk=trade.pk).status}, not open.", code="not_open"
+                )
+            trading.close_ticket(
+                session.portfolio,
+                CachedMarket(),
+                ticket,
+                timezone.now(),
+                lots=lots,
+                requested_price=requested,
+                max_deviation_pips=deviation,
+            )
             rows = session.save()
             self._after_save(session, rows)
-            return session.rows[trade.pk]
+            return session.row_for(trade.pk)
 
     def cancel_order(self, trade_id) -> PaperTrade:
         trade = self._trade(trade_id)
@@ -304,14 +388,20 @@ class PaperTradingEngine:
             trading.cancel_ticket(session.portfolio, ticket, timezone.now())
             rows = session.save()
             self._after_save(session, rows)
-            return session.rows[trade.pk]
+            return session.row_for(trade.pk)
 
     def modify_trade(self, trade_id, changes: dict) -> PaperTrade:
         trade = self._trade(trade_id)
         parsed = {}
         for name, value in changes.items():
-            if name in ("stop_loss", "take_profit_1", "take_profit_2", "take_profit_3", "trailing_stop_pips",
-                        "price"):
+            if name in (
+                "stop_loss",
+                "take_profit_1",
+                "take_profit_2",
+                "take_profit_3",
+                "trailing_stop_pips",
+                "price",
+            ):
                 parsed[name] = to_decimal(value, field=name, allow_none=True)
             else:
                 parsed[name] = value
@@ -322,15 +412,28 @@ class PaperTradingEngine:
             trading.modify_ticket(session.portfolio, CachedMarket(), ticket, parsed, timezone.now())
             rows = session.save()
             self._after_save(session, rows)
-            return session.rows[trade.pk]
+            return session.row_for(trade.pk)
 
     # ---- the tick path -------------------------------------------------------------------
-    def process_tick(self, symbol, bid, ask, time: datetime | None = None, *, source: str = "manual",
-                     bar: Bar | None = None) -> TickResult:
+    def process_tick(
+        self,
+        symbol,
+        bid,
+        ask,
+        time: datetime | None = None,
+        *,
+        source: str = "manual",
+        bar: Bar | None = None,
+    ) -> TickResult:
         """Apply one quote to every account: pending orders, SL/TP, trailing, expiry, margin."""
         instrument = get_instrument(symbol)
-        quote = make_quote(instrument.symbol, to_decimal(bid, field="bid"), to_decimal(ask, field="ask"),
-                           time or timezone.now(), source)
+        quote = make_quote(
+            instrument.symbol,
+            to_decimal(bid, field="bid"),
+            to_decimal(ask, field="ask"),
+            time or timezone.now(),
+            source,
+        )
         publish_quote(quote)
         result = TickResult(quote.symbol, quote.bid, quote.ask, quote.time)
         with STATE.lock:
@@ -347,7 +450,9 @@ class PaperTradingEngine:
                 if isinstance(key, tuple):
                     by_account.setdefault(key[1], set())
                 else:
-                    account_id = PaperTrade.objects.filter(pk=key).values_list("account_id", flat=True).first()
+                    account_id = (
+                        PaperTrade.objects.filter(pk=key).values_list("account_id", flat=True).first()
+                    )
                     if account_id is None:
                         STATE.book.for_symbol(quote.symbol).remove(key)
                     else:
@@ -362,8 +467,12 @@ class PaperTradingEngine:
                     trading.apply_quote(pf, market, quote, tickets, bar=bar)
                     trading.check_margin(pf, market, quote.time)
                     result.triggered.extend(
-                        {"trade": e.ticket.id if e.ticket else None, "event": e.type, "reason": e.reason,
-                         "account": account_id}
+                        {
+                            "trade": e.ticket.id if e.ticket else None,
+                            "event": e.type,
+                            "reason": e.reason,
+                            "account": account_id,
+                        }
                         for e in pf.events
                     )
                     rows = session.save()
@@ -375,13 +484,17 @@ class PaperTradingEngine:
         from .market import current_quote
 
         results = []
-        symbols = quotes or {t["symbol"] for t in PaperTrade.objects.filter(status__in=ACTIVE).values("symbol")}
+        symbols = quotes or {
+            t["symbol"] for t in PaperTrade.objects.filter(status__in=ACTIVE).values("symbol")
+        }
         for symbol in symbols:
             if quotes:
                 bid, ask = quotes[symbol]
                 results.append(self.process_tick(symbol, bid, ask))
             elif (quote := current_quote(symbol)) is not None:
-                results.append(self.process_tick(symbol, quote.bid, quote.ask, quote.time, source=quote.source))
+                results.append(
+                    self.process_tick(symbol, quote.bid, quote.ask, quote.time, source=quote.source)
+                )
         return results
 
     def sync_book(self, symbol: str) -> None:
@@ -390,7 +503,11 @@ class PaperTradingEngine:
         since = STATE.synced_at.get(symbol)
         started = timezone.now()
         rows = PaperTrade.objects.filter(symbol=symbol)
-        rows = rows.filter(status__in=ACTIVE) if since is None else rows.filter(updated_at__gte=since - SYNC_OVERLAP)
+        rows = (
+            rows.filter(status__in=ACTIVE)
+            if since is None
+            else rows.filter(updated_at__gte=since - SYNC_OVERLAP)
+        )
         accounts = set()
         for row in rows:
             accounts.add(row.account_id)
@@ -402,8 +519,9 @@ class PaperTradingEngine:
         for account_id in accounts:
             account = Account.objects.get(pk=account_id)
             session_rows = PaperTrade.objects.filter(account_id=account_id, status=PaperTrade.Status.OPEN)
-            self._reband(Portfolio(account_state(account), [ticket_from_row(r) for r in session_rows]),
-                         CachedMarket())
+            self._reband(
+                Portfolio(account_state(account), [ticket_from_row(r) for r in session_rows]), CachedMarket()
+            )
         STATE.synced_at[symbol] = started
 
     def _reband(self, pf: Portfolio, market) -> None:
@@ -419,8 +537,11 @@ class PaperTradingEngine:
     def _rollover(self, now: datetime) -> None:
         while STATE.next_rollover is not None and STATE.next_rollover <= now:
             moment = STATE.next_rollover
-            account_ids = PaperTrade.objects.filter(status=PaperTrade.Status.OPEN, entry_time__lt=moment).values_list(
-                "account_id", flat=True).distinct()
+            account_ids = (
+                PaperTrade.objects.filter(status=PaperTrade.Status.OPEN, entry_time__lt=moment)
+                .values_list("account_id", flat=True)
+                .distinct()
+            )
             for account_id in list(account_ids):
                 with locked_portfolio(account_id) as session:
                     market = CachedMarket()
@@ -450,28 +571,43 @@ class PaperTradingEngine:
         closed_today = [r for r in rows if r.status == PaperTrade.Status.CLOSED and r.exit_time]
         if rows or pf.events:
             figures = account_figures(account, market, portfolio=pf)
-            if figures["equity"] is not None and (closed_today or any(e.type == "trade_execution"
-                                                                      for e in pf.events)):
-                EquitySnapshot.objects.create(account=account, time=timezone.now(), balance=account.balance,
-                                              equity=figures["equity"])
+            if figures["equity"] is not None and closed_today:
+                EquitySnapshot.objects.create(
+                    account=account, time=timezone.now(), balance=account.balance, equity=figures["equity"]
+                )
             if closed_today:
                 self._record_daily(account, closed_today, figures)
             by_id = {r.pk: r for r in rows}
             for event in pf.events:
                 if event.type == "margin_call":
-                    outgoing.append({"type": "margin_call", "user_id": account.user_id,
-                                     "account": representations.account_dict(account, figures)})
+                    outgoing.append(
+                        {
+                            "type": "margin_call",
+                            "user_id": account.user_id,
+                            "account": representations.account_dict(account, figures),
+                        }
+                    )
                     continue
                 row = by_id.get(event.ticket.id) or session.rows.get(event.ticket.id)
                 if row is None:
                     continue
-                outgoing.append({
-                    "type": event.type, "user_id": account.user_id, "account_id": account.pk,
-                    "symbol": row.symbol, "reason": event.reason,
-                    "trade": representations.trade_dict(row, market),
-                })
-            outgoing.append({"type": "account_update", "user_id": account.user_id,
-                             "account": representations.account_dict(account, figures)})
+                outgoing.append(
+                    {
+                        "type": event.type,
+                        "user_id": account.user_id,
+                        "account_id": account.pk,
+                        "symbol": row.symbol,
+                        "reason": event.reason,
+                        "trade": representations.trade_dict(row, market),
+                    }
+                )
+            outgoing.append(
+                {
+                    "type": "account_update",
+                    "user_id": account.user_id,
+                    "account": representations.account_dict(account, figures),
+                }
+            )
         pf.events.clear()
         events.publish_on_commit(outgoing)
 
@@ -491,5 +627,12 @@ class PaperTradingEngine:
         )
 
     def _publish_account(self, account: Account) -> None:
-        events.publish_on_commit([{"type": "account_update", "user_id": account.user_id,
-                                   "account": representations.account_dict(account, account_figures(account))}])
+        events.publish_on_commit(
+            [
+                {
+                    "type": "account_update",
+                    "user_id": account.user_id,
+                    "account": representations.account_dict(account, account_figures(account)),
+                }
+            ]
+        )

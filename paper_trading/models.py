@@ -37,7 +37,9 @@ class Account(models.Model):
         NETTING = "netting"
         NFA = "nfa"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_accounts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_accounts"
+    )
     name = models.CharField(max_length=100, default="Paper account")
     currency = models.CharField(max_length=3, default="USD")
     initial_balance = models.DecimalField(**MONEY, default=Decimal("10000.00"))
@@ -54,6 +56,14 @@ class Account(models.Model):
     min_signal_confidence = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("75"))
     default_risk_pct = models.DecimalField(**PCT, default=Decimal("1"))
     is_default = models.BooleanField(default=False)
+    period = models.ForeignKey(
+        "AccountPeriod",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The current period (denormalized: every order reads it under the account lock).",
+    )
     margin_call = models.BooleanField(default=False)
     realized_today = models.DecimalField(**MONEY, default=Decimal("0"))
     realized_day = models.DateField(null=True, blank=True)
@@ -63,7 +73,9 @@ class Account(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["user"], condition=Q(is_default=True), name="one_default_account"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="one_default_account"
+            ),
         ]
 
     def __str__(self):
@@ -71,7 +83,7 @@ class Account(models.Model):
 
     @property
     def current_period(self):
-        return self.periods.filter(ended_at__isnull=True).order_by("-number").first()
+        return self.period
 
 
 class AccountPeriod(models.Model):
@@ -116,7 +128,8 @@ class PaperTrade(models.Model):
     time_in_force = models.CharField(max_length=3, default="GTC")
     expire_at = models.DateTimeField(null=True, blank=True)
     oco_with = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    client_order_id = models.CharField(max_length=64, null=True, blank=True)
+    # NULL (not "") for "none", so the unique (account, client_order_id) constraint ignores it.
+    client_order_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     client_order_hash = models.CharField(max_length=64, blank=True, default="")
     requested_price = models.DecimalField(**PRICE, null=True, blank=True)
     entry_price = models.DecimalField(**PRICE, null=True, blank=True)
@@ -215,7 +228,9 @@ class LedgerEntry(ImmutableModel):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.DecimalField(**MONEY)
     balance_after = models.DecimalField(**MONEY)
-    trade = models.ForeignKey(PaperTrade, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger")
+    trade = models.ForeignKey(
+        PaperTrade, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger"
+    )
     note = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField()
 
@@ -239,6 +254,9 @@ class EquitySnapshot(models.Model):
     class Meta:
         ordering = ["time", "id"]
         indexes = [models.Index(fields=["account", "time"], name="snapshot_account_time")]
+
+    def __str__(self):
+        return f"{self.account_id} {self.time:%Y-%m-%d %H:%M} equity {self.equity}"
 
 
 class PriceCache(models.Model):
@@ -282,6 +300,9 @@ class PerformanceMetrics(models.Model):
         ordering = ["account", "-date"]
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="unique_metrics_day")]
         verbose_name_plural = "performance metrics"
+
+    def __str__(self):
+        return f"{self.account_id} {self.date}: {self.pnl}"
 
 
 class APIUsageTracker(models.Model):

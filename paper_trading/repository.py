@@ -17,11 +17,45 @@ PIPS_STEP = Decimal("0.0001")
 PRICE_STEP = Decimal("1e-10")
 
 _TICKET_FIELDS = (
-    "price", "limit_price", "stop_triggered", "expire_at", "client_order_id", "requested_price",
-    "entry_price", "entry_time", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3",
-    "tp_levels_hit", "breakeven_after_tp1", "trailing_stop_pips", "trailing_stop_price", "exit_price",
-    "exit_time", "commission", "swap", "margin", "initial_risk", "last_swap_at", "notes",
+    "price",
+    "limit_price",
+    "stop_triggered",
+    "expire_at",
+    "client_order_id",
+    "requested_price",
+    "entry_price",
+    "entry_time",
+    "stop_loss",
+    "take_profit_1",
+    "take_profit_2",
+    "take_profit_3",
+    "tp_levels_hit",
+    "breakeven_after_tp1",
+    "trailing_stop_pips",
+    "trailing_stop_price",
+    "exit_price",
+    "exit_time",
+    "commission",
+    "swap",
+    "margin",
+    "initial_risk",
+    "last_swap_at",
+    "notes",
 )
+
+
+_UPDATABLE = [
+    *_TICKET_FIELDS,
+    "status",
+    "lot_size",
+    "original_lot_size",
+    "oco_with",
+    "exit_reason",
+    "realized_pnl",
+    "pips_gained",
+    "profit_loss",
+    "updated_at",
+]
 
 
 def account_state(row: Account) -> AccountState:
@@ -43,29 +77,34 @@ def account_state(row: Account) -> AccountState:
     )
 
 
-def ticket_from_row(row: PaperTrade) -> Ticket:
+def ticket_from_values(v: dict) -> Ticket:
+    """A ticket from a row's attribute dict (a model's `__dict__` or a `.values()` row)."""
     ticket = Ticket(
-        account_id=row.account_id,
-        symbol=row.symbol,
-        side=Side(row.side),
-        lots=row.lot_size,
-        entry_type=EntryType(row.entry_type),
-        status=Status(row.status),
-        id=row.pk,
-        original_lots=row.original_lot_size,
-        time_in_force=TimeInForce(row.time_in_force),
-        oco_with=row.oco_with_id,
-        created_at=row.created_at,
-        exit_reason=row.exit_reason or None,
-        realized_pnl=row.realized_pnl,
-        pips_gained=row.pips_gained,
-        signal_id=row.signal_id or None,
-        signal_type=row.signal_type or None,
-        signal_source=row.signal_source or None,
+        account_id=v["account_id"],
+        symbol=v["symbol"],
+        side=Side(v["side"]),
+        lots=v["lot_size"],
+        entry_type=EntryType(v["entry_type"]),
+        status=Status(v["status"]),
+        id=v["id"],
+        original_lots=v["original_lot_size"],
+        time_in_force=TimeInForce(v["time_in_force"]),
+        oco_with=v["oco_with_id"],
+        created_at=v["created_at"],
+        exit_reason=v["exit_reason"] or None,
+        realized_pnl=v["realized_pnl"],
+        pips_gained=v["pips_gained"],
+        signal_id=v["signal_id"] or None,
+        signal_type=v["signal_type"] or None,
+        signal_source=v["signal_source"] or None,
     )
     for name in _TICKET_FIELDS:
-        setattr(ticket, name, getattr(row, name))
+        setattr(ticket, name, v[name])
     return ticket
+
+
+def ticket_from_row(row: PaperTrade) -> Ticket:
+    return ticket_from_values(row.__dict__)
 
 
 def copy_ticket_to_row(ticket: Ticket, row: PaperTrade) -> None:
@@ -101,20 +140,37 @@ def new_row(ticket: Ticket, account: Account, period: AccountPeriod) -> PaperTra
     return row
 
 
+_ATTNAMES = [f.attname for f in PaperTrade._meta.concrete_fields]
+
+
 class PortfolioSession:
-    """A portfolio loaded under the account's row lock, and how to write it back."""
+    """A portfolio loaded under the account's row lock, and how to write it back.
+
+    Active trades are read as plain values (an account may hold hundreds); model instances
+    are made only for the rows an operation changes.
+    """
 
     def __init__(self, account: Account, period: AccountPeriod | None = None):
         self.account = account
         self.period = period or account.current_period
-        self.rows: dict[int, PaperTrade] = {
-            row.pk: row for row in PaperTrade.objects.filter(account=account, status__in=ACTIVE).order_by("id")
-        }
-        self.portfolio = Portfolio(account_state(account), [ticket_from_row(r) for r in self.rows.values()])
+        values = (
+            PaperTrade.objects.filter(account=account, status__in=ACTIVE)
+            .order_by("id")
+            .values_list(*_ATTNAMES)
+        )
+        self._values: dict[int, tuple] = {v[0]: v for v in values}
+        self.rows: dict[int, PaperTrade] = {}
+        self.portfolio = Portfolio(
+            account_state(account),
+            [ticket_from_values(dict(zip(_ATTNAMES, v, strict=True))) for v in self._values.values()],
+        )
         self.saved_rows: list[PaperTrade] = []
 
-    def row_for(self, ticket: Ticket) -> PaperTrade:
-        return self.rows[ticket.id]
+    def row_for(self, ticket_id: int) -> PaperTrade:
+        row = self.rows.get(ticket_id)
+        if row is None:
+            row = self.rows[ticket_id] = PaperTrade.from_db("default", _ATTNAMES, self._values[ticket_id])
+        return row
 
     def save(self, *, extra_hash: str = "") -> list[PaperTrade]:
         """Write tickets, fills, ledger and account; returns the rows of changed tickets."""
@@ -135,33 +191,50 @@ class PortfolioSession:
             ticket.dirty = False
             if ticket.id in changed:  # created above with its final state
                 continue
-            row = self.rows[ticket.id]
+            row = self.row_for(ticket.id)
             copy_ticket_to_row(ticket, row)
-            row.save()
+            row.save(update_fields=_UPDATABLE)
             changed[ticket.id] = row
         now = timezone.now()
         Fill.objects.bulk_create(
             Fill(
-                trade=self.rows[f.ticket.id], account=account, kind=f.kind, side=str(f.side), lot_size=f.lots,
-                price=f.price.quantize(PRICE_STEP), time=f.time, reason=f.reason, pnl=f.pnl,
-                pips=f.pips.quantize(PIPS_STEP), commission=f.commission,
+                trade_id=f.ticket.id,
+                account=account,
+                kind=f.kind,
+                side=str(f.side),
+                lot_size=f.lots,
+                price=f.price.quantize(PRICE_STEP),
+                time=f.time,
+                reason=f.reason,
+                pnl=f.pnl,
+                pips=f.pips.quantize(PIPS_STEP),
+                commission=f.commission,
             )
             for f in pf.fills
         )
         LedgerEntry.objects.bulk_create(
             LedgerEntry(
-                account=account, period=self.period, kind=entry.kind, amount=entry.amount,
-                balance_after=entry.balance_after, trade=self.rows.get(entry.ticket.id) if entry.ticket else None,
-                note=entry.note, created_at=entry.time or now,
+                account=account,
+                period=self.period,
+                kind=entry.kind,
+                amount=entry.amount,
+                balance_after=entry.balance_after,
+                trade_id=entry.ticket.id if entry.ticket else None,
+                note=entry.note,
+                created_at=entry.time or now,
             )
             for entry in pf.ledger
         )
         state = pf.account
-        if pf.fills or pf.ledger or state.margin_call != account.margin_call:
+        if pf.ledger or state.margin_call != account.margin_call:
             account.balance = state.balance
             account.realized_today = state.realized_today
             account.realized_day = state.day
             account.margin_call = state.margin_call
-            account.save(update_fields=["balance", "realized_today", "realized_day", "margin_call", "updated_at"])
+            account.save(
+                update_fields=["balance", "realized_today", "realized_day", "margin_call", "updated_at"]
+            )
+        for row in changed.values():
+            row.account = account  # rendering needs the currency; spare a query per row
         self.saved_rows = list(changed.values())
         return self.saved_rows

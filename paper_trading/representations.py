@@ -35,7 +35,9 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
     risk_reward = None
     if row.entry_price is not None or row.price is not None:
         reference = row.entry_price if row.entry_price is not None else (row.limit_price or row.price)
-        rr = positions.reward_risk(reference, row.stop_loss, row.take_profit_1, 1 if row.side == "buy" else -1)
+        rr = positions.reward_risk(
+            reference, row.stop_loss, row.take_profit_1, 1 if row.side == "buy" else -1
+        )
         risk_reward = None if rr is None else str(rr.quantize(Decimal("0.01")))
     r_multiple = None
     if row.status == PaperTrade.Status.CLOSED and row.initial_risk:
@@ -117,8 +119,11 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
 
 def account_currency(row: PaperTrade) -> str:
     account = row._state.fields_cache.get("account")
-    return account.currency if account is not None else Account.objects.values_list(
-        "currency", flat=True).get(pk=row.account_id)
+    return (
+        account.currency
+        if account is not None
+        else Account.objects.values_list("currency", flat=True).get(pk=row.account_id)
+    )
 
 
 def account_dict(account: Account, figures: dict) -> dict:

@@ -64,16 +64,25 @@ def parse_days(value, default=30) -> int:
 
 
 def closed_trades(account: Account, since) -> list[ClosedTrade]:
-    rows = PaperTrade.objects.filter(account=account, status=PaperTrade.Status.CLOSED, exit_time__gte=since,
-                                     period=account.current_period)
+    rows = PaperTrade.objects.filter(
+        account=account, status=PaperTrade.Status.CLOSED, exit_time__gte=since, period=account.current_period
+    )
     out = []
     for r in rows.order_by("exit_time", "id"):
         direction = 1 if r.side == "buy" else -1
-        out.append(ClosedTrade(
-            symbol=r.symbol, source=r.signal_source or None, side=r.side, entry_time=r.entry_time,
-            exit_time=r.exit_time, pips=r.pips_gained, pnl=r.profit_loss, initial_risk=r.initial_risk or None,
-            planned_rr=reward_risk(r.entry_price, r.stop_loss, r.take_profit_1, direction),
-        ))
+        out.append(
+            ClosedTrade(
+                symbol=r.symbol,
+                source=r.signal_source or None,
+                side=r.side,
+                entry_time=r.entry_time,
+                exit_time=r.exit_time,
+                pips=r.pips_gained,
+                pnl=r.profit_loss,
+                initial_risk=r.initial_risk or None,
+                planned_rr=reward_risk(r.entry_price, r.stop_loss, r.take_profit_1, direction),
+            )
+        )
     return out
 
 
@@ -91,7 +100,9 @@ def performance(account: Account, days: int, figures: dict) -> dict:
     series = equity_points(account, since)
     report = performance_report(
         trades,
-        initial_balance=account.current_period.initial_balance if account.current_period else account.initial_balance,
+        initial_balance=account.current_period.initial_balance
+        if account.current_period
+        else account.initial_balance,
         current_balance=account.balance,
         equity=figures["equity"] if figures["equity"] is not None else account.balance,
         equity_series=series or None,

@@ -62,5 +62,7 @@ def exception_handler(exc, context):
         response.data = error_body("validation_error", first, errors)
     else:
         code = CODES.get(type(exc)) or getattr(exc, "default_code", "error")
-        response.data = error_body(code, str(exc.detail))
+        # A body that does not parse is a 400 like any invalid input: it carries `errors` too.
+        errors = {"non_field_errors": [str(exc.detail)]} if isinstance(exc, exceptions.ParseError) else None
+        response.data = error_body(code, str(exc.detail), errors)
     return response

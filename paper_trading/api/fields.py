@@ -23,6 +23,11 @@ class DecimalInput(serializers.Field):
         except InvalidInput as exc:
             raise serializers.ValidationError(exc.message) from None
 
+    def get_default(self):
+        """Defaults are written as strings ("0.01"); parse them like input so code gets a Decimal."""
+        value = super().get_default()
+        return None if value is None else self.to_internal_value(value)
+
     def to_representation(self, value):
         return None if value is None else str(value)
 

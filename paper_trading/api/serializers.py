@@ -111,7 +111,9 @@ class CloseSerializer(StrictSerializer):
 
 class AccountCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, default="Paper account")
-    currency = serializers.ChoiceField(choices=["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD"], default="USD")
+    currency = serializers.ChoiceField(
+        choices=["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD"], default="USD"
+    )
     initial_balance = DecimalInput(default="10000.00")
     leverage = serializers.IntegerField(min_value=1, max_value=1000, default=100)
     mode = serializers.ChoiceField(choices=["hedging", "netting", "nfa"], default="hedging")
@@ -163,6 +165,19 @@ class AccountUpdateSerializer(AccountCreateSerializer):
 
 class ResetSerializer(StrictSerializer):
     initial_balance = DecimalInput()
+
+    def validate(self, attrs):
+        """The same bounds as a new account's initial balance: cents, 0.01 to 1e9."""
+        from decimal import Decimal
+
+        value = attrs.get("initial_balance")
+        if value is not None and not (
+            Decimal("0.01") <= value <= Decimal("1000000000") and value == value.quantize(Decimal("0.01"))
+        ):
+            raise serializers.ValidationError(
+                {"initial_balance": ["Must be between 0.01 and 1000000000 with at most two decimal places."]}
+            )
+        return attrs
 
 
 class TickSerializer(StrictSerializer):

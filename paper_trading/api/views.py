@@ -28,8 +28,20 @@ from ..market import CachedMarket, current_quote
 from ..models import PaperTrade
 from . import serializers as s
 
-ORDERING = ["created_at", "-created_at", "entry_time", "-entry_time", "exit_time", "-exit_time",
-            "profit_loss", "-profit_loss", "id", "-id", "symbol", "-symbol"]
+ORDERING = [
+    "created_at",
+    "-created_at",
+    "entry_time",
+    "-entry_time",
+    "exit_time",
+    "-exit_time",
+    "profit_loss",
+    "-profit_loss",
+    "id",
+    "-id",
+    "symbol",
+    "-symbol",
+]
 
 
 class TradeFilter(django_filters.FilterSet):
@@ -64,7 +76,12 @@ class TradeFilter(django_filters.FilterSet):
 
 
 def _render_trade(row, market=None):
-    return representations.trade_dict(row, market or CachedMarket(), fills=list(row.fills.all()))
+    fills = (
+        row.fills.all()
+        if "fills" in getattr(row, "_prefetched_objects_cache", {})
+        else (row.fills.order_by("time", "id"))
+    )
+    return representations.trade_dict(row, market or CachedMarket(), fills=list(fills))
 
 
 class TradeViewSet(viewsets.GenericViewSet):
@@ -94,8 +111,7 @@ class TradeViewSet(viewsets.GenericViewSet):
         selectors.trade_for(request.user, pk)
         data = s.ModifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        self.engine().modify_trade(pk, data.validated_data)
-        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+        return Response(_render_trade(self.engine().modify_trade(pk, data.validated_data)))
 
     @extend_schema(request=s.ExecuteSerializer)
     @action(detail=False, methods=["post"])
@@ -104,11 +120,15 @@ class TradeViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         result = self.engine().place(
-            symbol=v.pop("symbol"), side=v.pop("order_type"), entry_type="market", lot_size=v.pop("lot_size"),
-            requested_price=v.pop("entry_price", None), **v,
+            symbol=v.pop("symbol"),
+            side=v.pop("order_type"),
+            entry_type="market",
+            lot_size=v.pop("lot_size"),
+            requested_price=v.pop("entry_price", None),
+            **v,
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(_render_trade(selectors.trade_for(request.user, result.trade.pk)), status=code)
+        return Response(_render_trade(result.trade), status=code)
 
     @extend_schema(request=s.CloseSerializer)
     @action(detail=True, methods=["post"])
@@ -117,16 +137,19 @@ class TradeViewSet(viewsets.GenericViewSet):
         data = s.CloseSerializer(data=request.data if request.data else {})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        self.engine().close_position(pk, lot_size=v.get("lot_size"), exit_price=v.get("exit_price"),
-                                     max_deviation_pips=v.get("max_deviation_pips"))
-        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+        row = self.engine().close_position(
+            pk,
+            lot_size=v.get("lot_size"),
+            exit_price=v.get("exit_price"),
+            max_deviation_pips=v.get("max_deviation_pips"),
+        )
+        return Response(_render_trade(row))
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         selectors.trade_for(request.user, pk)
-        self.engine().cancel_order(pk)
-        return Response(_render_trade(selectors.trade_for(request.user, pk)))
+        return Response(_render_trade(self.engine().cancel_order(pk)))
 
     @action(detail=False, methods=["get"])
     def open_positions(self, request):
@@ -150,11 +173,18 @@ class TradeViewSet(viewsets.GenericViewSet):
         account = self._account(request)
         points = selectors.equity_points(account, timezone.now() - timedelta(days=days))
         figures = account_figures(account)
-        data = [{"time": t.isoformat().replace("+00:00", "Z"), "balance": str(b), "equity": str(e)}
-                for t, b, e in points]
+        data = [
+            {"time": t.isoformat().replace("+00:00", "Z"), "balance": str(b), "equity": str(e)}
+            for t, b, e in points
+        ]
         if figures["equity"] is not None:
-            data.append({"time": timezone.now().isoformat().replace("+00:00", "Z"),
-                         "balance": str(account.balance), "equity": str(figures["equity"])})
+            data.append(
+                {
+                    "time": timezone.now().isoformat().replace("+00:00", "Z"),
+                    "balance": str(account.balance),
+                    "equity": str(figures["equity"]),
+                }
+            )
         return Response(data)
 
     @action(detail=False, methods=["get"])
@@ -162,10 +192,31 @@ class TradeViewSet(viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())[:100000]
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="trades.csv"'
-        columns = ["id", "account", "symbol", "order_type", "entry_type", "status", "lot_size", "original_lot_size",
-                   "entry_price", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3", "entry_time",
-                   "exit_time", "exit_price", "exit_reason", "pips_gained", "profit_loss", "commission", "swap",
-                   "signal_source", "notes"]
+        columns = [
+            "id",
+            "account",
+            "symbol",
+            "order_type",
+            "entry_type",
+            "status",
+            "lot_size",
+            "original_lot_size",
+            "entry_price",
+            "stop_loss",
+            "take_profit_1",
+            "take_profit_2",
+            "take_profit_3",
+            "entry_time",
+            "exit_time",
+            "exit_price",
+            "exit_reason",
+            "pips_gained",
+            "profit_loss",
+            "commission",
+            "swap",
+            "signal_source",
+            "notes",
+        ]
         writer = csv.writer(response)
         writer.writerow(columns)
         market = CachedMarket()
@@ -194,11 +245,15 @@ class OrderViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         result = PaperTradingEngine(request.user).place(
-            symbol=v.pop("symbol"), side=v.pop("side"), entry_type=v.pop("type"), lot_size=v.pop("lot_size"),
-            requested_price=v.pop("entry_price", None), **v,
+            symbol=v.pop("symbol"),
+            side=v.pop("side"),
+            entry_type=v.pop("type"),
+            lot_size=v.pop("lot_size"),
+            requested_price=v.pop("entry_price", None),
+            **v,
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(_render_trade(selectors.trade_for(request.user, result.trade.pk)), status=code)
+        return Response(_render_trade(result.trade), status=code)
 
 
 def _render_account(account):
@@ -221,7 +276,10 @@ class AccountViewSet(viewsets.GenericViewSet):
         data = s.AccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         account = PaperTradingEngine(request.user).create_account(**data.validated_data)
-        return Response(_render_account(account), status=status.HTTP_201_CREATED)
+        # Re-read so the body shows stored values ("5000.00"), as every later GET does.
+        return Response(
+            _render_account(selectors.account_for(request.user, account.pk)), status=status.HTTP_201_CREATED
+        )
 
     def retrieve(self, request, pk=None):
         return Response(_render_account(selectors.account_for(request.user, pk)))
@@ -232,7 +290,7 @@ class AccountViewSet(viewsets.GenericViewSet):
         data = s.AccountUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         account = PaperTradingEngine(request.user).update_account(pk, data.validated_data)
-        return Response(_render_account(account))
+        return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
     @extend_schema(request=s.ResetSerializer)
     @action(detail=True, methods=["post"])
@@ -240,31 +298,46 @@ class AccountViewSet(viewsets.GenericViewSet):
         selectors.account_for(request.user, pk)
         data = s.ResetSerializer(data=request.data if request.data else {})
         data.is_valid(raise_exception=True)
-        account = PaperTradingEngine(request.user).reset_account(pk, data.validated_data.get("initial_balance"))
+        account = PaperTradingEngine(request.user).reset_account(
+            pk, data.validated_data.get("initial_balance")
+        )
         return Response(_render_account(account))
 
     @action(detail=True, methods=["get"])
     def ledger(self, request, pk=None):
         account = selectors.account_for(request.user, pk)
         page = self.paginate_queryset(selectors.ledger_for(account, request.query_params.get("period")))
-        return self.get_paginated_response([
-            {"id": e.pk, "kind": e.kind, "amount": str(e.amount), "balance_after": str(e.balance_after),
-             "trade": e.trade_id, "note": e.note,
-             "created_at": e.created_at.isoformat().replace("+00:00", "Z")}
-            for e in page
-        ])
+        return self.get_paginated_response(
+            [
+                {
+                    "id": e.pk,
+                    "kind": e.kind,
+                    "amount": str(e.amount),
+                    "balance_after": str(e.balance_after),
+                    "trade": e.trade_id,
+                    "note": e.note,
+                    "created_at": e.created_at.isoformat().replace("+00:00", "Z"),
+                }
+                for e in page
+            ]
+        )
 
     @action(detail=True, methods=["get"])
     def periods(self, request, pk=None):
         account = selectors.account_for(request.user, pk)
         page = self.paginate_queryset(account.periods.order_by("number"))
-        return self.get_paginated_response([
-            {"number": p.number, "initial_balance": str(p.initial_balance),
-             "final_balance": None if p.final_balance is None else str(p.final_balance),
-             "started_at": p.started_at.isoformat().replace("+00:00", "Z"),
-             "ended_at": p.ended_at.isoformat().replace("+00:00", "Z") if p.ended_at else None}
-            for p in page
-        ])
+        return self.get_paginated_response(
+            [
+                {
+                    "number": p.number,
+                    "initial_balance": str(p.initial_balance),
+                    "final_balance": None if p.final_balance is None else str(p.final_balance),
+                    "started_at": p.started_at.isoformat().replace("+00:00", "Z"),
+                    "ended_at": p.ended_at.isoformat().replace("+00:00", "Z") if p.ended_at else None,
+                }
+                for p in page
+            ]
+        )
 
 
 class SymbolViewSet(viewsets.GenericViewSet):
@@ -291,13 +364,21 @@ def realtime_price(request):
     if quote is None:
         raise NoPrice(f"No price for {instrument.symbol} yet.")
     age = (timezone.now() - quote.time).total_seconds()
-    return Response({
-        "symbol": quote.symbol, "bid": str(quote.bid), "ask": str(quote.ask),
-        "mid": str(instrument.price(quote.mid) if quote.mid == instrument.price(quote.mid) else quote.mid),
-        "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
-        "time": quote.time.isoformat().replace("+00:00", "Z"), "source": quote.source,
-        "stale": age > 60, "age_seconds": max(0, round(age, 3)),
-    })
+    return Response(
+        {
+            "symbol": quote.symbol,
+            "bid": str(quote.bid),
+            "ask": str(quote.ask),
+            "mid": str(
+                instrument.price(quote.mid) if quote.mid == instrument.price(quote.mid) else quote.mid
+            ),
+            "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
+            "time": quote.time.isoformat().replace("+00:00", "Z"),
+            "source": quote.source,
+            "stale": age > 60,
+            "age_seconds": max(0, round(age, 3)),
+        }
+    )
 
 
 @extend_schema(request=s.TickSerializer, responses={200: dict})
@@ -306,8 +387,10 @@ def realtime_price(request):
 def manual_ticks(request):
     """Staff push prices while FEED=manual; each goes through the worker's tick path."""
     if settings.FEED != "manual":
-        raise StateConflict(f"The feed is {settings.FEED!r}; ticks can be pushed only with FEED=manual.",
-                            code="feed_not_manual")
+        raise StateConflict(
+            f"The feed is {settings.FEED!r}; ticks can be pushed only with FEED=manual.",
+            code="feed_not_manual",
+        )
     many = isinstance(request.data, list)
     if many and not 1 <= len(request.data) <= 1000:
         raise InvalidInput("Send between 1 and 1000 ticks.", field="non_field_errors")
@@ -317,9 +400,18 @@ def manual_ticks(request):
     engine = PaperTradingEngine(request.user)
     results = []
     for tick in ticks:
-        result = engine.process_tick(tick["symbol"], tick["bid"], tick["ask"], tick.get("time"), source="manual")
-        results.append({"symbol": result.symbol, "bid": str(result.bid), "ask": str(result.ask),
-                        "time": result.time.isoformat().replace("+00:00", "Z"), "triggered": result.triggered})
+        result = engine.process_tick(
+            tick["symbol"], tick["bid"], tick["ask"], tick.get("time"), source="manual"
+        )
+        results.append(
+            {
+                "symbol": result.symbol,
+                "bid": str(result.bid),
+                "ask": str(result.ask),
+                "time": result.time.isoformat().replace("+00:00", "Z"),
+                "triggered": result.triggered,
+            }
+        )
     return Response({"results": results})
 
 
@@ -346,8 +438,10 @@ def healthz(request):
     except Exception as exc:  # noqa: BLE001
         checks["cache"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", "feed": settings.FEED, **checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "feed": settings.FEED, **checks},
+        status=200 if healthy else 503,
+    )
 
 
 def spa(request):

@@ -9,10 +9,10 @@ comparisons against the ends of four lists and the top of a heap.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Hashable
 from datetime import datetime
 from decimal import Decimal
 from itertools import count
-from typing import Hashable
 
 from sortedcontainers import SortedList
 
@@ -23,8 +23,17 @@ _NONE: Levels = (None, None, None, None)
 class SymbolBook:
     """Trigger levels of every active ticket and margin band on one symbol."""
 
-    __slots__ = ("symbol", "_bid_low", "_bid_high", "_ask_low", "_ask_high", "_levels", "_expiry",
-                 "_expiry_of", "_seq")
+    __slots__ = (
+        "symbol",
+        "_bid_low",
+        "_bid_high",
+        "_ask_low",
+        "_ask_high",
+        "_levels",
+        "_expiry",
+        "_expiry_of",
+        "_seq",
+    )
 
     def __init__(self, symbol: str):
         self.symbol = symbol

@@ -57,8 +57,10 @@ class Exchange:
     def close(self, account_id: int, ticket_id: int, lots: Decimal | None = None, now=None) -> Ticket:
         pf = self.portfolios[account_id]
         ticket = self._ticket(pf, ticket_id)
-        return self._run(pf, lambda: trading.close_ticket(pf, self.market, ticket, now or self._now(ticket.symbol),
-                                                          lots=lots))
+        return self._run(
+            pf,
+            lambda: trading.close_ticket(pf, self.market, ticket, now or self._now(ticket.symbol), lots=lots),
+        )
 
     def cancel(self, account_id: int, ticket_id: int, now=None) -> Ticket:
         pf = self.portfolios[account_id]
@@ -68,18 +70,24 @@ class Exchange:
     def modify(self, account_id: int, ticket_id: int, changes: dict, now=None) -> Ticket:
         pf = self.portfolios[account_id]
         ticket = self._ticket(pf, ticket_id)
-        return self._run(pf, lambda: trading.modify_ticket(pf, self.market, ticket, changes,
-                                                           now or self._now(ticket.symbol)))
+        return self._run(
+            pf,
+            lambda: trading.modify_ticket(pf, self.market, ticket, changes, now or self._now(ticket.symbol)),
+        )
 
     def equity(self, account_id: int) -> Decimal:
         return self.portfolios[account_id].equity(self.market)
 
     # ---- market events ----------------------------------------------------------------
-    def tick(self, symbol: str, bid, ask, time: datetime, *, bar: fills.Bar | None = None,
-             source: str = "sim") -> int:
+    def tick(
+        self, symbol: str, bid, ask, time: datetime, *, bar: fills.Bar | None = None, source: str = "sim"
+    ) -> int:
         """Apply one quote; returns how many book entries it triggered."""
-        quote = make_quote(symbol, Decimal(bid), Decimal(ask), time, source) if not isinstance(bid, Decimal) \
+        quote = (
+            make_quote(symbol, Decimal(bid), Decimal(ask), time, source)
+            if not isinstance(bid, Decimal)
             else Quote(symbol, bid, ask, time, source)
+        )
         return self.apply(quote, bar=bar)
 
     def apply(self, quote: Quote, *, bar: fills.Bar | None = None) -> int:

@@ -52,7 +52,9 @@ def market_entry_price(side: Side, quote: Quote, instrument: Instrument, slippag
     return slipped(base, side.direction, instrument, slippage_pips)
 
 
-def market_exit_price(ticket: Ticket, quote: Quote, instrument: Instrument, slippage_pips: Decimal) -> Decimal:
+def market_exit_price(
+    ticket: Ticket, quote: Quote, instrument: Instrument, slippage_pips: Decimal
+) -> Decimal:
     """A buy position closes at bid, a sell at ask, then slippage against the trader."""
     base = quote.bid if ticket.direction > 0 else quote.ask
     return slipped(base, -ticket.direction, instrument, slippage_pips)
@@ -68,13 +70,17 @@ def is_marketable(ticket: Ticket, quote: Quote) -> bool:
     d = ticket.direction
     if ticket.entry_type is EntryType.MARKET:
         return True
-    if ticket.entry_type is EntryType.LIMIT or (ticket.entry_type is EntryType.STOP_LIMIT and ticket.stop_triggered):
+    if ticket.entry_type is EntryType.LIMIT or (
+        ticket.entry_type is EntryType.STOP_LIMIT and ticket.stop_triggered
+    ):
         level = ticket.price if ticket.entry_type is EntryType.LIMIT else ticket.limit_price
         return (p - level) * d <= 0
     return (p - ticket.price) * d >= 0  # stop, or the stop leg of a stop_limit
 
 
-def next_trigger(ticket: Ticket, instrument: Instrument, quote: Quote, bar: Bar | None = None) -> Trigger | None:
+def next_trigger(
+    ticket: Ticket, instrument: Instrument, quote: Quote, bar: Bar | None = None
+) -> Trigger | None:
     """What the quote does to the ticket next, or None."""
     if ticket.status is Status.PENDING:
         return _pending_trigger(ticket, quote)
@@ -97,7 +103,9 @@ def _pending_trigger(ticket: Ticket, quote: Quote) -> Trigger | None:
     return Trigger(Action.FILL_ENTRY, level)  # a resting limit fills at its level, never better
 
 
-def _position_trigger(ticket: Ticket, instrument: Instrument, quote: Quote, bar: Bar | None) -> Trigger | None:
+def _position_trigger(
+    ticket: Ticket, instrument: Instrument, quote: Quote, bar: Bar | None
+) -> Trigger | None:
     d = ticket.direction
     p = quote.bid if d > 0 else quote.ask
     stop = ticket.effective_stop
@@ -128,7 +136,9 @@ def _bar_touches(bar: Bar, stop: Decimal, direction: int, quote: Quote) -> bool:
 
 def _stop_reason(ticket: Ticket) -> ExitReason:
     trailing = ticket.trailing_stop_price
-    if trailing is not None and (ticket.stop_loss is None or (trailing - ticket.stop_loss) * ticket.direction > 0):
+    if trailing is not None and (
+        ticket.stop_loss is None or (trailing - ticket.stop_loss) * ticket.direction > 0
+    ):
         return ExitReason.TRAILING_STOP
     return ExitReason.SL_HIT
 

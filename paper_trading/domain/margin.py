@@ -33,8 +33,9 @@ def margin_bands(pf: Portfolio, market: Market) -> dict[str, tuple[Decimal, Deci
         if quote is None or headroom <= 0:
             bands[symbol] = (ALWAYS, ZERO)
             continue
-        per_unit = to_account_currency(Decimal(1), get_instrument(symbol), pf.account.currency, market,
-                                       price=quote.mid)
+        per_unit = to_account_currency(
+            Decimal(1), get_instrument(symbol), pf.account.currency, market, price=quote.mid
+        )
         band = headroom * SAFETY / len(units) / (qty * per_unit)
         bands[symbol] = (quote.bid - band, quote.ask + band)
     return bands

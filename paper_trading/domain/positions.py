@@ -13,7 +13,9 @@ def pips_between(instrument: Instrument, entry: Decimal, exit_: Decimal, directi
     return (exit_ - entry) * direction / instrument.pip_size
 
 
-def pnl_quote(instrument: Instrument, entry: Decimal, exit_: Decimal, direction: int, lots: Decimal) -> Decimal:
+def pnl_quote(
+    instrument: Instrument, entry: Decimal, exit_: Decimal, direction: int, lots: Decimal
+) -> Decimal:
     """P&L in the quote currency = (exit - entry) x direction x lots x contract_size."""
     return (exit_ - entry) * direction * lots * instrument.contract_size
 
@@ -41,7 +43,12 @@ def notional_account(
 
 
 def margin_for(
-    instrument: Instrument, lots: Decimal, price: Decimal, leverage: int, account_currency: str, market: Market
+    instrument: Instrument,
+    lots: Decimal,
+    price: Decimal,
+    leverage: int,
+    account_currency: str,
+    market: Market,
 ) -> Decimal:
     """Margin = lots x contract_size x price / leverage, in the account currency."""
     return notional_account(instrument, lots, price, account_currency, market) / leverage
@@ -56,7 +63,9 @@ def unrealized(ticket: Ticket, instrument: Instrument, quote: Quote, account_cur
     """(pips, P&L in account currency) of the open lots at the current quote."""
     price = mark_price(ticket, quote)
     pips = pips_between(instrument, ticket.entry_price, price, ticket.direction)
-    pnl = pnl_account(instrument, ticket.entry_price, price, ticket.direction, ticket.lots, account_currency, market)
+    pnl = pnl_account(
+        instrument, ticket.entry_price, price, ticket.direction, ticket.lots, account_currency, market
+    )
     return pips, pnl
 
 
@@ -80,7 +89,9 @@ def risk_amount(
     return to_account_currency(amount, instrument, account_currency, market, price=stop)
 
 
-def reward_risk(entry: Decimal, stop: Decimal | None, target: Decimal | None, direction: int) -> Decimal | None:
+def reward_risk(
+    entry: Decimal, stop: Decimal | None, target: Decimal | None, direction: int
+) -> Decimal | None:
     """Planned R:R = distance to the first target over distance to the stop."""
     if stop is None or target is None:
         return None

@@ -48,7 +48,9 @@ def make_quote(symbol: str, bid: Decimal, ask: Decimal, time: datetime, source: 
 def quote_from_price(instrument: Instrument, price: Decimal, time: datetime, source: str) -> Quote:
     """A one-price provider gets the instrument's default spread around its price (§3.3)."""
     half = instrument.default_spread_pips * instrument.pip_size / TWO
-    return Quote(instrument.symbol, instrument.price(price - half), instrument.price(price + half), time, source)
+    return Quote(
+        instrument.symbol, instrument.price(price - half), instrument.price(price + half), time, source
+    )
 
 
 class Market(Protocol):

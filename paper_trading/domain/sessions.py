@@ -22,10 +22,16 @@ def rollovers_between(start: datetime, end: datetime, *, weekends: bool = False)
     found = []
     moment = next_rollover(start)
     while moment <= end:
-        if weekends or moment.astimezone(NEW_YORK).weekday() < 5:
+        if is_trading_rollover(moment, weekends=weekends):
             found.append(moment)
         moment = next_rollover(moment)
     return found
+
+
+def is_trading_rollover(rollover: datetime, *, weekends: bool = False) -> bool:
+    """Saturday's and Sunday's 17:00 New York roll nothing for markets closed at weekends:
+    Wednesday's triple swap pays for the weekend."""
+    return weekends or rollover.astimezone(NEW_YORK).weekday() < 5
 
 
 def swap_multiplier(rollover: datetime, *, weekends: bool = False) -> int:

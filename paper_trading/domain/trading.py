@@ -15,7 +15,7 @@ from .instruments import Instrument, get_instrument
 from .numbers import ZERO, money
 from .orders import TP_FRACTIONS, EntryType, ExitReason, Side, Status, Ticket, TimeInForce
 from .quotes import Market, Quote, require_quote, to_account_currency
-from .sessions import start_of_utc_day, swap_multiplier
+from .sessions import is_trading_rollover, start_of_utc_day, swap_multiplier
 
 MAX_STEPS_PER_TICK = 16
 STOP_OUT_LEVEL = Decimal(50)
@@ -123,7 +123,9 @@ class Portfolio:
         total = ZERO
         for t in self.open_tickets():
             quote = require_quote(market, t.symbol)
-            total += positions.unrealized(t, get_instrument(t.symbol), quote, self.account.currency, market)[1]
+            total += positions.unrealized(t, get_instrument(t.symbol), quote, self.account.currency, market)[
+                1
+            ]
         return total
 
     def equity(self, market: Market) -> Decimal:
@@ -139,8 +141,13 @@ class Portfolio:
         total = ZERO
         for t in self.open_tickets():
             amount = positions.risk_amount(
-                get_instrument(t.symbol), t.entry_price, t.effective_stop, t.direction, t.lots,
-                self.account.currency, market,
+                get_instrument(t.symbol),
+                t.entry_price,
+                t.effective_stop,
+                t.direction,
+                t.lots,
+                self.account.currency,
+                market,
             )
             total += amount or ZERO
         return total
@@ -249,8 +256,9 @@ def place_order(pf: Portfolio, market: Market, req: OrderRequest, now: datetime)
 
     symbol_open = pf.open_tickets(instrument.symbol)
     if acct.mode == "nfa" and any(t.side is not req.side for t in symbol_open):
-        raise BusinessRefusal("US (NFA) accounts cannot hedge: close the opposite position.",
-                              code="hedging_not_allowed")
+        raise BusinessRefusal(
+            "US (NFA) accounts cannot hedge: close the opposite position.", code="hedging_not_allowed"
+        )
     reducing = acct.mode == "netting" and any(t.side is not req.side for t in symbol_open)
     if not reducing:
         _check_exposure_rules(pf, market, instrument, req.side, req.lots, reference, req.stop_loss, now)
@@ -304,7 +312,9 @@ def _check_exposure_rules(pf, market, instrument, side, lots, price, stop_loss, 
     """The §3.4 checks for an order that adds exposure, in the contract's order."""
     acct = pf.account
     equity = pf.equity(market)
-    new_risk = positions.risk_amount(instrument, price, stop_loss, side.direction, lots, acct.currency, market)
+    new_risk = positions.risk_amount(
+        instrument, price, stop_loss, side.direction, lots, acct.currency, market
+    )
     risk.check_risk_per_trade(new_risk, equity, acct.max_risk_per_trade_pct)
     risk.check_portfolio_heat(pf.open_risk(market), new_risk, equity, acct.max_portfolio_heat_pct)
     if acct.max_daily_loss_pct is not None:
@@ -316,7 +326,9 @@ def _check_exposure_rules(pf, market, instrument, side, lots, price, stop_loss, 
     risk.check_free_margin(required, equity - pf.margin_used())
 
 
-def _commission(pf: Portfolio, market: Market, instrument: Instrument, lots: Decimal, price: Decimal) -> Decimal:
+def _commission(
+    pf: Portfolio, market: Market, instrument: Instrument, lots: Decimal, price: Decimal
+) -> Decimal:
     acct = pf.account
     amount = acct.commission_per_lot * lots
     if acct.commission_pct:
@@ -339,6 +351,7 @@ def _fill_entry(pf, market, instrument, ticket, price, now, *, raise_on_margin=F
     if acct.mode == "netting":
         netted = _net_against(pf, market, instrument, ticket, price, now)
         if netted is not None:
+            _cancel_oco_sibling(pf, ticket, now)  # the order filled, into the netted position
             return netted
     leverage = risk.effective_leverage(acct.leverage, instrument, acct.mode)
     margin = positions.margin_for(instrument, ticket.lots, price, leverage, acct.currency, market)
@@ -357,7 +370,9 @@ def _fill_entry(pf, market, instrument, ticket, price, now, *, raise_on_margin=F
             price - ticket.direction * ticket.trailing_stop_pips * instrument.pip_size
         )
     fee = _charge_commission(pf, market, instrument, ticket, ticket.lots, price, now)
-    pf.fills.append(FillRecord(ticket, "entry", ticket.side, ticket.lots, price, now, "entry", commission=fee))
+    pf.fills.append(
+        FillRecord(ticket, "entry", ticket.side, ticket.lots, price, now, "entry", commission=fee)
+    )
     pf.emit("trade_execution", ticket)
     _cancel_oco_sibling(pf, ticket, now)
     return ticket
@@ -377,25 +392,39 @@ def _net_against(pf, market, instrument, ticket, price, now) -> Ticket | None:
         position.lots = total
         position.original_lots += ticket.lots
         leverage = risk.effective_leverage(pf.account.leverage, instrument, pf.account.mode)
-        position.margin += positions.margin_for(instrument, ticket.lots, price, leverage, pf.account.currency, market)
+        position.margin += positions.margin_for(
+            instrument, ticket.lots, price, leverage, pf.account.currency, market
+        )
         position.dirty = True
         fee = _charge_commission(pf, market, instrument, position, ticket.lots, price, now)
-        pf.fills.append(FillRecord(position, "entry", ticket.side, ticket.lots, price, now, "netting", commission=fee))
-        _discard_new(pf, ticket)
+        pf.fills.append(
+            FillRecord(position, "entry", ticket.side, ticket.lots, price, now, "netting", commission=fee)
+        )
+        _discard_absorbed(pf, ticket, position, now)
         pf.emit("trade_updated", position)
         return position
     reduce = min(position.lots, ticket.lots)
-    close_ticket(pf, market, position, now, lots=reduce, price=price, reason=ExitReason.MANUAL, fill_reason="netting")
+    close_ticket(
+        pf, market, position, now, lots=reduce, price=price, reason=ExitReason.MANUAL, fill_reason="netting"
+    )
     remainder = ticket.lots - reduce
     if not remainder:
-        _discard_new(pf, ticket)
+        _discard_absorbed(pf, ticket, position, now)
         return position
     ticket.lots = ticket.original_lots = remainder
     return None
 
 
-def _discard_new(pf: Portfolio, ticket: Ticket) -> None:
-    """Drop a ticket created by this operation that netting made unnecessary."""
+def _discard_absorbed(pf: Portfolio, ticket: Ticket, position: Ticket, now: datetime) -> None:
+    """Retire an order that netting absorbed into `position` (whose fills now record it).
+
+    One created by this operation is dropped. A resting order saved earlier is cancelled with a
+    note instead: left pending, it would fill again on every later quote at its level.
+    """
+    if ticket not in pf.new_tickets and ticket.status is Status.PENDING:
+        note = f"filled into netted position #{position.id}"
+        cancel_ticket(pf, ticket, now, reason=ExitReason.CANCELLED, note=note)
+        return
     if ticket in pf.new_tickets:
         pf.new_tickets.remove(ticket)
     if ticket in pf.tickets:
@@ -441,15 +470,18 @@ def close_ticket(
     if reason is ExitReason.MANUAL and fill_reason is None and pf.account.mode == "nfa":
         older = [t for t in pf.open_tickets(ticket.symbol) if _opened_before(t, ticket)]
         if older:
-            raise BusinessRefusal("US (NFA) accounts close the oldest position on a symbol first.",
-                                  code="fifo_violation")
+            raise BusinessRefusal(
+                "US (NFA) accounts close the oldest position on a symbol first.", code="fifo_violation"
+            )
     if price is None:
         quote = require_quote(market, ticket.symbol)
         price = fills.market_exit_price(ticket, quote, instrument, pf.account.slippage_pips)
         if requested_price is not None and max_deviation_pips is not None:
             moved = abs(price - requested_price) / instrument.pip_size
             if moved > max_deviation_pips:
-                raise BusinessRefusal(f"Price moved {moved:.1f} pips from {requested_price}.", code="price_moved")
+                raise BusinessRefusal(
+                    f"Price moved {moved:.1f} pips from {requested_price}.", code="price_moved"
+                )
     pnl = positions.pnl_account(
         instrument, ticket.entry_price, price, ticket.direction, lots, pf.account.currency, market
     )
@@ -457,8 +489,18 @@ def close_ticket(
     booked = pf.post("pnl", pnl, now, ticket).amount
     fee = _charge_commission(pf, market, instrument, ticket, lots, price, now)
     pf.fills.append(
-        FillRecord(ticket, "exit", ticket.side.opposite, lots, price, now, fill_reason or str(reason),
-                   pnl=booked, pips=pips, commission=fee)
+        FillRecord(
+            ticket,
+            "exit",
+            ticket.side.opposite,
+            lots,
+            price,
+            now,
+            fill_reason or str(reason),
+            pnl=booked,
+            pips=pips,
+            commission=fee,
+        )
     )
     previous = ticket.lots
     ticket.lots = previous - lots
@@ -483,10 +525,13 @@ def _opened_before(a: Ticket, b: Ticket) -> bool:
     return a is not b and key_a < key_b
 
 
-def cancel_ticket(pf: Portfolio, ticket: Ticket, now: datetime, *, reason=ExitReason.CANCELLED, note="") -> Ticket:
+def cancel_ticket(
+    pf: Portfolio, ticket: Ticket, now: datetime, *, reason=ExitReason.CANCELLED, note=""
+) -> Ticket:
     if ticket.status is not Status.PENDING:
-        raise StateConflict(f"Only pending orders can be cancelled; this one is {ticket.status}.",
-                            code="not_pending")
+        raise StateConflict(
+            f"Only pending orders can be cancelled; this one is {ticket.status}.", code="not_pending"
+        )
     ticket.transition(Status.CANCELLED)
     ticket.exit_reason = str(reason)
     ticket.exit_time = now
@@ -496,8 +541,17 @@ def cancel_ticket(pf: Portfolio, ticket: Ticket, now: datetime, *, reason=ExitRe
     return ticket
 
 
-MODIFIABLE = {"stop_loss", "take_profit_1", "take_profit_2", "take_profit_3", "trailing_stop_pips",
-              "breakeven_after_tp1", "notes", "price", "expire_at"}
+MODIFIABLE = {
+    "stop_loss",
+    "take_profit_1",
+    "take_profit_2",
+    "take_profit_3",
+    "trailing_stop_pips",
+    "breakeven_after_tp1",
+    "notes",
+    "price",
+    "expire_at",
+}
 
 
 def modify_ticket(pf: Portfolio, market: Market, ticket: Ticket, changes: dict, now: datetime) -> Ticket:
@@ -527,7 +581,7 @@ def modify_ticket(pf: Portfolio, market: Market, ticket: Ticket, changes: dict, 
         reference = ticket.limit_price if ticket.entry_type is EntryType.STOP_LIMIT else merged["price"]
     # Levels already passed on the ladder are history; validate the ones still ahead.
     ladder = [(f"take_profit_{i}", merged[f"take_profit_{i}"]) for i in (1, 2, 3)]
-    ladder = ladder[ticket.tp_levels_hit:] if ticket.status is Status.OPEN else ladder
+    ladder = ladder[ticket.tp_levels_hit :] if ticket.status is Status.OPEN else ladder
     validate_protection(ticket.side, reference, stop_loss=merged["stop_loss"], take_profits=ladder)
     for name, value in changes.items():
         setattr(ticket, name, value)
@@ -570,8 +624,14 @@ def apply_quote(
                 ticket.stop_triggered = True
                 ticket.dirty = True
                 if fills.is_marketable(ticket, quote):
-                    _fill_entry(pf, market, instrument, ticket, fills.slipped(trigger.price, ticket.direction,
-                                                                             instrument, slip), now)
+                    _fill_entry(
+                        pf,
+                        market,
+                        instrument,
+                        ticket,
+                        fills.slipped(trigger.price, ticket.direction, instrument, slip),
+                        now,
+                    )
                 else:
                     pf.emit("trade_updated", ticket)
             elif action is fills.Action.STOP:
@@ -650,12 +710,15 @@ def apply_rollover(pf: Portfolio, market: Market, rollover: datetime) -> list[Le
         if ticket.last_swap_at is not None and ticket.last_swap_at >= rollover:
             continue
         instrument = get_instrument(ticket.symbol)
+        if not is_trading_rollover(rollover, weekends=instrument.trades_weekends):
+            continue
         points = instrument.swap_long_points if ticket.direction > 0 else instrument.swap_short_points
         nights = swap_multiplier(rollover, weekends=instrument.trades_weekends)
         amount_quote = ticket.lots * instrument.contract_size * points * instrument.point * nights
         quote = require_quote(market, ticket.symbol)
-        amount = to_account_currency(amount_quote, instrument, pf.account.currency, market,
-                                     price=positions.mark_price(ticket, quote))
+        amount = to_account_currency(
+            amount_quote, instrument, pf.account.currency, market, price=positions.mark_price(ticket, quote)
+        )
         ticket.last_swap_at = rollover
         ticket.dirty = True
         if money(amount):

@@ -17,8 +17,17 @@ D = Decimal
 T0 = datetime(2025, 1, 14, 12, 0, tzinfo=UTC)
 # Risk limits off: the default AccountState caps risk at 2 %, heat at 10 %, daily loss at 5 %.
 NO_RISK = {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None}
-_PRICE_FIELDS = ("price", "limit_price", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3",
-                 "trailing_stop_pips", "requested_price", "max_deviation_pips")
+_PRICE_FIELDS = (
+    "price",
+    "limit_price",
+    "stop_loss",
+    "take_profit_1",
+    "take_profit_2",
+    "take_profit_3",
+    "trailing_stop_pips",
+    "requested_price",
+    "max_deviation_pips",
+)
 
 
 def at(minutes: float = 0, *, start: datetime = T0) -> datetime:

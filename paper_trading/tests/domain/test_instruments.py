@@ -8,7 +8,7 @@ from paper_trading.domain.errors import InvalidInput, UnknownSymbol
 from paper_trading.domain.instruments import REGISTRY, get_instrument, normalize_symbol
 from paper_trading.domain.quotes import make_quote, quote_from_price
 
-from .factories import D, T0
+from .factories import T0, D
 
 
 @pytest.mark.parametrize(

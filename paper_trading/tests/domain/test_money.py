@@ -59,7 +59,9 @@ def test_to_decimal_rejects_nan_and_infinities(value):
     assert err.value.field == "price"
 
 
-@pytest.mark.parametrize("value", ["abc", "1.2.3", "1,5", "0x10", "--1", " ", "1" * 41, [1], {"a": 1}, object()])
+@pytest.mark.parametrize(
+    "value", ["abc", "1.2.3", "1,5", "0x10", "--1", " ", "1" * 41, [1], {"a": 1}, object()]
+)
 def test_to_decimal_rejects_non_numeric_values(value):
     with pytest.raises(InvalidInput):
         to_decimal(value)

@@ -196,7 +196,9 @@ def test_gtd_order_expires_at_expire_at():
     expire_at = at(90)
     ex, acct = venue()
     tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=expire_at))
+    trade = ex.place(
+        acct.id, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=expire_at)
+    )
     assert trade.expire_at == expire_at
     tick(ex, "EURUSD", "1.10000", time=at(89))
     assert trade.status is Status.PENDING
@@ -209,7 +211,9 @@ def test_expiry_wins_over_a_fill_on_the_same_late_quote():
     # A quote at/after expire_at that would also fill the limit: the order has already expired.
     ex, acct = venue()
     tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=at(60)))
+    trade = ex.place(
+        acct.id, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=at(60))
+    )
     tick(ex, "EURUSD", "1.08000", time=at(60))
     assert trade.status is Status.CANCELLED
     assert fills_of(ex, trade) == []
@@ -218,8 +222,9 @@ def test_expiry_wins_over_a_fill_on_the_same_late_quote():
 def test_expire_due_cancels_without_a_tick():
     pf = portfolio()
     market = board(quote("EURUSD", "1.10000"))
-    trade = place_order(pf, market, order(entry_type="limit", price="1.09000", time_in_force="GTD",
-                                          expire_at=at(30)), at(0))
+    trade = place_order(
+        pf, market, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=at(30)), at(0)
+    )
     assert trading.expire_due(pf, at(29)) == []
     assert trading.expire_due(pf, at(30)) == [trade]
     assert trade.status is Status.CANCELLED
@@ -318,17 +323,18 @@ def test_cancel_pending_order_removes_it_from_the_book():
     assert fills_of(ex, trade) == []
 
 
-def test_resting_order_without_margin_at_trigger_is_cancelled():
-    # Balance 500 while resting; 1 lot at 1.09900 needs 1 x 100000 x 1.099 / 100 = 1099.00.
+def test_resting_order_without_free_margin_at_trigger_is_cancelled():
+    # Balance 2000. Gold 0.5 lot at 2000.00 holds 0.5 x 100 x 2000 / 100 = 1000.00, leaving 1000.00
+    # free; the EURUSD limit then needs 1 x 100000 x 1.09900 / 100 = 1099.00 > 1000.00.
     ex, acct = venue(balance="2000")
     tick(ex, "EURUSD", "1.10000")
+    tick(ex, "XAUUSD", "2000.00")
     trade = ex.place(acct.id, order(entry_type="limit", price="1.09900"))
-    other = ex.place(acct.id, order(symbol="XAUUSD", lots="0.01", side="buy")) if False else None
-    assert other is None
-    acct.balance = D("500.00")  # as if losses elsewhere had been booked
+    ex.place(acct.id, order(symbol="XAUUSD", lots="0.5"))
     tick(ex, "EURUSD", "1.09900", time=at(1))
     assert trade.status is Status.CANCELLED
     assert "insufficient margin" in trade.notes
+    assert fills_of(ex, trade) == []
 
 
 # ---- validation -----------------------------------------------------------------------------
@@ -518,5 +524,9 @@ def test_events_follow_the_lifecycle():
     trade = ex.place(acct.id, order(entry_type="limit", price="1.09900"))
     tick(ex, "EURUSD", "1.09900", time=at(1))
     ex.close(acct.id, trade.id)
-    assert [e.type for e in ex.events if e.ticket is trade] == ["trade_execution", "trade_execution", "trade_closed"]
+    assert [e.type for e in ex.events if e.ticket is trade] == [
+        "trade_execution",
+        "trade_execution",
+        "trade_closed",
+    ]
     assert events_of(ex, "trade_closed")[0].reason == ExitReason.MANUAL

@@ -1,0 +1,673 @@
+"""Django admin: inspect every table, and correct what a trader may correct.
+
+Trading state (balances, statuses, prices, fills, the ledger) changes only through the
+engine's services, so the admin shows it read-only and offers the engine's own actions
+(close at market, cancel, reset). Fills and ledger entries are immutable facts.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from .api.serializers import AccountCreateSerializer, AccountUpdateSerializer
+from .domain import positions
+from .domain.errors import DomainError
+from .domain.instruments import get_instrument
+from .engine import ACCOUNT_FIELDS, PaperTradingEngine, account_figures, locked_portfolio, open_account
+from .market import CachedMarket
+from .models import (
+    Account,
+    AccountPeriod,
+    APIUsageTracker,
+    EquitySnapshot,
+    Fill,
+    LedgerEntry,
+    PaperTrade,
+    PerformanceMetrics,
+    PriceCache,
+)
+from .repository import ACTIVE, ticket_from_row
+
+log = logging.getLogger(__name__)
+
+PROFIT_COLOUR = "#1a7f37"
+LOSS_COLOUR = "#cf222e"
+
+
+def signed_money(value: Decimal | None):
+    """A P&L figure, green when positive and red when negative."""
+    if value is None:
+        return None
+    if not value:
+        return str(value)
+    colour = PROFIT_COLOUR if value > 0 else LOSS_COLOUR
+    return format_html('<span style="color:{};font-weight:600">{}</span>', colour, f"{value:+}")
+
+
+def instrument_price(symbol: str, value: Decimal | None):
+    """A price at the instrument's digits (more only when the value really has more)."""
+    if value is None:
+        return None
+    try:
+        point = get_instrument(symbol).point
+    except DomainError:
+        return value
+    rounded = value.quantize(point)
+    return rounded if rounded == value else value.normalize()
+
+
+def iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment else "-"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the engine or the worker: viewable, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---- accounts -------------------------------------------------------------------------------
+
+
+ACCOUNT_SETTINGS = (
+    "leverage",
+    "mode",
+    "slippage_pips",
+    "commission_per_lot",
+    "commission_pct",
+    "max_risk_per_trade_pct",
+    "max_portfolio_heat_pct",
+    "max_daily_loss_pct",
+    "auto_execute_signals",
+    "min_signal_confidence",
+    "default_risk_pct",
+)
+
+
+class AccountAdminForm(forms.ModelForm):
+    """Bounds come from the API's serializers, so the admin and the API accept the same values."""
+
+    class Meta:
+        model = Account
+        fields = ("user", "name", "currency", "initial_balance", *ACCOUNT_SETTINGS)
+
+    def clean(self):
+        cleaned = super().clean()
+        serializer_class = AccountUpdateSerializer if self.instance.pk else AccountCreateSerializer
+        known = set(serializer_class().fields)
+        serializer = serializer_class(data={name: value for name, value in cleaned.items() if name in known})
+        if not serializer.is_valid():
+            for name, errors in serializer.errors.items():
+                for error in errors:
+                    self.add_error(name if name in self.fields else None, str(error))
+        if (
+            self.instance.pk
+            and "mode" in self.changed_data
+            and self.instance.trades.filter(status__in=ACTIVE).exists()
+        ):
+            self.add_error("mode", "Close open trades and orders before changing the mode.")
+        return cleaned
+
+
+class AccountPeriodInline(ReadOnlyInline):
+    model = AccountPeriod
+    fields = ("number", "initial_balance", "final_balance", "started_at", "ended_at")
+    readonly_fields = fields
+    ordering = ("-number",)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    """Name and settings are editable (through the engine); money and state are read-only."""
+
+    form = AccountAdminForm
+    list_display = (
+        "id",
+        "name",
+        "user",
+        "currency",
+        "balance",
+        "initial_balance",
+        "period_number",
+        "open_trades",
+        "mode",
+        "leverage",
+        "is_default",
+        "margin_call",
+        "created_at",
+    )
+    list_display_links = ("id", "name")
+    list_filter = ("mode", "currency", "is_default", "margin_call", "auto_execute_signals")
+    search_fields = ("name", "user__username", "user__email")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    actions = ("reset_accounts",)
+    inlines = (AccountPeriodInline,)
+    settings_fields = ACCOUNT_SETTINGS
+    state_fields = (
+        "user",
+        "currency",
+        "initial_balance",
+        "balance",
+        "live_figures",
+        "current_period_display",
+        "is_default",
+        "margin_call",
+        "realized_today",
+        "realized_day",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("name",)}),
+        ("Money and state (changed only by trading, deposits and resets)", {"fields": state_fields}),
+        ("Settings", {"fields": settings_fields}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("user", "name", "currency", "initial_balance")}),
+        ("Settings", {"fields": settings_fields}),
+    )
+
+    def get_queryset(self, request):
+        current = AccountPeriod.objects.filter(account=OuterRef("pk"), ended_at__isnull=True).order_by(
+            "-number"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _period_number=Subquery(current.values("number")[:1]),
+                _open_trades=Count("trades", filter=Q(trades__status=PaperTrade.Status.OPEN), distinct=True),
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.state_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    @admin.display(description="Period", ordering="_period_number")
+    def period_number(self, obj):
+        return obj._period_number
+
+    @admin.display(description="Open trades", ordering="_open_trades")
+    def open_trades(self, obj):
+        return obj._open_trades
+
+    @admin.display(description="Current period")
+    def current_period_display(self, obj):
+        period = obj.current_period
+        if period is None:
+            return "-"
+        return f"#{period.number}, started {iso(period.started_at)} with {period.initial_balance}"
+
+    @admin.display(description="Live figures")
+    def live_figures(self, obj):
+        figures = account_figures(obj)
+        rows = [(name.replace("_", " "), "-" if value is None else value) for name, value in figures.items()]
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    def save_model(self, request, obj, form, change):
+        """New accounts open through the engine (first period and deposit); changes go through
+        `update_account` under the account's lock."""
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in ACCOUNT_FIELDS}
+            if changes:
+                PaperTradingEngine(obj.user).update_account(obj.pk, changes)
+            return
+        settings = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
+        has_default = Account.objects.filter(user=obj.user, is_default=True).exists()
+        account = open_account(
+            obj.user,
+            initial_balance=form.cleaned_data["initial_balance"],
+            is_default=not has_default,
+            currency=form.cleaned_data["currency"],
+            **settings,
+        )
+        obj.pk = account.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def has_delete_permission(self, request, obj=None):
+        """History is never destroyed: reset an account instead."""
+        return False
+
+    @admin.action(description="Reset account (keeps history)", permissions=["change"])
+    def reset_accounts(self, request, queryset):
+        for account in queryset.select_related("user").order_by("pk"):
+            try:
+                account = PaperTradingEngine(account.user).reset_account(account.pk)
+            except DomainError as exc:
+                self.message_user(request, f"Account #{account.pk} not reset: {exc.message}", messages.ERROR)
+            except Exception:
+                log.exception("admin reset of account %s failed", account.pk)
+                self.message_user(
+                    request,
+                    f"Account #{account.pk} not reset: unexpected error (see the server log).",
+                    messages.ERROR,
+                )
+            else:
+                period = account.current_period
+                self.message_user(
+                    request,
+                    f"Account #{account.pk} reset: period {period.number} started with {account.balance} "
+                    f"{account.currency}.",
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(AccountPeriod)
+class AccountPeriodAdmin(ReadOnlyAdmin):
+    list_display = (
+        "account",
+        "number",
+        "initial_balance",
+        "final_balance",
+        "started_at",
+        "ended_at",
+        "is_current",
+    )
+    list_filter = (("ended_at", admin.EmptyFieldListFilter),)
+    search_fields = ("account__name", "account__user__username")
+    list_select_related = ("account__user",)
+    date_hierarchy = "started_at"
+
+    @admin.display(boolean=True, description="Current")
+    def is_current(self, obj):
+        return obj.ended_at is None
+
+
+# ---- trades, fills, ledger ------------------------------------------------------------------
+
+
+class FillInline(ReadOnlyInline):
+    model = Fill
+    fields = ("kind", "side", "lot_size", "fill_price", "time", "reason", "pnl_display", "pips", "commission")
+    readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description="Price")
+    def fill_price(self, obj):
+        return instrument_price(obj.trade.symbol, obj.price)
+
+    @admin.display(description="P&L")
+    def pnl_display(self, obj):
+        return signed_money(obj.pnl)
+
+
+@admin.register(PaperTrade)
+class PaperTradeAdmin(admin.ModelAdmin):
+    """Tickets are changed only by the engine; the admin may edit notes and run its actions."""
+
+    list_display = (
+        "id",
+        "user",
+        "account",
+        "symbol",
+        "side",
+        "entry_type",
+        "status",
+        "lot_size",
+        "entry_price_display",
+        "stop_loss_display",
+        "exit_price_display",
+        "exit_reason",
+        "pnl_display",
+        "unrealized_display",
+        "entry_time",
+        "exit_time",
+    )
+    list_display_links = ("id", "symbol")
+    list_filter = ("status", "symbol", "side", "entry_type", "exit_reason", "signal_source", "account__mode")
+    search_fields = (
+        "=id",
+        "symbol",
+        "client_order_id",
+        "signal_id",
+        "signal_source",
+        "notes",
+        "user__username",
+    )
+    list_select_related = ("user", "account__user")
+    date_hierarchy = "created_at"
+    actions = ("close_at_market", "cancel_pending")
+    inlines = (FillInline,)
+    editable_fields = ("notes",)
+    fieldsets = (
+        (
+            "Ticket",
+            {
+                "fields": (
+                    "user",
+                    "account",
+                    "period",
+                    "symbol",
+                    "side",
+                    "entry_type",
+                    "status",
+                    "time_in_force",
+                    "expire_at",
+                    "oco_with",
+                    "client_order_id",
+                )
+            },
+        ),
+        (
+            "Size and prices",
+            {
+                "fields": (
+                    "lot_size",
+                    "original_lot_size",
+                    "price",
+                    "limit_price",
+                    "stop_triggered",
+                    "requested_price",
+                    "entry_price",
+                    "entry_time",
+                    "exit_price",
+                    "exit_time",
+                    "exit_reason",
+                )
+            },
+        ),
+        (
+            "Protection",
+            {
+                "fields": (
+                    "stop_loss",
+                    "take_profit_1",
+                    "take_profit_2",
+                    "take_profit_3",
+                    "tp_levels_hit",
+                    "breakeven_after_tp1",
+                    "trailing_stop_pips",
+                    "trailing_stop_price",
+                )
+            },
+        ),
+        (
+            "Money",
+            {
+                "fields": (
+                    "realized_pnl",
+                    "commission",
+                    "swap",
+                    "profit_loss",
+                    "unrealized_display",
+                    "margin",
+                    "initial_risk",
+                    "last_swap_at",
+                )
+            },
+        ),
+        ("Signal", {"fields": ("signal_id", "signal_type", "signal_source")}),
+        ("Notes", {"fields": ("notes",)}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f.name for f in PaperTrade._meta.fields if f.name not in self.editable_fields]
+        return (*fields, "unrealized_display")
+
+    def has_add_permission(self, request):
+        """Orders are placed through the API or the engine, which apply the trading rules."""
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """History is never rewritten: close or cancel instead."""
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Write only the notes, under the account lock, so a concurrent tick is never overwritten."""
+        if "notes" not in form.changed_data:
+            return
+        with locked_portfolio(obj.account_id):
+            PaperTrade.objects.filter(pk=obj.pk).update(
+                notes=form.cleaned_data["notes"], updated_at=timezone.now()
+            )
+
+    @admin.display(description="Entry", ordering="entry_price")
+    def entry_price_display(self, obj):
+        return instrument_price(obj.symbol, obj.entry_price if obj.entry_price is not None else obj.price)
+
+    @admin.display(description="SL", ordering="stop_loss")
+    def stop_loss_display(self, obj):
+        return instrument_price(obj.symbol, obj.stop_loss)
+
+    @admin.display(description="Exit", ordering="exit_price")
+    def exit_price_display(self, obj):
+        return instrument_price(obj.symbol, obj.exit_price)
+
+    @admin.display(description="P&L (realized)", ordering="profit_loss")
+    def pnl_display(self, obj):
+        return signed_money(obj.profit_loss)
+
+    @admin.display(description="Unrealized")
+    def unrealized_display(self, obj):
+        if obj.status != PaperTrade.Status.OPEN:
+            return None
+        market = CachedMarket()
+        quote = market.quote(obj.symbol)
+        if quote is None:
+            return "no price"
+        try:
+            _, pnl = positions.unrealized(
+                ticket_from_row(obj), get_instrument(obj.symbol), quote, obj.account.currency, market
+            )
+        except DomainError as exc:
+            return exc.message
+        return signed_money(pnl.quantize(Decimal("0.01")))
+
+    @admin.action(description="Close selected trades at market", permissions=["change"])
+    def close_at_market(self, request, queryset):
+        for trade in queryset.select_related("user", "account").order_by("entry_time", "pk"):
+            if trade.status != PaperTrade.Status.OPEN:
+                self.message_user(
+                    request, f"Trade #{trade.pk} is {trade.status}, not open: skipped.", messages.WARNING
+                )
+                continue
+            try:
+                closed = PaperTradingEngine(trade.user).close_position(trade.pk)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"Trade #{trade.pk} {trade.symbol} not closed: {exc.message}", messages.ERROR
+                )
+            except Exception:
+                log.exception("admin close of trade %s failed", trade.pk)
+                self.message_user(
+                    request,
+                    f"Trade #{trade.pk} not closed: unexpected error (see the server log).",
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Closed trade #{closed.pk} {closed.side} {closed.original_lot_size} {closed.symbol} at "
+                    f"{instrument_price(closed.symbol, closed.exit_price)}: P&L {closed.profit_loss} "
+                    f"{trade.account.currency}.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Cancel selected pending orders", permissions=["change"])
+    def cancel_pending(self, request, queryset):
+        for trade in queryset.select_related("user").order_by("pk"):
+            if trade.status != PaperTrade.Status.PENDING:
+                self.message_user(
+                    request, f"Trade #{trade.pk} is {trade.status}, not pending: skipped.", messages.WARNING
+                )
+                continue
+            try:
+                PaperTradingEngine(trade.user).cancel_order(trade.pk)
+            except DomainError as exc:
+                self.message_user(request, f"Order #{trade.pk} not cancelled: {exc.message}", messages.ERROR)
+            except Exception:
+                log.exception("admin cancel of order %s failed", trade.pk)
+                self.message_user(
+                    request,
+                    f"Order #{trade.pk} not cancelled: unexpected error (see the server log).",
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, f"Cancelled order #{trade.pk} {trade.symbol}.", messages.SUCCESS)
+
+
+@admin.register(Fill)
+class FillAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "trade",
+        "account",
+        "kind",
+        "side",
+        "lot_size",
+        "fill_price",
+        "time",
+        "reason",
+        "pnl_display",
+        "pips",
+        "commission",
+    )
+    list_filter = ("kind", "side", "reason")
+    search_fields = ("=trade__id", "trade__symbol", "account__user__username")
+    list_select_related = ("trade", "account__user")
+    date_hierarchy = "time"
+
+    @admin.display(description="Price", ordering="price")
+    def fill_price(self, obj):
+        return instrument_price(obj.trade.symbol, obj.price)
+
+    @admin.display(description="P&L", ordering="pnl")
+    def pnl_display(self, obj):
+        return signed_money(obj.pnl)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "account",
+        "period",
+        "kind",
+        "amount_display",
+        "balance_after",
+        "trade",
+        "note",
+        "created_at",
+    )
+    list_filter = ("kind",)
+    search_fields = ("=trade__id", "note", "account__name", "account__user__username")
+    list_select_related = ("account__user", "period", "trade")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return signed_money(obj.amount)
+
+
+# ---- derived and market data ------------------------------------------------------------------
+
+
+@admin.register(EquitySnapshot)
+class EquitySnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("account", "time", "balance", "equity")
+    search_fields = ("account__name", "account__user__username")
+    list_select_related = ("account__user",)
+    date_hierarchy = "time"
+
+
+@admin.register(PerformanceMetrics)
+class PerformanceMetricsAdmin(ReadOnlyAdmin):
+    list_display = (
+        "account",
+        "date",
+        "trades_closed",
+        "winning_trades",
+        "losing_trades",
+        "pnl_display",
+        "pips",
+        "balance",
+        "equity",
+    )
+    search_fields = ("account__name", "account__user__username")
+    list_select_related = ("account__user",)
+    date_hierarchy = "date"
+
+    @admin.display(description="P&L", ordering="pnl")
+    def pnl_display(self, obj):
+        return signed_money(obj.pnl)
+
+
+@admin.register(PriceCache)
+class PriceCacheAdmin(admin.ModelAdmin):
+    """Stored bars; editable so a bad bar can be corrected."""
+
+    list_display = (
+        "symbol",
+        "interval",
+        "time",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "source",
+        "updated_at",
+    )
+    list_filter = ("symbol", "interval", "source")
+    search_fields = ("symbol",)
+    date_hierarchy = "time"
+    readonly_fields = ("updated_at",)
+
+
+@admin.register(APIUsageTracker)
+class APIUsageTrackerAdmin(admin.ModelAdmin):
+    list_display = (
+        "provider",
+        "date",
+        "requests",
+        "errors",
+        "last_success",
+        "last_error_at",
+        "last_error_short",
+    )
+    list_filter = ("provider",)
+    search_fields = ("provider", "last_error")
+    date_hierarchy = "date"
+
+    @admin.display(description="Last error")
+    def last_error_short(self, obj):
+        return (obj.last_error[:80] + "...") if len(obj.last_error) > 80 else obj.last_error

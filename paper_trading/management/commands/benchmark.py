@@ -1,0 +1,54 @@
+"""`python manage.py benchmark engine|api [--json]`: rerunnable speed figures (docs/performance.md)."""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark and print a table (or one JSON object with --json)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", choices=["engine", "api"])
+        parser.add_argument("--json", action="store_true", help="print one JSON object of the figures")
+        parser.add_argument("--ticks", type=int, default=200_000, help="engine: quiet ticks to time")
+        parser.add_argument("--open-trades", type=int, default=10_000)
+        parser.add_argument("--pending", type=int, default=2_000)
+        parser.add_argument("--clients", type=int, default=16, help="api: concurrent clients")
+        parser.add_argument("--orders", type=int, default=3_000, help="api: market orders in total")
+        parser.add_argument(
+            "--servers", type=int, default=2, help="api: daphne processes to spread clients on"
+        )
+
+    def handle(self, *args, name, **opts):
+        progress = None if opts["json"] else self._progress
+        if name == "engine":
+            from paper_trading.benchmarks import engine
+
+            figures = engine.run(
+                open_trades=opts["open_trades"],
+                pending=opts["pending"],
+                ticks=opts["ticks"],
+                progress=progress,
+            )
+        elif name == "api":
+            from paper_trading.benchmarks import api
+
+            figures = api.run(
+                clients=opts["clients"], orders=opts["orders"], servers=opts["servers"], progress=progress
+            )
+        else:  # pragma: no cover - argparse refuses other names
+            raise CommandError(name)
+        if opts["json"]:
+            self.stdout.write(json.dumps(figures))
+            return
+        width = max(len(k) for k in figures)
+        self.stdout.write(f"\nbenchmark {name}")
+        self.stdout.write("-" * (width + 20))
+        for key, value in figures.items():
+            self.stdout.write(f"{key:<{width}}  {value:>16}")
+
+    def _progress(self, done, total):
+        sys.stderr.write(f"\r  setting up {done}/{total}")
+        sys.stderr.flush()

@@ -1,0 +1,37 @@
+"""Serve the dashboard, API and WebSockets with daphne, with the embedded price worker."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve HTTP + WebSockets on HOST:PORT (daphne) and run the embedded price worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="do not start the embedded worker")
+
+    def handle(self, *args, host, port, no_worker, **options):
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server
+
+        from forex_signal.asgi import application
+        from paper_trading.worker import start_embedded_worker
+
+        worker = None
+        if settings.EMBEDDED_WORKER and not no_worker:
+            worker = start_embedded_worker()
+        self.stdout.write(f"Serving on http://{host}:{port}/  (feed: {settings.FEED}; Ctrl-C stops)")
+        try:
+            Server(
+                application=application,
+                endpoints=build_endpoint_description_strings(host=host, port=port),
+                signal_handlers=True,
+                verbosity=0,
+            ).run()
+        finally:
+            if worker is not None:
+                worker.stop()
+                worker.join(timeout=5)
+        self.stdout.write("stopped")

@@ -1,0 +1,69 @@
+"""`sim`: a seeded synthetic market. Geometric Brownian motion per symbol with per-asset-class
+volatility and the instrument's default spread; the same seed gives the same prices."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime
+from decimal import Decimal
+
+from ..domain.instruments import get_instrument
+from ..domain.quotes import Quote, quote_from_price
+
+SOURCE = "sim"
+# Annualized volatility by asset class, roughly what these markets show in a calm year.
+VOLATILITY = {"fx": 0.08, "metal": 0.16, "crypto": 0.60, "index": 0.18, "equity": 0.30}
+START_PRICES = {
+    "EURUSD": "1.08500",
+    "GBPUSD": "1.27000",
+    "AUDUSD": "0.66000",
+    "NZDUSD": "0.61000",
+    "USDJPY": "150.000",
+    "EURJPY": "162.500",
+    "GBPJPY": "190.500",
+    "USDCHF": "0.88000",
+    "USDCAD": "1.36000",
+    "EURGBP": "0.85500",
+    "XAUUSD": "2000.00",
+    "XAGUSD": "24.000",
+    "BTCUSD": "60000.00",
+    "ETHUSD": "3000.00",
+}
+SECONDS_PER_YEAR = 365.25 * 24 * 3600
+
+
+class SimFeed:
+    """Quotes for `symbols`, advanced by `step(now)`. Weekends are closed for non-crypto symbols:
+    they show their last price (from the first step) and do not move."""
+
+    def __init__(self, symbols, *, seed: int = 42, start_prices: dict[str, Decimal] | None = None):
+        self.instruments = [get_instrument(s) for s in symbols]
+        self.random = random.Random(seed)
+        starts = {**{k: Decimal(v) for k, v in START_PRICES.items()}, **(start_prices or {})}
+        self.prices = {i.symbol: float(starts[i.symbol]) for i in self.instruments}
+        self.last_time: datetime | None = None
+
+    def step(self, now: datetime) -> list[Quote]:
+        first = self.last_time is None
+        dt = 1.0 if first else max((now - self.last_time).total_seconds(), 0.001)
+        self.last_time = now
+        quotes = []
+        for instrument in self.instruments:
+            if now.weekday() >= 5 and not instrument.trades_weekends:
+                if first:  # a closed market still shows its last price
+                    quotes.append(
+                        quote_from_price(
+                            instrument, Decimal(repr(self.prices[instrument.symbol])), now, SOURCE
+                        )
+                    )
+                continue
+            sigma = VOLATILITY.get(instrument.asset_class, 0.2)
+            shock = self.random.gauss(0.0, 1.0)
+            t = dt / SECONDS_PER_YEAR
+            price = self.prices[instrument.symbol] * math.exp(
+                -0.5 * sigma * sigma * t + sigma * math.sqrt(t) * shock
+            )
+            self.prices[instrument.symbol] = price
+            quotes.append(quote_from_price(instrument, Decimal(repr(price)), now, SOURCE))
+        return quotes

@@ -1,0 +1,87 @@
+"""Shared fixtures. Tests that need the database ask for `db` (or a fixture that does)."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from paper_trading.market import STATE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_market(settings):
+    """Each test starts with no quotes, an empty trigger book and the manual feed."""
+    settings.FEED = "manual"
+    cache.clear()
+    STATE.reset()
+    yield
+    STATE.reset()
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username="alice", *, staff=False):
+        return django_user_model.objects.create_user(
+            username=username, password="pw-" + username, is_staff=staff
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("ops", staff=True)
+
+
+@pytest.fixture
+def client_for():
+    """An APIClient authenticated with a real token (the header scripts use)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for, user):
+    return client_for(user)
+
+
+@pytest.fixture
+def tick(db):
+    """Push a quote through the engine's tick path (what the manual feed and the worker do)."""
+    from paper_trading.engine import PaperTradingEngine
+
+    def push(symbol, bid, ask, time=None):
+        return PaperTradingEngine().process_tick(symbol, Decimal(str(bid)), Decimal(str(ask)), time)
+
+    return push
+
+
+@pytest.fixture
+def no_limits(user):
+    """The user's default account with the risk limits off (tests not about risk rules)."""
+    from paper_trading.engine import ensure_default_account
+
+    account = ensure_default_account(user)
+    account.max_risk_per_trade_pct = None
+    account.max_portfolio_heat_pct = None
+    account.max_daily_loss_pct = None
+    account.save()
+    return account
