@@ -51,7 +51,6 @@ FRONTEND_NOT_SOURCES = {
     "test-artifacts",
 }
 FRONTEND_CHECK_SCRIPTS = ("lint", "typecheck", "test", "e2e")
-ASGI_APPLICATION = "forex_signal.asgi:application"
 STOP_GRACE_SECONDS = 20
 
 
@@ -308,14 +307,18 @@ def prepare_database(runner: ChildRunner, progress: Progress) -> None:
 
 
 def serve(runner: ChildRunner, progress: Progress, host: str, port: int) -> int:
-    """Serve the dashboard, API and WebSockets with daphne until Ctrl-C or SIGTERM."""
-    progress.step(f"serving http://{host}:{port}/ with daphne (Ctrl-C to stop)")
+    """Serve until Ctrl-C or SIGTERM.
+
+    `manage.py serve` runs daphne on forex_signal.asgi:application and, in the same process,
+    the embedded price worker (unless EMBEDDED_WORKER is off).
+    """
+    progress.step(f"serving http://{host}:{port}/ (Ctrl-C to stop)")
     try:
-        code = runner.run([VENV_PYTHON, "-m", "daphne", "-b", host, "-p", str(port), ASGI_APPLICATION])
+        code = runner.run([VENV_PYTHON, "manage.py", "serve", "--host", host, "--port", str(port)])
     except Interrupted as stop:
         print(f"received {stop}, server stopped", flush=True)
         return 0
-    print(f"daphne exited on its own with exit code {code}", flush=True)
+    print(f"the server exited on its own with exit code {code}", flush=True)
     return code or 1
 
 
@@ -337,6 +340,7 @@ def python_checks(pytest_args: list[str]) -> list[Check]:
     return [
         Check("ruff check", [py, "-m", "ruff", "check", "."]),
         Check("ruff format --check", [py, "-m", "ruff", "format", "--check", "."]),
+        Check("migrations up to date", [py, "manage.py", "makemigrations", "--check", "--dry-run"]),
         Check(" ".join(pytest), [py, "-m", *pytest]),
     ]
 
@@ -412,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="install, migrate, create the demo user and serve the app",
         description="Create .venv, install requirements, write .env, build the frontend, "
-        "migrate, collect static files, create the demo user, then serve with daphne.",
+        "migrate, collect static files, create the demo user, then serve (daphne + price worker).",
     )
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")

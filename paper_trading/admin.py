@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -169,7 +169,7 @@ class AccountAdmin(admin.ModelAdmin):
     list_display_links = ("id", "name")
     list_filter = ("mode", "currency", "is_default", "margin_call", "auto_execute_signals")
     search_fields = ("name", "user__username", "user__email")
-    list_select_related = ("user",)
+    list_select_related = ("user", "period")
     date_hierarchy = "created_at"
     actions = ("reset_accounts",)
     inlines = (AccountPeriodInline,)
@@ -199,17 +199,8 @@ class AccountAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        current = AccountPeriod.objects.filter(account=OuterRef("pk"), ended_at__isnull=True).order_by(
-            "-number"
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                _period_number=Subquery(current.values("number")[:1]),
-                _open_trades=Count("trades", filter=Q(trades__status=PaperTrade.Status.OPEN), distinct=True),
-            )
-        )
+        open_trades = Count("trades", filter=Q(trades__status=PaperTrade.Status.OPEN))
+        return super().get_queryset(request).annotate(_open_trades=open_trades)
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets
@@ -220,9 +211,9 @@ class AccountAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
 
-    @admin.display(description="Period", ordering="_period_number")
+    @admin.display(description="Period", ordering="period__number")
     def period_number(self, obj):
-        return obj._period_number
+        return obj.period.number if obj.period else None
 
     @admin.display(description="Open trades", ordering="_open_trades")
     def open_trades(self, obj):

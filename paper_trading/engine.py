@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
 from . import events, representations
@@ -151,6 +151,15 @@ def account_figures(account: Account, market=None, *, portfolio: Portfolio | Non
         "free_margin": None if equity is None else money(equity - used),
         "margin_level": level,
     }
+
+
+def _index_row(row: PaperTrade) -> None:
+    """Register an active trade's trigger levels in this process's book, or drop a finished one."""
+    if row.status in ACTIVE:
+        ticket = ticket_from_row(row)
+        STATE.upsert(row.symbol, row.pk, ticket_levels(ticket), ticket.expire_at)
+    else:
+        STATE.remove(row.symbol, row.pk)
 
 
 def client_order_hash(payload: dict) -> str:
@@ -436,13 +445,13 @@ class PaperTradingEngine:
         )
         publish_quote(quote)
         result = TickResult(quote.symbol, quote.bid, quote.ask, quote.time)
-        with STATE.lock:
+        with STATE.tick_lock:
             self.sync_book(quote.symbol)
             if STATE.next_rollover is None:
                 STATE.next_rollover = next_rollover(quote.time)
             elif quote.time >= STATE.next_rollover:
                 self._rollover(quote.time)
-            keys = STATE.book.for_symbol(quote.symbol).triggered(quote.bid, quote.ask, quote.time)
+            keys = STATE.triggered(quote.symbol, quote.bid, quote.ask, quote.time)
             if not keys:
                 return result
             by_account: dict[int, set[int]] = defaultdict(set)
@@ -454,7 +463,7 @@ class PaperTradingEngine:
                         PaperTrade.objects.filter(pk=key).values_list("account_id", flat=True).first()
                     )
                     if account_id is None:
-                        STATE.book.for_symbol(quote.symbol).remove(key)
+                        STATE.remove(quote.symbol, key)
                     else:
                         by_account[account_id].add(key)
             for account_id, trade_ids in sorted(by_account.items()):
@@ -463,7 +472,7 @@ class PaperTradingEngine:
                     pf = session.portfolio
                     tickets = [t for t in pf.tickets if t.id in trade_ids]
                     for missing in trade_ids - {t.id for t in tickets}:
-                        STATE.book.for_symbol(quote.symbol).remove(missing)
+                        STATE.remove(quote.symbol, missing)
                     trading.apply_quote(pf, market, quote, tickets, bar=bar)
                     trading.check_margin(pf, market, quote.time)
                     result.triggered.extend(
@@ -497,9 +506,24 @@ class PaperTradingEngine:
                 )
         return results
 
+    def expire_orders(self, now: datetime | None = None) -> int:
+        """Cancel DAY/GTD orders whose time has passed, without waiting for a tick of their symbol."""
+        now = now or timezone.now()
+        due = (
+            PaperTrade.objects.filter(status=PaperTrade.Status.PENDING, expire_at__lte=now)
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
+        expired = 0
+        for account_id in list(due):
+            with locked_portfolio(account_id) as session:
+                expired += len(trading.expire_due(session.portfolio, now))
+                rows = session.save()
+                self._after_save(session, rows)
+        return expired
+
     def sync_book(self, symbol: str) -> None:
         """Bring this process's trigger book up to date with rows other processes changed."""
-        book = STATE.book.for_symbol(symbol)
         since = STATE.synced_at.get(symbol)
         started = timezone.now()
         rows = PaperTrade.objects.filter(symbol=symbol)
@@ -511,11 +535,7 @@ class PaperTradingEngine:
         accounts = set()
         for row in rows:
             accounts.add(row.account_id)
-            if row.status in ACTIVE:
-                ticket = ticket_from_row(row)
-                book.upsert(row.pk, ticket_levels(ticket), ticket.expire_at)
-            else:
-                book.remove(row.pk)
+            _index_row(row)
         for account_id in accounts:
             account = Account.objects.get(pk=account_id)
             session_rows = PaperTrade.objects.filter(account_id=account_id, status=PaperTrade.Status.OPEN)
@@ -526,17 +546,25 @@ class PaperTradingEngine:
 
     def _reband(self, pf: Portfolio, market) -> None:
         key = ("margin", pf.account.id)
-        STATE.book.remove_everywhere(key)
+        STATE.remove_everywhere(key)
         try:
             bands = margin_bands(pf, market)
         except NoPrice:
             bands = {t.symbol: (Decimal("1e12"), Decimal(0)) for t in pf.open_tickets()}
         for symbol, (bid_low, ask_high) in bands.items():
-            STATE.book.for_symbol(symbol).upsert(key, (bid_low, None, None, ask_high))
+            STATE.upsert(symbol, key, (bid_low, None, None, ask_high))
 
     def _rollover(self, now: datetime) -> None:
+        """Book swap for each 17:00 New York passed since the last tick (a weekend passes several)."""
         while STATE.next_rollover is not None and STATE.next_rollover <= now:
             moment = STATE.next_rollover
+            earliest = PaperTrade.objects.filter(status=PaperTrade.Status.OPEN).aggregate(Min("entry_time"))[
+                "entry_time__min"
+            ]
+            if earliest is None or earliest >= moment:
+                # Nobody held a position over this rollover: skip ahead (a tick years later costs one query).
+                STATE.next_rollover = next_rollover(max(moment, min(earliest or now, now)))
+                continue
             account_ids = (
                 PaperTrade.objects.filter(status=PaperTrade.Status.OPEN, entry_time__lt=moment)
                 .values_list("account_id", flat=True)
@@ -560,12 +588,7 @@ class PaperTradingEngine:
         pf = session.portfolio
         account = session.account
         for row in rows:
-            book = STATE.book.for_symbol(row.symbol)
-            if row.status in ACTIVE:
-                ticket = ticket_from_row(row)
-                book.upsert(row.pk, ticket_levels(ticket), ticket.expire_at)
-            else:
-                book.remove(row.pk)
+            _index_row(row)
         self._reband(pf, market)
         outgoing = []
         closed_today = [r for r in rows if r.status == PaperTrade.Status.CLOSED and r.exit_time]

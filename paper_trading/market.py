@@ -55,19 +55,49 @@ class CachedMarket(Market):
 
 
 class MarketState:
-    """Per-process trigger book, synced incrementally from the database (see engine.sync_book)."""
+    """Per-process trigger book, synced incrementally from the database (see engine.sync_book).
+
+    Two locks: `tick_lock` serializes ticks (held while a tick waits for account rows), and
+    `_book_lock` guards the sorted lists for the instant of each change. Request threads take
+    only the second, while holding an account row lock; a tick takes the second only between
+    database waits. So neither ever waits for the other while holding what the other needs.
+    """
 
     def __init__(self):
         self.book = Book()
         self.synced_at: dict[str, datetime] = {}
         self.next_rollover: datetime | None = None
-        self.lock = threading.RLock()
+        self.tick_lock = threading.RLock()
+        self._book_lock = threading.Lock()
+
+    def upsert(self, symbol: str, key, levels, expire_at=None) -> None:
+        with self._book_lock:
+            self.book.for_symbol(symbol).upsert(key, levels, expire_at)
+
+    def remove(self, symbol: str, key) -> None:
+        with self._book_lock:
+            self.book.for_symbol(symbol).remove(key)
+
+    def remove_everywhere(self, key) -> None:
+        with self._book_lock:
+            self.book.remove_everywhere(key)
+
+    def triggered(self, symbol: str, bid: Decimal, ask: Decimal, time: datetime) -> set:
+        with self._book_lock:
+            return self.book.for_symbol(symbol).triggered(bid, ask, time)
 
     def reset(self) -> None:
-        with self.lock:
+        with self.tick_lock, self._book_lock:
             self.book.clear()
             self.synced_at.clear()
             self.next_rollover = None
 
 
 STATE = MarketState()
+
+
+def forget_quotes() -> None:
+    """Drop every stored quote (tests; never `cache.clear()`, which would flush a shared Redis)."""
+    from .domain.instruments import REGISTRY
+
+    cache.delete_many([QUOTE_KEY.format(symbol=s) for s in REGISTRY])

@@ -25,6 +25,11 @@ def _price(value, digits: int) -> str | None:
     return str(rounded) if rounded == value else str(value.normalize())
 
 
+def _pct(value) -> str | None:
+    """A percentage without storage padding: 2.000 -> "2", 0.50 -> "0.5"."""
+    return None if value is None else format(value.normalize(), "f")
+
+
 def _t(value) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
@@ -74,10 +79,10 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
         "exit_price": _price(row.exit_price, digits),
         "exit_reason": row.exit_reason or None,
         "pips_gained": str(row.pips_gained.quantize(Decimal("0.1"))),
-        "profit_loss": str(row.profit_loss),
-        "realized_pnl": str(row.realized_pnl),
-        "commission": str(row.commission),
-        "swap": str(row.swap),
+        "profit_loss": str(money(row.profit_loss)),
+        "realized_pnl": str(money(row.realized_pnl)),
+        "commission": str(money(row.commission)),
+        "swap": str(money(row.swap)),
         "risk_reward_ratio": risk_reward,
         "r_multiple": r_multiple,
         "signal_id": row.signal_id or None,
@@ -143,13 +148,13 @@ def account_dict(account: Account, figures: dict) -> dict:
         "mode": account.mode,
         "slippage_pips": str(account.slippage_pips),
         "commission_per_lot": str(account.commission_per_lot),
-        "commission_pct": str(account.commission_pct),
-        "max_risk_per_trade_pct": _s(account.max_risk_per_trade_pct),
-        "max_portfolio_heat_pct": _s(account.max_portfolio_heat_pct),
-        "max_daily_loss_pct": _s(account.max_daily_loss_pct),
+        "commission_pct": _pct(account.commission_pct),
+        "max_risk_per_trade_pct": _pct(account.max_risk_per_trade_pct),
+        "max_portfolio_heat_pct": _pct(account.max_portfolio_heat_pct),
+        "max_daily_loss_pct": _pct(account.max_daily_loss_pct),
         "auto_execute_signals": account.auto_execute_signals,
-        "min_signal_confidence": str(account.min_signal_confidence),
-        "default_risk_pct": str(account.default_risk_pct),
+        "min_signal_confidence": _pct(account.min_signal_confidence),
+        "default_risk_pct": _pct(account.default_risk_pct),
         "is_default": account.is_default,
         "margin_call": account.margin_call,
         "created_at": _t(account.created_at),

@@ -45,8 +45,12 @@ def ledger_for(account: Account, period_number=None) -> QuerySet[LedgerEntry]:
         period = account.current_period
     else:
         try:
-            period = account.periods.get(number=int(period_number))
-        except (AccountPeriod.DoesNotExist, ValueError, TypeError):
+            number = int(period_number)
+        except (ValueError, TypeError):
+            raise InvalidInput("period must be a whole number.", field="period") from None
+        try:
+            period = account.periods.get(number=number)
+        except AccountPeriod.DoesNotExist:
             raise NotFound("No such period.") from None
     return LedgerEntry.objects.filter(account=account, period=period).order_by("created_at", "id")
 

@@ -36,6 +36,10 @@ class EmbeddedWorker(threading.Thread):
                     engine.process_tick(quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source)
                 except Exception:  # noqa: BLE001 - one bad tick must not stop the feed
                     log.exception("tick %s failed", quote.symbol)
+            try:
+                engine.expire_orders()
+            except Exception:  # noqa: BLE001
+                log.exception("expiring orders failed")
             close_old_connections()
             self.stopping.wait(self.interval)
 

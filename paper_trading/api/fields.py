@@ -3,12 +3,15 @@
 from datetime import UTC
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..domain.errors import InvalidInput
 from ..domain.numbers import to_decimal
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1.10450"})
 class DecimalInput(serializers.Field):
     """Accepts a JSON string or number; stores a finite Decimal; null allowed when not required."""
 
@@ -32,6 +35,7 @@ class DecimalInput(serializers.Field):
         return None if value is None else str(value)
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class UTCDateTime(serializers.Field):
     """ISO 8601; a time without a zone is taken as UTC."""
 

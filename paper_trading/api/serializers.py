@@ -1,12 +1,16 @@
 """Input shapes. Views validate with these, call one engine service, and render with
 `paper_trading.representations` (the same dicts the WebSocket events carry)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from ..domain.errors import InvalidInput
 from ..domain.instruments import get_instrument
 from .fields import DecimalInput, UTCDateTime
 
+MAX_CLOCK_SKEW = timedelta(seconds=60)
 SIDES = ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"]
 
 
@@ -114,18 +118,18 @@ class AccountCreateSerializer(StrictSerializer):
     currency = serializers.ChoiceField(
         choices=["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD"], default="USD"
     )
-    initial_balance = DecimalInput(default="10000.00")
+    initial_balance = DecimalInput(default="10000.00", allow_null=False)
     leverage = serializers.IntegerField(min_value=1, max_value=1000, default=100)
     mode = serializers.ChoiceField(choices=["hedging", "netting", "nfa"], default="hedging")
-    slippage_pips = DecimalInput(default="0")
-    commission_per_lot = DecimalInput(default="0")
-    commission_pct = DecimalInput(default="0")
+    slippage_pips = DecimalInput(default="0", allow_null=False)
+    commission_per_lot = DecimalInput(default="0", allow_null=False)
+    commission_pct = DecimalInput(default="0", allow_null=False)
     max_risk_per_trade_pct = DecimalInput(default="2")
     max_portfolio_heat_pct = DecimalInput(default="10")
     max_daily_loss_pct = DecimalInput(default="5")
     auto_execute_signals = serializers.BooleanField(default=False)
-    min_signal_confidence = DecimalInput(default="75")
-    default_risk_pct = DecimalInput(default="1")
+    min_signal_confidence = DecimalInput(default="75", allow_null=False)
+    default_risk_pct = DecimalInput(default="1", allow_null=False)
 
     def validate(self, attrs):
         bounds = {
@@ -162,6 +166,11 @@ class AccountUpdateSerializer(AccountCreateSerializer):
             f.required = False
             f.default = serializers.empty
 
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+        return super().validate(attrs)
+
 
 class ResetSerializer(StrictSerializer):
     initial_balance = DecimalInput()
@@ -195,4 +204,7 @@ class TickSerializer(StrictSerializer):
             raise serializers.ValidationError({"bid": ["Prices must be positive."]})
         if attrs["bid"] > attrs["ask"]:
             raise serializers.ValidationError({"bid": ["Bid must not be above ask."]})
+        time = attrs.get("time")
+        if time is not None and time > timezone.now() + MAX_CLOCK_SKEW:
+            raise serializers.ValidationError({"time": ["A tick cannot come from the future."]})
         return attrs

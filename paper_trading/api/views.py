@@ -25,7 +25,7 @@ from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..engine import PaperTradingEngine, account_figures
 from ..market import CachedMarket, current_quote
-from ..models import PaperTrade
+from ..models import Account, PaperTrade
 from . import serializers as s
 
 ORDERING = [
@@ -88,6 +88,7 @@ class TradeViewSet(viewsets.GenericViewSet):
     """Tickets: list, read, modify SL/TP (PATCH), execute, close, cancel, reports. No PUT/DELETE."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = PaperTrade.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = TradeFilter
     serializer_class = s.ExecuteSerializer
 
@@ -230,6 +231,7 @@ class OrderViewSet(viewsets.GenericViewSet):
     """Entry orders of every type; GET lists the pending ones."""
 
     http_method_names = ["get", "post", "head", "options"]
+    queryset = PaperTrade.objects.none()
     serializer_class = s.OrderSerializer
 
     def get_queryset(self):
@@ -262,6 +264,7 @@ def _render_account(account):
 
 class AccountViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Account.objects.none()
     serializer_class = s.AccountCreateSerializer
 
     def get_queryset(self):
@@ -301,7 +304,7 @@ class AccountViewSet(viewsets.GenericViewSet):
         account = PaperTradingEngine(request.user).reset_account(
             pk, data.validated_data.get("initial_balance")
         )
-        return Response(_render_account(account))
+        return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
     @action(detail=True, methods=["get"])
     def ledger(self, request, pk=None):
@@ -345,6 +348,7 @@ class SymbolViewSet(viewsets.GenericViewSet):
 
     http_method_names = ["get", "head", "options"]
 
+    @extend_schema(responses={200: dict})
     def list(self, request):
         page = self.paginate_queryset(list(REGISTRY.values()))
         return self.get_paginated_response([i.as_dict() for i in page])

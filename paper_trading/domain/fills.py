@@ -60,6 +60,17 @@ def market_exit_price(
     return slipped(base, -ticket.direction, instrument, slippage_pips)
 
 
+def within_limit(ticket: Ticket, price: Decimal) -> Decimal:
+    """A limit (or a triggered stop_limit) never fills worse than its limit price."""
+    if ticket.entry_type is EntryType.LIMIT:
+        limit = ticket.price
+    elif ticket.entry_type is EntryType.STOP_LIMIT:
+        limit = ticket.limit_price
+    else:
+        return price
+    return min(price, limit) if ticket.direction > 0 else max(price, limit)
+
+
 def entry_side_price(side: Side, quote: Quote) -> Decimal:
     return quote.ask if side is Side.BUY else quote.bid
 

@@ -80,7 +80,7 @@ _TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 def check_transition(current: Status, target: Status) -> None:
     if target not in _TRANSITIONS[current]:
-        raise IllegalTransition(f"A {current} trade cannot become {target}.", code="invalid_state")
+        raise IllegalTransition(f"A {current} trade cannot become {target}.")
 
 
 TP_FRACTIONS = {

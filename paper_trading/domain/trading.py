@@ -120,12 +120,24 @@ class Portfolio:
         return sum((t.margin for t in self.tickets if t.status is Status.OPEN), ZERO)
 
     def unrealized(self, market: Market) -> Decimal:
+        """Unrealized P&L of every open position in the account currency.
+
+        Summed per (symbol, side) first, so an account with hundreds of positions converts a
+        handful of amounts: sum(dir x lots x (mark - entry)) = dir x (mark x sum(lots) - sum(lots x entry)).
+        """
+        sums: dict[tuple[str, int], list[Decimal]] = {}
+        for t in self.tickets:
+            if t.status is Status.OPEN:
+                acc = sums.setdefault((t.symbol, t.direction), [ZERO, ZERO])
+                acc[0] += t.lots
+                acc[1] += t.lots * t.entry_price
         total = ZERO
-        for t in self.open_tickets():
-            quote = require_quote(market, t.symbol)
-            total += positions.unrealized(t, get_instrument(t.symbol), quote, self.account.currency, market)[
-                1
-            ]
+        for (symbol, direction), (lots, cost) in sums.items():
+            instrument = get_instrument(symbol)
+            quote = require_quote(market, symbol)
+            mark = quote.bid if direction > 0 else quote.ask
+            amount = direction * (mark * lots - cost) * instrument.contract_size
+            total += to_account_currency(amount, instrument, self.account.currency, market, price=mark)
         return total
 
     def equity(self, market: Market) -> Decimal:
@@ -259,9 +271,15 @@ def place_order(pf: Portfolio, market: Market, req: OrderRequest, now: datetime)
         raise BusinessRefusal(
             "US (NFA) accounts cannot hedge: close the opposite position.", code="hedging_not_allowed"
         )
-    reducing = acct.mode == "netting" and any(t.side is not req.side for t in symbol_open)
-    if not reducing:
-        _check_exposure_rules(pf, market, instrument, req.side, req.lots, reference, req.stop_loss, now)
+    # In netting mode an opposite order first closes the position; only what is left over (a
+    # flip) adds exposure, with the closed position's margin already released.
+    opposite = [t for t in symbol_open if t.side is not req.side] if acct.mode == "netting" else []
+    adding = req.lots - sum((t.lots for t in opposite), ZERO)
+    if adding > 0:
+        released = sum((t.margin for t in opposite), ZERO)
+        _check_exposure_rules(
+            pf, market, instrument, req.side, adding, reference, req.stop_loss, now, released_margin=released
+        )
 
     ticket = Ticket(
         account_id=acct.id,
@@ -298,9 +316,12 @@ def place_order(pf: Portfolio, market: Market, req: OrderRequest, now: datetime)
     if req.entry_type is EntryType.STOP_LIMIT and fills.is_marketable(ticket, quote):
         ticket.stop_triggered = True
     if fills.is_marketable(ticket, quote):
-        # Marketable on arrival: fills at the quote (price improvement), like Alpaca.
+        # Marketable on arrival: fills at the quote (price improvement), like Alpaca; slippage
+        # never takes a limit beyond its limit price.
         price = fills.market_entry_price(req.side, quote, instrument, acct.slippage_pips)
-        return _fill_entry(pf, market, instrument, ticket, price, now, raise_on_margin=True)
+        return _fill_entry(
+            pf, market, instrument, ticket, fills.within_limit(ticket, price), now, raise_on_margin=True
+        )
     if req.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
         cancel_ticket(pf, ticket, now, reason=ExitReason.CANCELLED)
         return ticket
@@ -308,22 +329,25 @@ def place_order(pf: Portfolio, market: Market, req: OrderRequest, now: datetime)
     return ticket
 
 
-def _check_exposure_rules(pf, market, instrument, side, lots, price, stop_loss, now) -> None:
+def _check_exposure_rules(
+    pf, market, instrument, side, lots, price, stop_loss, now, *, released_margin: Decimal = ZERO
+) -> None:
     """The §3.4 checks for an order that adds exposure, in the contract's order."""
     acct = pf.account
-    equity = pf.equity(market)
+    unrealized = pf.unrealized(market)
+    equity = acct.balance + unrealized
     new_risk = positions.risk_amount(
         instrument, price, stop_loss, side.direction, lots, acct.currency, market
     )
     risk.check_risk_per_trade(new_risk, equity, acct.max_risk_per_trade_pct)
-    risk.check_portfolio_heat(pf.open_risk(market), new_risk, equity, acct.max_portfolio_heat_pct)
+    if acct.max_portfolio_heat_pct is not None:
+        risk.check_portfolio_heat(pf.open_risk(market), new_risk, equity, acct.max_portfolio_heat_pct)
     if acct.max_daily_loss_pct is not None:
         realized = acct.realized_today if acct.day == start_of_utc_day(now).date() else ZERO
-        unrealized = pf.unrealized(market)
         risk.check_daily_loss(-(realized + unrealized), acct.balance - realized, acct.max_daily_loss_pct)
     leverage = risk.effective_leverage(acct.leverage, instrument, acct.mode)
     required = positions.margin_for(instrument, lots, price, leverage, acct.currency, market)
-    risk.check_free_margin(required, equity - pf.margin_used())
+    risk.check_free_margin(required, equity - (pf.margin_used() - released_margin))
 
 
 def _commission(
@@ -353,6 +377,12 @@ def _fill_entry(pf, market, instrument, ticket, price, now, *, raise_on_margin=F
         if netted is not None:
             _cancel_oco_sibling(pf, ticket, now)  # the order filled, into the netted position
             return netted
+    if acct.mode == "nfa" and any(t.side is not ticket.side for t in pf.open_tickets(ticket.symbol)):
+        # A resting order must not open a hedge on a US account when it triggers.
+        if raise_on_margin:
+            raise BusinessRefusal("US (NFA) accounts cannot hedge.", code="hedging_not_allowed")
+        cancel_ticket(pf, ticket, now, reason=ExitReason.CANCELLED, note="hedging not allowed (NFA)")
+        return ticket
     leverage = risk.effective_leverage(acct.leverage, instrument, acct.mode)
     margin = positions.margin_for(instrument, ticket.lots, price, leverage, acct.currency, market)
     if not raise_on_margin and margin > pf.equity(market) - pf.margin_used():
@@ -624,14 +654,8 @@ def apply_quote(
                 ticket.stop_triggered = True
                 ticket.dirty = True
                 if fills.is_marketable(ticket, quote):
-                    _fill_entry(
-                        pf,
-                        market,
-                        instrument,
-                        ticket,
-                        fills.slipped(trigger.price, ticket.direction, instrument, slip),
-                        now,
-                    )
+                    price = fills.slipped(trigger.price, ticket.direction, instrument, slip)
+                    _fill_entry(pf, market, instrument, ticket, fills.within_limit(ticket, price), now)
                 else:
                     pf.emit("trade_updated", ticket)
             elif action is fills.Action.STOP:

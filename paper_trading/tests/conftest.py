@@ -3,16 +3,16 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
-from paper_trading.market import STATE
+from paper_trading.market import STATE, forget_quotes
 
 
 @pytest.fixture(autouse=True)
 def _fresh_market(settings):
     """Each test starts with no quotes, an empty trigger book and the manual feed."""
     settings.FEED = "manual"
-    cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users in every test
+    forget_quotes()
     STATE.reset()
     yield
     STATE.reset()

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,6 +79,22 @@ def test_changelist_shows_rows(admin_client, every_table, model):
 def test_change_view_renders(admin_client, every_table, model):
     row = model.objects.first()
     assert admin_client.get(url(model, "change", row.pk)).status_code == 200
+
+
+def test_changelists_do_not_query_per_row(admin_client, user, tick):
+    tick("EURUSD", "1.10000", "1.10010")
+    engine = PaperTradingEngine(user)
+
+    def queries(model):
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url(model, "changelist")).status_code == 200
+        return len(captured)
+
+    engine.execute_order("EURUSD", "buy", None, "1.09500", None, "0.01")
+    before = {model.__name__: queries(model) for model in (PaperTrade, Fill, LedgerEntry, Account)}
+    for _ in range(3):
+        engine.close_position(engine.execute_order("EURUSD", "buy", None, "1.09500", None, "0.01").pk)
+    assert {model.__name__: queries(model) for model in (PaperTrade, Fill, LedgerEntry, Account)} == before
 
 
 def test_trade_list_colours_profit_and_loss(admin_client, every_table):
