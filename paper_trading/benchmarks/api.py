@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from ..engine import PaperTradingEngine, ensure_default_account
 
-BASE_PORT = 8701
+BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
 PREFIX = "bench_api_"
 
 
@@ -56,6 +56,12 @@ def _start_servers(count: int) -> list[subprocess.Popen]:
                 raise CommandError("the API servers did not start within 60 s")
             time.sleep(0.2)
     return procs
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to show where the time goes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stop(procs) -> None:
@@ -123,12 +129,16 @@ def run(*, clients=16, orders=3000, servers=2, progress=None) -> dict:
                 timeout=10,
             )
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        server_cpu_before = sum(_cpu_seconds(p.pid) for p in procs)
+        client_cpu_before = time.process_time()
         began = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         seconds = time.perf_counter() - began
+        server_cpu = sum(_cpu_seconds(p.pid) for p in procs) - server_cpu_before
+        client_cpu = time.process_time() - client_cpu_before
     finally:
         _stop(procs)
         get_user_model().objects.filter(username__startswith=PREFIX).delete()
@@ -146,4 +156,6 @@ def run(*, clients=16, orders=3000, servers=2, progress=None) -> dict:
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
+        "server_cpu_ms_per_order": round(server_cpu / len(latencies) * 1000, 2),
+        "client_cpu_ms_per_order": round(client_cpu / len(latencies) * 1000, 2),
     }
