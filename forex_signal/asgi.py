@@ -9,4 +9,6 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from forex_signal.handlers import SyncChainASGIHandler  # noqa: E402
+
+application = ProtocolTypeRouter({"http": SyncChainASGIHandler()})

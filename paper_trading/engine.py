@@ -77,11 +77,11 @@ def _write_lock():
 
 
 @contextmanager
-def locked_portfolio(account_id: int):
-    """Lock the account row and load its active tickets; save and publish on success."""
+def locked_portfolio(account_id: int, *, focus: str | None = None, ticket_id: int | None = None):
+    """Lock the account row and load its active tickets (`focus`: see PortfolioSession)."""
     with _write_lock(), transaction.atomic():
         account = Account.objects.select_for_update(of=("self",)).select_related("period").get(pk=account_id)
-        session = PortfolioSession(account)
+        session = PortfolioSession(account, focus=focus, ticket_id=ticket_id)
         yield session
 
 
@@ -293,7 +293,7 @@ class PaperTradingEngine:
             **{k: getattr(req, k) for k in OrderRequest.__dataclass_fields__},
         }
         fingerprint = client_order_hash(payload) if req.client_order_id else ""
-        with locked_portfolio(account_row.pk) as session:
+        with locked_portfolio(account_row.pk, focus=req.symbol) as session:
             if req.client_order_id:
                 existing = PaperTrade.objects.filter(
                     account=account_row, client_order_id=req.client_order_id
@@ -310,13 +310,14 @@ class PaperTradingEngine:
                     raise InvalidInput(
                         "oco_with must be a pending order of the same account.", field="oco_with"
                     )
-            ticket = trading.place_order(session.portfolio, CachedMarket(), req, now)
+            market = CachedMarket()
+            ticket = trading.place_order(session.portfolio, market, req, now)
             rows = session.save(extra_hash=fingerprint)
             if req.oco_with is not None:
                 PaperTrade.objects.filter(pk=req.oco_with, oco_with__isnull=True).update(
                     oco_with_id=ticket.id
                 )
-            self._after_save(session, rows)
+            self._after_save(session, rows, market=market)
             return PlaceResult(session.row_for(ticket.id), True)
 
     def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
@@ -365,62 +366,66 @@ class PaperTradingEngine:
             raise NotFound("No such trade.") from None
 
     def close_position(self, trade_id, lot_size=None, exit_price=None, max_deviation_pips=None) -> PaperTrade:
-        trade = self._trade(trade_id)
         lots = to_decimal(lot_size, field="lot_size", allow_none=True)
         requested = to_decimal(exit_price, field="exit_price", allow_none=True)
         deviation = to_decimal(max_deviation_pips, field="max_deviation_pips", allow_none=True)
-        with locked_portfolio(trade.account_id) as session:
-            ticket = session.portfolio.find(trade.pk)
-            if ticket is None:
-                raise StateConflict(
-                    f"Trade is {PaperTrade.objects.get(pk=trade.pk).status}, not open.", code="not_open"
-                )
+
+        def close(pf, market, ticket):
             trading.close_ticket(
-                session.portfolio,
-                CachedMarket(),
+                pf,
+                market,
                 ticket,
                 timezone.now(),
                 lots=lots,
                 requested_price=requested,
                 max_deviation_pips=deviation,
             )
-            rows = session.save()
-            self._after_save(session, rows)
-            return session.row_for(trade.pk)
+
+        return self._change_trade(trade_id, close, gone="not_open", message="Trade is {status}, not open.")
 
     def cancel_order(self, trade_id) -> PaperTrade:
-        trade = self._trade(trade_id)
-        with locked_portfolio(trade.account_id) as session:
-            ticket = session.portfolio.find(trade.pk)
-            if ticket is None:
-                raise StateConflict("Only pending orders can be cancelled.", code="not_pending")
-            trading.cancel_ticket(session.portfolio, ticket, timezone.now())
-            rows = session.save()
-            self._after_save(session, rows)
-            return session.row_for(trade.pk)
+        return self._change_trade(
+            trade_id,
+            lambda pf, market, ticket: trading.cancel_ticket(pf, ticket, timezone.now()),
+            gone="not_pending",
+            message="Only pending orders can be cancelled; this one is {status}.",
+        )
 
     def modify_trade(self, trade_id, changes: dict) -> PaperTrade:
+        prices = {
+            "stop_loss",
+            "take_profit_1",
+            "take_profit_2",
+            "take_profit_3",
+            "trailing_stop_pips",
+            "price",
+        }
+        parsed = {
+            name: to_decimal(value, field=name, allow_none=True) if name in prices else value
+            for name, value in changes.items()
+        }
+        return self._change_trade(
+            trade_id,
+            lambda pf, market, ticket: trading.modify_ticket(pf, market, ticket, parsed, timezone.now()),
+            gone="not_active",
+            message="A {status} trade cannot be modified.",
+        )
+
+    def _change_trade(self, trade_id, operation, *, gone: str, message: str) -> PaperTrade:
+        """Lock the trade's account, apply `operation(portfolio, market, ticket)`, save, publish.
+
+        A trade that is no longer active is not loaded, so it answers 409 with `gone`.
+        """
         trade = self._trade(trade_id)
-        parsed = {}
-        for name, value in changes.items():
-            if name in (
-                "stop_loss",
-                "take_profit_1",
-                "take_profit_2",
-                "take_profit_3",
-                "trailing_stop_pips",
-                "price",
-            ):
-                parsed[name] = to_decimal(value, field=name, allow_none=True)
-            else:
-                parsed[name] = value
-        with locked_portfolio(trade.account_id) as session:
+        market = CachedMarket()
+        with locked_portfolio(trade.account_id, focus=trade.symbol, ticket_id=trade.pk) as session:
             ticket = session.portfolio.find(trade.pk)
             if ticket is None:
-                raise StateConflict("Closed and cancelled trades cannot be modified.", code="not_active")
-            trading.modify_ticket(session.portfolio, CachedMarket(), ticket, parsed, timezone.now())
+                status = PaperTrade.objects.values_list("status", flat=True).get(pk=trade.pk)
+                raise StateConflict(message.format(status=status), code=gone)
+            operation(session.portfolio, market, ticket)
             rows = session.save()
-            self._after_save(session, rows)
+            self._after_save(session, rows, market=market)
             return session.row_for(trade.pk)
 
     # ---- the tick path -------------------------------------------------------------------

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
-from .domain.numbers import money
+from .domain.numbers import ZERO, money
 from .domain.orders import EntryType, Side, Status, Ticket, TimeInForce
-from .domain.trading import AccountState, Portfolio
+from .domain.trading import AccountState, Exposure, Portfolio
 from .models import Account, AccountPeriod, Fill, LedgerEntry, PaperTrade
 
 ACTIVE = (PaperTrade.Status.PENDING, PaperTrade.Status.OPEN)
@@ -141,28 +142,72 @@ def new_row(ticket: Ticket, account: Account, period: AccountPeriod) -> PaperTra
 
 
 _ATTNAMES = [f.attname for f in PaperTrade._meta.concrete_fields]
+_EXPOSURE_COLUMNS = (
+    "symbol",
+    "side",
+    "lot_size",
+    "entry_price",
+    "margin",
+    "stop_loss",
+    "trailing_stop_price",
+)
+
+
+def summarize(rows) -> list[Exposure]:
+    """Fold (symbol, side, lots, entry, margin, stop, trailing stop) rows into one `Exposure`
+    per (symbol, side), with the same stop-distance arithmetic as `positions.risk_amount`."""
+    sums: dict[tuple[str, int], list[Decimal]] = {}
+    for symbol, side, lots, entry, margin, stop_loss, trailing in rows:
+        direction = 1 if side == "buy" else -1
+        acc = sums.setdefault((symbol, direction), [ZERO, ZERO, ZERO, ZERO, ZERO])
+        acc[0] += lots
+        acc[1] += lots * entry
+        acc[2] += margin
+        stops = [x for x in (stop_loss, trailing) if x is not None]
+        if stops:
+            stop = max(stops) if direction > 0 else min(stops)
+            distance = (entry - stop) * direction
+            if distance > 0:
+                acc[3] += distance * lots
+                acc[4] += distance * lots / stop
+    return [Exposure(symbol, d, *acc) for (symbol, d), acc in sums.items()]
 
 
 class PortfolioSession:
     """A portfolio loaded under the account's row lock, and how to write it back.
 
     Active trades are read as plain values (an account may hold hundreds); model instances
-    are made only for the rows an operation changes.
+    are made only for the rows an operation changes. With `focus` (the symbol an order or a
+    close is about), open positions on other symbols are only summarized (`Exposure`).
     """
 
-    def __init__(self, account: Account, period: AccountPeriod | None = None):
+    def __init__(
+        self,
+        account: Account,
+        period: AccountPeriod | None = None,
+        *,
+        focus: str | None = None,
+        ticket_id: int | None = None,
+    ):
         self.account = account
         self.period = period or account.current_period
-        values = (
-            PaperTrade.objects.filter(account=account, status__in=ACTIVE)
-            .order_by("id")
-            .values_list(*_ATTNAMES)
-        )
+        active = PaperTrade.objects.filter(account=account, status__in=ACTIVE)
+        external = []
+        if focus is not None:
+            # Netting and NFA rules look at every position on the symbol; hedging looks at none.
+            needed = Q(status=PaperTrade.Status.PENDING) | Q(pk=ticket_id)
+            if account.mode != Account.Mode.HEDGING:
+                needed |= Q(symbol=focus)
+            others = active.filter(status=PaperTrade.Status.OPEN).exclude(needed)
+            external = summarize(others.values_list(*_EXPOSURE_COLUMNS))
+            active = active.filter(needed)
+        values = active.order_by("id").values_list(*_ATTNAMES)
         self._values: dict[int, tuple] = {v[0]: v for v in values}
         self.rows: dict[int, PaperTrade] = {}
         self.portfolio = Portfolio(
             account_state(account),
             [ticket_from_values(dict(zip(_ATTNAMES, v, strict=True))) for v in self._values.values()],
+            external,
         )
         self.saved_rows: list[PaperTrade] = []
 

@@ -24,9 +24,7 @@ def margin_bands(pf: Portfolio, market: Market) -> dict[str, tuple[Decimal, Deci
         return {}
     threshold = STOP_OUT_LEVEL if pf.account.margin_call else MARGIN_CALL_LEVEL
     headroom = pf.equity(market) - used * threshold / 100
-    units: dict[str, Decimal] = {}
-    for t in pf.open_tickets():
-        units[t.symbol] = units.get(t.symbol, ZERO) + t.lots * get_instrument(t.symbol).contract_size
+    units = pf.units_by_symbol()
     bands = {}
     for symbol, qty in units.items():
         quote = market.quote(symbol)

@@ -98,12 +98,36 @@ class OrderRequest:
     notes: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Open positions on one (symbol, side) summarized, for the ones an operation did not load.
+
+    `cost` is sum(lots x entry); `risk_units` sum(lots x stop distance) over positions whose stop
+    is still on the losing side; `risk_units_per_stop` the same divided by each stop (the
+    conversion when the account currency is the base currency).
+    """
+
+    symbol: str
+    direction: int
+    lots: Decimal
+    cost: Decimal
+    margin: Decimal
+    risk_units: Decimal = ZERO
+    risk_units_per_stop: Decimal = ZERO
+
+
 @dataclass
 class Portfolio:
-    """One account with all of its active (pending and open) tickets, and what happened to it."""
+    """One account with its active (pending and open) tickets, and what happened to it.
+
+    `external` summarizes open positions that were not loaded as tickets (an order on EURUSD
+    needs the account's equity, not each of its gold positions). Operations that may close any
+    position (ticks, stop-out, reset) load everything and leave `external` empty.
+    """
 
     account: AccountState
     tickets: list[Ticket] = field(default_factory=list)
+    external: list[Exposure] = field(default_factory=list)
     fills: list[FillRecord] = field(default_factory=list)
     ledger: list[LedgerRecord] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -117,7 +141,17 @@ class Portfolio:
         return [t for t in self.tickets if t.status is Status.PENDING]
 
     def margin_used(self) -> Decimal:
-        return sum((t.margin for t in self.tickets if t.status is Status.OPEN), ZERO)
+        loaded = sum((t.margin for t in self.tickets if t.status is Status.OPEN), ZERO)
+        return loaded + sum((e.margin for e in self.external), ZERO)
+
+    def units_by_symbol(self) -> dict[str, Decimal]:
+        """Open lots x contract size per symbol, both sides together."""
+        units: dict[str, Decimal] = {}
+        for symbol, lots in [(t.symbol, t.lots) for t in self.open_tickets()] + [
+            (e.symbol, e.lots) for e in self.external
+        ]:
+            units[symbol] = units.get(symbol, ZERO) + lots * get_instrument(symbol).contract_size
+        return units
 
     def unrealized(self, market: Market) -> Decimal:
         """Unrealized P&L of every open position in the account currency.
@@ -125,7 +159,9 @@ class Portfolio:
         Summed per (symbol, side) first, so an account with hundreds of positions converts a
         handful of amounts: sum(dir x lots x (mark - entry)) = dir x (mark x sum(lots) - sum(lots x entry)).
         """
-        sums: dict[tuple[str, int], list[Decimal]] = {}
+        sums: dict[tuple[str, int], list[Decimal]] = {
+            (e.symbol, e.direction): [e.lots, e.cost] for e in self.external
+        }
         for t in self.tickets:
             if t.status is Status.OPEN:
                 acc = sums.setdefault((t.symbol, t.direction), [ZERO, ZERO])
@@ -162,6 +198,18 @@ class Portfolio:
                 market,
             )
             total += amount or ZERO
+        for e in self.external:
+            instrument = get_instrument(e.symbol)
+            if instrument.base_currency == self.account.currency != instrument.quote_currency:
+                total += e.risk_units_per_stop * instrument.contract_size
+            else:
+                total += to_account_currency(
+                    e.risk_units * instrument.contract_size,
+                    instrument,
+                    self.account.currency,
+                    market,
+                    price=Decimal(1),
+                )
         return total
 
     def find(self, ticket_id: int) -> Ticket | None:
@@ -704,6 +752,8 @@ def expire_due(pf: Portfolio, now: datetime) -> list[Ticket]:
 def check_margin(pf: Portfolio, market: Market, now: datetime) -> Decimal | None:
     """Margin call at level <= 100 % (once per episode), then stop-out at <= 50 %: close the
     most losing position first until the level recovers. Returns the final level."""
+    if pf.external:
+        raise RuntimeError("check_margin needs every position loaded (external exposures present)")
     level = pf.margin_level(market)
     if level is None or level > MARGIN_CALL_LEVEL:
         pf.account.margin_call = False
