@@ -178,6 +178,35 @@ BINANCE_TESTNET_API_KEY = env("BINANCE_TESTNET_API_KEY", default="")
 BINANCE_TESTNET_API_SECRET = env("BINANCE_TESTNET_API_SECRET", default="")
 MT_BRIDGE_ADDRESS = env("MT_BRIDGE_ADDRESS", default="")
 
+# Market data (paper_trading/data_aggregator.py). Base URLs are settings so tests point the
+# providers at loopback servers; budgets default to each provider's free tier.
+PROVIDER_PRIORITY = env.list(
+    "PROVIDER_PRIORITY", default=["binance", "twelvedata", "finnhub", "alphavantage", "yahoo"]
+)
+TWELVE_DATA_BASE_URL = env("TWELVE_DATA_BASE_URL", default="https://api.twelvedata.com")
+FINNHUB_BASE_URL = env("FINNHUB_BASE_URL", default="https://finnhub.io/api/v1")
+ALPHA_VANTAGE_BASE_URL = env("ALPHA_VANTAGE_BASE_URL", default="https://www.alphavantage.co")
+BINANCE_BASE_URL = env("BINANCE_BASE_URL", default="https://api.binance.com")
+YAHOO_BASE_URL = env("YAHOO_BASE_URL", default="https://query2.finance.yahoo.com")
+PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=8.0)
+PROVIDER_BUDGETS = {
+    # provider: (per day, per minute); None = no limit
+    "twelvedata": (
+        env.int("TWELVE_DATA_DAILY_LIMIT", default=800),
+        env.int("TWELVE_DATA_MINUTE_LIMIT", default=8),
+    ),
+    "finnhub": (None, env.int("FINNHUB_MINUTE_LIMIT", default=60)),
+    "alphavantage": (
+        env.int("ALPHA_VANTAGE_DAILY_LIMIT", default=25),
+        env.int("ALPHA_VANTAGE_MINUTE_LIMIT", default=5),
+    ),
+    "binance": (None, env.int("BINANCE_MINUTE_LIMIT", default=600)),
+    "yahoo": (env.int("YAHOO_DAILY_LIMIT", default=2000), env.int("YAHOO_MINUTE_LIMIT", default=30)),
+}
+PROVIDER_BREAKER_FAILURES = env.int("PROVIDER_BREAKER_FAILURES", default=5)
+PROVIDER_BREAKER_COOLOFF = env.float("PROVIDER_BREAKER_COOLOFF", default=300.0)
+QUOTE_MAX_AGE = env.float("QUOTE_MAX_AGE", default=120.0)  # seconds before a quote is stale
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

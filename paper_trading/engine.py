@@ -170,8 +170,14 @@ def client_order_hash(payload: dict) -> str:
 class PaperTradingEngine:
     """Services scoped to one user (orders, closes, queries); ticks apply to every account."""
 
-    def __init__(self, user=None):
+    def __init__(self, user=None, *, sync_every: float = 0.0, publish_every: float = 0.0):
+        """`sync_every` / `publish_every` (seconds of wall time) let a fast replay skip the book
+        sync query and the shared-quote write on most ticks; 0 (the default) does both on every
+        tick, which is what live polling, the manual feed and the tests want."""
         self.user = user
+        self.sync_every = sync_every
+        self.publish_every = publish_every
+        self._published: dict[str, float] = {}
 
     # ---- accounts -------------------------------------------------------------------------
     def get_account(self, account_id=None) -> Account:
@@ -448,10 +454,15 @@ class PaperTradingEngine:
             time or timezone.now(),
             source,
         )
-        publish_quote(quote)
+        wall = time.monotonic()
+        if wall - self._published.get(quote.symbol, -1e9) >= self.publish_every:
+            publish_quote(quote)
+            self._published[quote.symbol] = wall
         result = TickResult(quote.symbol, quote.bid, quote.ask, quote.time)
         with STATE.tick_lock:
-            self.sync_book(quote.symbol)
+            if wall - STATE.synced_wall.get(quote.symbol, -1e9) >= self.sync_every:
+                self.sync_book(quote.symbol)
+                STATE.synced_wall[quote.symbol] = wall
             if STATE.next_rollover is None:
                 STATE.next_rollover = next_rollover(quote.time)
             elif quote.time >= STATE.next_rollover:
@@ -526,6 +537,32 @@ class PaperTradingEngine:
                 rows = session.save()
                 self._after_save(session, rows)
         return expired
+
+    def snapshot_equity(self, now: datetime | None = None) -> int:
+        """One EquitySnapshot per account holding positions (the equity curve and drawdown read
+        these), and today's PerformanceMetrics balance/equity. Returns how many were taken."""
+        now = now or timezone.now()
+        account_ids = (
+            PaperTrade.objects.filter(status=PaperTrade.Status.OPEN)
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
+        market = CachedMarket()
+        taken = 0
+        for account in Account.objects.filter(pk__in=list(account_ids)):
+            figures = account_figures(account, market)
+            if figures["equity"] is None:
+                continue
+            EquitySnapshot.objects.create(
+                account=account, time=now, balance=account.balance, equity=figures["equity"]
+            )
+            PerformanceMetrics.objects.update_or_create(
+                account=account,
+                date=now.date(),
+                defaults={"balance": account.balance, "equity": figures["equity"]},
+            )
+            taken += 1
+        return taken
 
     def sync_book(self, symbol: str) -> None:
         """Bring this process's trigger book up to date with rows other processes changed."""

@@ -66,6 +66,7 @@ class MarketState:
     def __init__(self):
         self.book = Book()
         self.synced_at: dict[str, datetime] = {}
+        self.synced_wall: dict[str, float] = {}
         self.next_rollover: datetime | None = None
         self.tick_lock = threading.RLock()
         self._book_lock = threading.Lock()
@@ -90,6 +91,7 @@ class MarketState:
         with self.tick_lock, self._book_lock:
             self.book.clear()
             self.synced_at.clear()
+            self.synced_wall.clear()
             self.next_rollover = None
 
 

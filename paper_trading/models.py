@@ -315,6 +315,8 @@ class APIUsageTracker(models.Model):
     last_success = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
+    minute = models.DateTimeField(null=True, blank=True, help_text="The UTC minute `minute_requests` counts.")
+    minute_requests = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-date", "provider"]
@@ -322,3 +324,14 @@ class APIUsageTracker(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.date}: {self.requests}"
+
+
+class WorkerLease(models.Model):
+    """Which price worker owns a symbol, until when (the lock without Redis)."""
+
+    symbol = models.CharField(max_length=12, unique=True)
+    owner = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.symbol} -> {self.owner} until {self.expires_at:%H:%M:%S}"

@@ -1,59 +1,354 @@
-"""The embedded price worker: a thread inside the web process that feeds the tick path.
+"""The price worker: turns quotes into fills, bars, equity snapshots and events.
 
-The run command's default (CONTRACT §2). The market-data issue replaces the feed with the
-provider chain and the `run_price_worker` command; the tick path stays `process_tick`.
+One `PriceWorker` serves the `run_price_worker` command and, as a thread, the run command's
+embedded default. Every quote goes through `PaperTradingEngine.process_tick` (the same path as
+the manual feed). The worker owns a symbol only while it holds that symbol's lock, and it
+survives provider errors, database errors and a broken channel layer: each is logged and the
+next cycle tries again. `stop()` (SIGTERM) lets the current tick finish.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.core.cache import cache
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
+from . import events
+from .domain.bars import BarBuilder
+from .domain.instruments import get_instrument
+from .domain.quotes import Quote
 from .engine import PaperTradingEngine
-from .providers.sim import SimFeed
+from .locks import symbol_lock, worker_identity
+from .providers.base import ProviderError
 
 log = logging.getLogger(__name__)
+SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots
+PRICE_EVENTS_PER_SECOND = 10
+HEARTBEAT = "worker:alive:{symbol}"
 
 
-class EmbeddedWorker(threading.Thread):
-    def __init__(self, symbols, *, interval: float = 1.0, seed: int = 42):
-        super().__init__(name="price-worker", daemon=True)
-        self.symbols = symbols
-        self.interval = interval
-        self.feed = SimFeed(symbols, seed=seed)
-        self.stopping = threading.Event()
+def worker_running(symbol: str) -> bool:
+    """Is some price worker polling `symbol` now? Then REST reads never call a provider."""
+    return cache.get(HEARTBEAT.format(symbol=symbol)) is not None
 
-    def run(self) -> None:
-        engine = PaperTradingEngine()
-        log.info("price worker: simulated feed for %s every %.1fs", ",".join(self.symbols), self.interval)
-        while not self.stopping.is_set():
-            for quote in self.feed.step(timezone.now()):
-                try:
-                    engine.process_tick(quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source)
-                except Exception:  # noqa: BLE001 - one bad tick must not stop the feed
-                    log.exception("tick %s failed", quote.symbol)
+
+class Coalescer:
+    """At most `rate` events per second per key; the latest one held back is sent later."""
+
+    def __init__(self, rate: int = PRICE_EVENTS_PER_SECOND, clock=time.monotonic):
+        self.gap = 1.0 / rate
+        self.clock = clock
+        self.sent_at: dict[str, float] = {}
+        self.pending: dict[str, dict] = {}
+
+    def offer(self, key: str, event: dict) -> dict | None:
+        now = self.clock()
+        if now - self.sent_at.get(key, -1e9) >= self.gap:
+            self.sent_at[key] = now
+            self.pending.pop(key, None)
+            return event
+        self.pending[key] = event
+        return None
+
+    def due(self) -> list[dict]:
+        now = self.clock()
+        ready = [k for k in self.pending if now - self.sent_at.get(k, -1e9) >= self.gap]
+        out = []
+        for key in ready:
+            self.sent_at[key] = now
+            out.append(self.pending.pop(key))
+        return out
+
+
+def price_event(quote: Quote) -> dict:
+    return {
+        "type": "price_update",
+        "symbol": quote.symbol,
+        "bid": str(quote.bid),
+        "ask": str(quote.ask),
+        "mid": str(quote.mid),
+        "time": quote.time.isoformat().replace("+00:00", "Z"),
+        "source": quote.source,
+    }
+
+
+def bar_event(symbol: str, bar) -> dict:
+    return {
+        "type": "bar_update",
+        "symbol": symbol,
+        "interval": "1m",
+        "bar": {
+            "time": int(bar.time.timestamp()),
+            "open": str(bar.open),
+            "high": str(bar.high),
+            "low": str(bar.low),
+            "close": str(bar.close),
+            "volume": str(bar.volume),
+        },
+    }
+
+
+class LiveFeed:
+    """One poll per symbol per cycle through the provider chain (every user shares it)."""
+
+    kind = "live"
+
+    def __init__(self, aggregator=None):
+        from .data_aggregator import DataAggregator
+
+        self.aggregator = aggregator or DataAggregator()
+
+    def quotes(self, symbols: list[str], now: datetime) -> Iterator[tuple[Quote, object]]:
+        for symbol in symbols:
             try:
-                engine.expire_orders()
-            except Exception:  # noqa: BLE001
-                log.exception("expiring orders failed")
-            close_old_connections()
-            self.stopping.wait(self.interval)
+                answer = self.aggregator.quote(symbol)
+            except ProviderError as exc:
+                log.warning("no quote for %s: %s", symbol, exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - NoPrice and friends: try again next cycle
+                log.warning("no quote for %s: %s", symbol, exc)
+                continue
+            if not answer.stale:
+                yield answer.value, None
 
+
+class SimulatedFeed:
+    kind = "sim"
+
+    def __init__(self, symbols: list[str], seed: int):
+        from .providers.sim import SimFeed
+
+        self.sim = SimFeed(symbols, seed=seed)
+
+    def quotes(self, symbols: list[str], now: datetime) -> Iterator[tuple[Quote, object]]:
+        for quote in self.sim.step(now):
+            if quote.symbol in symbols:
+                yield quote, None
+
+
+class PriceWorker:
+    def __init__(
+        self,
+        symbols: list[str],
+        *,
+        feed,
+        interval: float = 5.0,
+        engine: PaperTradingEngine | None = None,
+        broadcast: bool = True,
+        lock_ttl: float | None = None,
+    ):
+        self.symbols = [get_instrument(s).symbol for s in symbols]
+        self.feed = feed
+        self.interval = interval
+        self.engine = engine or PaperTradingEngine()
+        self.broadcast = broadcast
+        self.owner = worker_identity()
+        self.lock = symbol_lock(self.owner, ttl=lock_ttl or max(30.0, interval * 6))
+        self.owned: list[str] = []
+        self.builders = {s: BarBuilder() for s in self.symbols}
+        self.coalescer = Coalescer()
+        self.stopping = threading.Event()
+        self.last_snapshot = 0.0
+        self.ticks = 0
+        self.errors = 0
+
+    # ---- the loop ------------------------------------------------------------------------
+    def run(self, *, cycles: int | None = None) -> None:
+        log.info(
+            "price worker %s: %s feed for %s every %.1fs",
+            self.owner,
+            self.feed.kind,
+            ",".join(self.symbols),
+            self.interval,
+        )
+        done = 0
+        try:
+            while not self.stopping.is_set():
+                started = time.monotonic()
+                self.cycle()
+                done += 1
+                if cycles is not None and done >= cycles:
+                    break
+                self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
+        finally:
+            self.release()
+
+    def cycle(self) -> None:
+        """Claim symbols, process one round of quotes, then the periodic chores."""
+        try:
+            self.claim()
+            if self.owned:
+                self.tick_all(self.feed.quotes(self.owned, timezone.now()))
+            self.flush_events()
+            self.chores()
+        except DatabaseError as exc:
+            self.errors += 1
+            log.error("database error in the worker cycle (retrying next cycle): %s", exc)
+            connections.close_all()
+        except Exception:  # noqa: BLE001 - the worker must not die on one bad cycle
+            self.errors += 1
+            log.exception("worker cycle failed")
+        finally:
+            close_old_connections()
+
+    def claim(self) -> None:
+        owned = []
+        for symbol in self.symbols:
+            try:
+                if self.lock.acquire(symbol):
+                    owned.append(symbol)
+            except Exception as exc:  # noqa: BLE001 - a lock store hiccup: keep what we had
+                log.warning("lock check for %s failed: %s", symbol, exc)
+                if symbol in self.owned:
+                    owned.append(symbol)
+        for symbol in set(owned) - set(self.owned):
+            log.info("worker %s now processes %s", self.owner, symbol)
+        waiting = set(self.symbols) - set(owned)
+        if waiting and set(owned) != set(self.owned):
+            log.info(
+                "worker %s waits for %s (another worker holds it)", self.owner, ",".join(sorted(waiting))
+            )
+        self.owned = owned
+        if owned:
+            cache.set_many(
+                {HEARTBEAT.format(symbol=s): self.owner for s in owned}, max(15.0, self.interval * 3)
+            )
+
+    def tick_all(self, ticks) -> None:
+        for quote, bar in ticks:
+            if self.stopping.is_set():
+                break
+            self.tick(quote, bar)
+
+    def tick(self, quote: Quote, bar=None) -> None:
+        """One quote: the engine's tick path, the forming 1m bar, a coalesced price event."""
+        try:
+            self.engine.process_tick(
+                quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source, bar=bar
+            )
+        except DatabaseError:
+            raise  # the cycle handler logs it and reconnects; the tick is re-evaluated next time
+        except Exception:  # noqa: BLE001
+            self.errors += 1
+            log.exception("tick %s %s/%s failed", quote.symbol, quote.bid, quote.ask)
+            return
+        self.ticks += 1
+        closed = self.builders[quote.symbol].add(quote.bid, quote.time)
+        if closed is not None:
+            self.store_bar(quote.symbol, closed, quote.source)
+        if self.broadcast:
+            self.send(self.coalescer.offer(quote.symbol, price_event(quote)))
+            forming = self.builders[quote.symbol].current
+            self.send(self.coalescer.offer(f"bar:{quote.symbol}", bar_event(quote.symbol, forming)))
+
+    def store_bar(self, symbol: str, bar, source: str) -> None:
+        from .bars import upsert_bars
+
+        try:
+            upsert_bars(symbol, "1m", [bar], source)
+        except DatabaseError as exc:
+            log.error("could not store the %s 1m bar at %s: %s", symbol, bar.time, exc)
+
+    def send(self, event: dict | None) -> None:
+        if event is None:
+            return
+        try:
+            events.get_broadcaster().publish(event)
+        except Exception as exc:  # noqa: BLE001 - a broken channel layer must not stop prices
+            log.warning("broadcast of %s failed: %s", event.get("type"), exc)
+
+    def flush_events(self) -> None:
+        if self.broadcast:
+            for event in self.coalescer.due():
+                self.send(event)
+
+    def chores(self) -> None:
+        if not self.owned:
+            return
+        self.engine.expire_orders()
+        now = time.monotonic()
+        if now - self.last_snapshot >= SNAPSHOT_EVERY:
+            self.engine.snapshot_equity()
+            self.last_snapshot = now
+
+    # ---- stopping ------------------------------------------------------------------------
     def stop(self) -> None:
         self.stopping.set()
 
+    def release(self) -> None:
+        for symbol in self.owned:
+            try:
+                self.lock.release(symbol)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not release %s: %s", symbol, exc)
+        self.owned = []
 
-def start_embedded_worker() -> EmbeddedWorker | None:
-    """Start the in-process worker unless the feed is manual (prices come from the API then)."""
-    if settings.FEED == "manual":
+
+def make_feed(kind: str, symbols: list[str]):
+    if kind == "sim":
+        return SimulatedFeed(symbols, seed=settings.SIM_SEED)
+    if kind == "live":
+        return LiveFeed()
+    raise ValueError(f"feed {kind!r} is not polled by the worker loop")
+
+
+def start_embedded_worker() -> threading.Thread | None:
+    """The run command's worker thread (CONTRACT §2): live when a provider answers, else sim."""
+    kind = settings.FEED
+    if kind == "manual":
         log.info("FEED=manual: prices come from POST /api/paper-trading/price/ticks/")
         return None
-    if settings.FEED == "live":
-        print("No live market-data provider is configured yet: running on simulated prices (FEED=sim).")
-    worker = EmbeddedWorker(settings.PRICE_WORKER_PAIRS, seed=settings.SIM_SEED)
-    worker.start()
-    return worker
+    symbols = list(settings.PRICE_WORKER_PAIRS)
+    if kind == "live":
+        from .data_aggregator import DataAggregator
+
+        answered = DataAggregator().probe(symbols[:2])
+        if not answered:
+            print(
+                "No live market-data provider answered: running on simulated prices (FEED=sim).", flush=True
+            )
+            kind = "sim"
+            settings.FEED = "sim"
+    if kind == "replay":
+        print(
+            "FEED=replay runs with `manage.py run_price_worker --feed replay`; the web process uses sim.",
+            flush=True,
+        )
+        kind = "sim"
+    worker = PriceWorker(symbols, feed=make_feed(kind, symbols), interval=1.0 if kind == "sim" else 5.0)
+    thread = threading.Thread(target=worker.run, name="price-worker", daemon=True)
+    thread.worker = worker
+    thread.start()
+    return thread
+
+
+class IdleFeed:
+    """FEED=manual: prices arrive through the API; the worker only runs the chores."""
+
+    kind = "manual"
+
+    def quotes(self, symbols, now):
+        return iter(())
+
+
+class ReplayWorkerFeed:
+    """Stored bars walked as ticks (CONTRACT §3.3), symbol after symbol, within one cycle."""
+
+    kind = "replay"
+
+    def __init__(self, symbols, timeframe, start, end, speed):
+        from .providers.replay import ReplayFeed, normalize_interval
+
+        interval = normalize_interval(timeframe)
+        self.feeds = {s: ReplayFeed(s, interval, start=start, end=end, speed=speed) for s in symbols}
+
+    def quotes(self, symbols, now):
+        for symbol in symbols:
+            yield from self.feeds[symbol]

@@ -13,5 +13,6 @@ router.register("symbols", views.SymbolViewSet, basename="symbol")
 urlpatterns = [
     path("price/realtime/", views.realtime_price, name="price-realtime"),
     path("price/ticks/", views.manual_ticks, name="price-ticks"),
+    path("providers/", views.providers, name="providers"),
     *router.urls,
 ]

@@ -21,11 +21,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from .. import representations, selectors
+from ..data_aggregator import DataAggregator
 from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..engine import PaperTradingEngine, account_figures
 from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
+from ..worker import worker_running
 from . import serializers as s
 
 ORDERING = [
@@ -365,6 +367,9 @@ def realtime_price(request):
     except UnknownSymbol:
         return Response({"code": "unknown_symbol", "message": f"Unknown symbol {symbol[:20]!r}."}, status=404)
     quote = current_quote(instrument.symbol)
+    if settings.FEED == "live" and not worker_running(instrument.symbol):
+        # Nobody polls this symbol: ask the chain once (budgets and caching still apply).
+        quote = DataAggregator().quote(instrument.symbol).value
     if quote is None:
         raise NoPrice(f"No price for {instrument.symbol} yet.")
     age = (timezone.now() - quote.time).total_seconds()
@@ -379,7 +384,7 @@ def realtime_price(request):
             "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
             "time": quote.time.isoformat().replace("+00:00", "Z"),
             "source": quote.source,
-            "stale": age > 60,
+            "stale": age > settings.QUOTE_MAX_AGE or quote.source.endswith("(stored)"),
             "age_seconds": max(0, round(age, 3)),
         }
     )
@@ -464,3 +469,13 @@ def spa(request):
 
 
 __all__ = ["IsAuthenticated"]
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+def providers(request):
+    """Each market-data provider: configuration, budget use and health (CONTRACT §4.5)."""
+    rows = DataAggregator().status()
+    return Response(
+        {"count": len(rows), "next": None, "previous": None, "feed": settings.FEED, "results": rows}
+    )

@@ -32,6 +32,6 @@ class Command(BaseCommand):
             ).run()
         finally:
             if worker is not None:
-                worker.stop()
-                worker.join(timeout=5)
+                worker.worker.stop()
+                worker.join(timeout=10)
         self.stdout.write("stopped")
