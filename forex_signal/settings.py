@@ -4,6 +4,8 @@ Every key is documented in `.env.example`. With no environment at all the projec
 embedded: SQLite, local-memory cache, in-memory channel layer, worker in the web process.
 """
 
+import os
+import sys
 from pathlib import Path
 
 import environ
@@ -96,7 +98,17 @@ else:
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "forex_signal.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "forex_signal.cache.ReusingRedisCache",
+            "LOCATION": REDIS_URL,
+            # A test run gets its own key space, so it never touches a running server's quotes,
+            # breakers or worker locks in the same Redis.
+            "KEY_PREFIX": f"test{os.getpid()}"
+            if "pytest" in sys.modules
+            else env("CACHE_KEY_PREFIX", default="fs"),
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from time import monotonic
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min
@@ -454,7 +455,7 @@ class PaperTradingEngine:
             time or timezone.now(),
             source,
         )
-        wall = time.monotonic()
+        wall = monotonic()
         if wall - self._published.get(quote.symbol, -1e9) >= self.publish_every:
             publish_quote(quote)
             self._published[quote.symbol] = wall

@@ -74,7 +74,9 @@ class RedisLock:
         self.ttl_ms = int(ttl * 1000)
 
     def _key(self, symbol: str) -> str:
-        return f"forex_signal:worker:{symbol}"
+        from django.core.cache import cache
+
+        return cache.make_key(f"worker-lock:{symbol}")  # the cache's key prefix keeps test runs apart
 
     def acquire(self, symbol: str) -> bool:
         key = self._key(symbol)

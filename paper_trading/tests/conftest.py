@@ -13,9 +13,29 @@ def _fresh_market(settings):
     settings.FEED = "manual"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users in every test
     forget_quotes()
+    _forget_shared_state()
     STATE.reset()
     yield
     STATE.reset()
+
+
+def _forget_shared_state():
+    """Breakers and worker heartbeats live in the shared cache (Redis in CI): start clean."""
+    from django.core.cache import cache
+
+    from paper_trading.domain.instruments import REGISTRY
+
+    providers = ["first", "second", "third", "twelvedata", "finnhub", "alphavantage", "binance", "yahoo"]
+    cache.delete_many(
+        [f"breaker:{name}" for name in providers]
+        + [f"worker:alive:{symbol}" for symbol in REGISTRY]
+        + [
+            f"bars:{symbol}:{interval}:{limit}"
+            for symbol in REGISTRY
+            for interval in ("1m", "1h")
+            for limit in (3,)
+        ]
+    )
 
 
 @pytest.fixture

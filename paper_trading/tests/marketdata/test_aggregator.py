@@ -55,7 +55,9 @@ def test_providers_not_carrying_the_symbol_or_not_configured_are_skipped():
 
 
 def test_transient_errors_are_retried_and_every_attempt_is_counted():
-    flaky = ScriptedProvider("first", script=[Unavailable("first", "503"), Unavailable("first", "503"), quote()])
+    flaky = ScriptedProvider(
+        "first", script=[Unavailable("first", "503"), Unavailable("first", "503"), quote()]
+    )
     assert DataAggregator([flaky]).quote("EURUSD").stale is False
     assert flaky.calls == 3 and usage("first") == 3
 
@@ -87,7 +89,9 @@ def test_budget_per_day_is_never_exceeded_and_the_chain_moves_on(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the in-memory SQLite test database has table locks")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the in-memory SQLite test database has table locks"
+)
 def test_budget_holds_under_concurrent_callers(settings):
     settings.PROVIDER_BUDGETS = {"first": (1000, 7)}
     moment = datetime.now(UTC).replace(second=1)
@@ -142,8 +146,16 @@ def test_bars_cache_hit_serves_without_a_provider_call():
 
 def test_every_provider_failing_serves_the_stored_bar_marked_stale():
     moment = datetime.now(UTC) - timedelta(minutes=10)
-    PriceCache.objects.create(symbol="EURUSD", interval="1m", time=moment, open=Decimal("1.1"),
-                              high=Decimal("1.1"), low=Decimal("1.1"), close=Decimal("1.10500"), source="twelvedata")
+    PriceCache.objects.create(
+        symbol="EURUSD",
+        interval="1m",
+        time=moment,
+        open=Decimal("1.1"),
+        high=Decimal("1.1"),
+        low=Decimal("1.1"),
+        close=Decimal("1.10500"),
+        source="twelvedata",
+    )
     down = ScriptedProvider("first", script=[Unavailable("first", "timeout")])
     answer = DataAggregator([down]).quote("EURUSD")
     assert answer.stale is True

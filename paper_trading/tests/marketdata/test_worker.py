@@ -1,0 +1,233 @@
+"""The price worker under faults: it survives, and no fill is lost or doubled."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import OperationalError
+
+from paper_trading import events
+from paper_trading.data_aggregator import DataAggregator
+from paper_trading.engine import PaperTradingEngine
+from paper_trading.models import EquitySnapshot, Fill, LedgerEntry, PaperTrade, PriceCache
+from paper_trading.providers.base import Unavailable
+from paper_trading.worker import Coalescer, LiveFeed, PriceWorker
+
+from .scripted import ScriptedProvider, quote
+
+D = Decimal
+
+
+class ListFeed:
+    """Quotes a test hands the worker, one list per cycle."""
+
+    kind = "test"
+
+    def __init__(self, *rounds):
+        self.rounds = list(rounds)
+
+    def quotes(self, symbols, now):
+        return iter([(q, None) for q in (self.rounds.pop(0) if self.rounds else [])])
+
+
+class Recorder:
+    def __init__(self, fail=False):
+        self.sent, self.fail = [], fail
+
+    def publish(self, event):
+        if self.fail:
+            raise ConnectionError("channel layer down")
+        self.sent.append(event)
+
+
+@pytest.fixture(autouse=True)
+def _release_workers(monkeypatch):
+    """Every worker a test makes gives its symbol locks back (Redis locks outlive a test)."""
+    made = []
+    original = PriceWorker.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(PriceWorker, "__init__", init)
+    yield
+    for worker in made:
+        worker.release()
+
+
+@pytest.fixture
+def recorder():
+    rec = Recorder()
+    previous = events.set_broadcaster(rec)
+    yield rec
+    events.set_broadcaster(previous)
+
+
+@pytest.fixture
+def open_buy(user, no_limits, tick):
+    """A 0.10 lot EURUSD buy at 1.10000 with TP 1.10100: a tick at bid 1.10100 is worth +10.00."""
+    tick("EURUSD", "1.09990", "1.10000")
+    return PaperTradingEngine(user).execute_order("EURUSD", "buy", None, "1.09000", "1.10100", "0.10")
+
+
+def tp_quote():
+    return quote("1.10100", "1.10110", time=datetime.now(UTC))
+
+
+def assert_closed_once(trade):
+    trade.refresh_from_db()
+    assert (trade.status, trade.exit_reason, trade.profit_loss) == ("closed", "tp1_hit", D("10.00"))
+    assert Fill.objects.filter(trade=trade, kind="exit").count() == 1
+    assert LedgerEntry.objects.filter(trade=trade, kind="pnl").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_provider_that_raises_does_not_stop_the_worker(settings):
+    settings.PROVIDER_PRIORITY = ["first"]
+    settings.PROVIDER_BUDGETS = {"first": (None, None)}
+    provider = ScriptedProvider("first", script=[Unavailable("first", "503")])
+    worker = PriceWorker(["EURUSD"], feed=LiveFeed(DataAggregator([provider])), interval=0.01)
+    worker.cycle()
+    assert worker.ticks == 0
+    provider.script = [quote(time=datetime.now(UTC))]
+    worker.cycle()
+    assert worker.ticks == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_error_mid_cycle_loses_and_doubles_no_fill(open_buy, monkeypatch):
+    from paper_trading import repository
+
+    real_save = repository.PortfolioSession.save
+    calls = {"n": 0}
+
+    def flaky_save(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            real_save(self, *args, **kwargs)  # rows written inside the transaction...
+            raise OperationalError("server closed the connection unexpectedly")  # ...then it dies
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(repository.PortfolioSession, "save", flaky_save)
+    worker = PriceWorker(["EURUSD"], feed=ListFeed([tp_quote()], [tp_quote()]), interval=0.01)
+    worker.cycle()
+    assert worker.errors == 1
+    open_buy.refresh_from_db()
+    assert open_buy.status == "open" and Fill.objects.filter(kind="exit").count() == 0  # rolled back
+    worker.cycle()
+    assert_closed_once(open_buy)
+    worker.release()
+
+
+@pytest.mark.django_db
+def test_a_broken_channel_layer_does_not_stop_fills(open_buy):
+    previous = events.set_broadcaster(Recorder(fail=True))
+    try:
+        worker = PriceWorker(["EURUSD"], feed=ListFeed([tp_quote()]), interval=0.01)
+        worker.cycle()
+    finally:
+        events.set_broadcaster(previous)
+    assert worker.errors == 0
+    assert_closed_once(open_buy)
+
+
+@pytest.mark.django_db
+def test_two_workers_on_one_symbol_one_processes_the_other_waits():
+    first = PriceWorker(["EURUSD"], feed=ListFeed(), interval=0.01)
+    second = PriceWorker(["EURUSD"], feed=ListFeed(), interval=0.01)
+    first.claim()
+    second.claim()
+    assert first.owned == ["EURUSD"] and second.owned == []
+    first.claim()  # renewing keeps it
+    assert first.owned == ["EURUSD"]
+    first.release()
+    second.claim()
+    assert second.owned == ["EURUSD"]
+    second.release()
+
+
+@pytest.mark.django_db
+def test_worker_builds_one_minute_bars_from_ticks(settings):
+    base = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
+    ticks = [("1.10000", 5), ("1.10050", 20), ("1.09980", 40), ("1.10020", 55), ("1.10030", 65)]
+    feed = ListFeed([quote(b, str(D(b) + D("0.0001")), time=base + timedelta(seconds=s)) for b, s in ticks])
+    worker = PriceWorker(["EURUSD"], feed=feed, interval=0.01)
+    worker.cycle()
+    bar = PriceCache.objects.get(symbol="EURUSD", interval="1m", time=base)
+    # The 10:00 minute: open 1.10000, high 1.10050, low 1.09980, close 1.10020 (bid side).
+    assert (bar.open, bar.high, bar.low, bar.close) == (
+        D("1.10000"),
+        D("1.10050"),
+        D("1.09980"),
+        D("1.10020"),
+    )
+    worker.release()
+
+
+def test_price_events_are_coalesced_to_ten_per_second():
+    clock = [0.0]
+    coalescer = Coalescer(rate=10, clock=lambda: clock[0])
+    sent = [e for i in range(30) if (e := coalescer.offer("EURUSD", {"n": i})) is not None]
+    assert sent == [{"n": 0}]  # 30 ticks in the same instant: one goes now
+    clock[0] += 0.1
+    assert coalescer.due() == [{"n": 29}]  # the latest waits for the next slot, the rest are dropped
+
+
+@pytest.mark.django_db
+def test_worker_sends_price_and_bar_events_and_snapshots_equity(open_buy, recorder):
+    worker = PriceWorker(
+        ["EURUSD"], feed=ListFeed([quote("1.10050", "1.10060", time=datetime.now(UTC))]), interval=0.01
+    )
+    worker.cycle()
+    types = [e["type"] for e in recorder.sent]
+    assert "price_update" in types and "bar_update" in types
+    price = next(e for e in recorder.sent if e["type"] == "price_update")
+    assert (price["symbol"], price["bid"], price["ask"]) == ("EURUSD", "1.10050", "1.10060")
+    # 0.10 lots x (1.10050 - 1.10000) x 100000 = +5.00 unrealized
+    snapshot = EquitySnapshot.objects.filter(account=open_buy.account).latest("time")
+    assert snapshot.equity == snapshot.balance + D("5.00")
+    worker.release()
+
+
+def test_run_price_worker_stops_cleanly_on_sigterm(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
+        "FEED": "sim",
+        "REDIS_URL": "",
+    }
+    manage = str(Path(django_settings.BASE_DIR) / "manage.py")
+    subprocess.run([sys.executable, manage, "migrate", "-v0"], env=env, check=True, timeout=120)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            manage,
+            "run_price_worker",
+            "--feed",
+            "sim",
+            "--interval",
+            "0.2",
+            "--pairs",
+            "EURUSD",
+            "--no-broadcast",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(4)
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0, output
+    assert "price worker stopped" in output
+    ticks = int(output.split("price worker stopped: ")[1].split()[0])
+    assert ticks >= 1
