@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from paper_trading.data_aggregator import BudgetExhausted, Breaker, DataAggregator, reserve
+from paper_trading.data_aggregator import Breaker, BudgetExhausted, DataAggregator, reserve
 from paper_trading.domain.errors import NoPrice
 from paper_trading.domain.sanity import InsaneQuote, check_quote
 from paper_trading.market import current_quote

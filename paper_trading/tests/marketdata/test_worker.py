@@ -16,7 +16,7 @@ from django.db import OperationalError
 from paper_trading import events
 from paper_trading.data_aggregator import DataAggregator
 from paper_trading.engine import PaperTradingEngine
-from paper_trading.models import EquitySnapshot, Fill, LedgerEntry, PaperTrade, PriceCache
+from paper_trading.models import EquitySnapshot, Fill, LedgerEntry, PriceCache
 from paper_trading.providers.base import Unavailable
 from paper_trading.worker import Coalescer, LiveFeed, PriceWorker
 
