@@ -161,6 +161,10 @@ def _index_row(row: PaperTrade) -> None:
         STATE.upsert(row.symbol, row.pk, ticket_levels(ticket), ticket.expire_at)
     else:
         STATE.remove(row.symbol, row.pk)
+    if row.status == PaperTrade.Status.OPEN:
+        STATE.open_ids.add(row.pk)
+    else:
+        STATE.open_ids.discard(row.pk)
 
 
 def client_order_hash(payload: dict) -> str:
@@ -481,6 +485,7 @@ class PaperTradingEngine:
                     )
                     if account_id is None:
                         STATE.remove(quote.symbol, key)
+                        STATE.open_ids.discard(key)
                     else:
                         by_account[account_id].add(key)
             for account_id, trade_ids in sorted(by_account.items()):
@@ -490,6 +495,7 @@ class PaperTradingEngine:
                     tickets = [t for t in pf.tickets if t.id in trade_ids]
                     for missing in trade_ids - {t.id for t in tickets}:
                         STATE.remove(quote.symbol, missing)
+                        STATE.open_ids.discard(missing)
                     trading.apply_quote(pf, market, quote, tickets, bar=bar)
                     trading.check_margin(pf, market, quote.time)
                     result.triggered.extend(
@@ -601,6 +607,10 @@ class PaperTradingEngine:
         """Book swap for each 17:00 New York passed since the last tick (a weekend passes several)."""
         while STATE.next_rollover is not None and STATE.next_rollover <= now:
             moment = STATE.next_rollover
+            if not STATE.open_ids:
+                # The synced book holds no open position: no swap is due anywhere, no query needed.
+                STATE.next_rollover = next_rollover(now)
+                return
             earliest = PaperTrade.objects.filter(status=PaperTrade.Status.OPEN).aggregate(Min("entry_time"))[
                 "entry_time__min"
             ]

@@ -67,6 +67,7 @@ class MarketState:
         self.book = Book()
         self.synced_at: dict[str, datetime] = {}
         self.synced_wall: dict[str, float] = {}
+        self.open_ids: set[int] = set()  # open positions the synced book knows (rollover skips when empty)
         self.next_rollover: datetime | None = None
         self.tick_lock = threading.RLock()
         self._book_lock = threading.Lock()
@@ -92,6 +93,7 @@ class MarketState:
             self.book.clear()
             self.synced_at.clear()
             self.synced_wall.clear()
+            self.open_ids.clear()
             self.next_rollover = None
 
 

@@ -143,12 +143,14 @@ class PriceWorker:
         engine: PaperTradingEngine | None = None,
         broadcast: bool = True,
         lock_ttl: float | None = None,
+        build_bars: bool = True,
     ):
         self.symbols = [get_instrument(s).symbol for s in symbols]
         self.feed = feed
         self.interval = interval
         self.engine = engine or PaperTradingEngine()
         self.broadcast = broadcast
+        self.build_bars = build_bars  # off for replay: the stored bars are the source
         self.owner = worker_identity()
         self.lock = symbol_lock(self.owner, ttl=lock_ttl or max(30.0, interval * 6))
         self.owned: list[str] = []
@@ -241,13 +243,15 @@ class PriceWorker:
             log.exception("tick %s %s/%s failed", quote.symbol, quote.bid, quote.ask)
             return
         self.ticks += 1
-        closed = self.builders[quote.symbol].add(quote.bid, quote.time)
-        if closed is not None:
-            self.store_bar(quote.symbol, closed, quote.source)
+        if self.build_bars:
+            closed = self.builders[quote.symbol].add(quote.bid, quote.time)
+            if closed is not None:
+                self.store_bar(quote.symbol, closed, quote.source)
         if self.broadcast:
             self.send(self.coalescer.offer(quote.symbol, price_event(quote)))
-            forming = self.builders[quote.symbol].current
-            self.send(self.coalescer.offer(f"bar:{quote.symbol}", bar_event(quote.symbol, forming)))
+            if self.build_bars:
+                forming = self.builders[quote.symbol].current
+                self.send(self.coalescer.offer(f"bar:{quote.symbol}", bar_event(quote.symbol, forming)))
 
     def store_bar(self, symbol: str, bar, source: str) -> None:
         from .bars import upsert_bars

@@ -33,10 +33,24 @@ class Trigger:
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """The range of the bar being walked, for the SL-first rule; `None` outside replays."""
+    """The bar being walked (bid prices), `None` outside replays.
+
+    Its range turns on the SL-first rule. Its open tells a gap from a walk: the ticks of one
+    bar stand for a continuous path, so a stop the path crosses after the open fills at its
+    level; only a stop already passed at the bar's open fills at the gapped quote.
+    """
 
     low: Decimal
     high: Decimal
+    open: Decimal | None = None
+
+    def opened_beyond(self, level: Decimal, direction: int, spread: Decimal) -> bool:
+        """Was the stop `level` of a position of `direction` already hit at the open (a buy's bid
+        at or below it, a sell's ask at or above it)? Unknown opens count as a gap."""
+        if self.open is None:
+            return True
+        price = self.open if direction > 0 else self.open + spread
+        return (price - level) * direction <= 0
 
 
 def slipped(price: Decimal, direction: int, instrument: Instrument, slippage_pips: Decimal) -> Decimal:
@@ -121,6 +135,8 @@ def _position_trigger(
     p = quote.bid if d > 0 else quote.ask
     stop = ticket.effective_stop
     if stop is not None and (p - stop) * d <= 0:
+        if bar is not None and not bar.opened_beyond(stop, d, quote.ask - quote.bid):
+            return Trigger(Action.STOP, stop, _stop_reason(ticket))  # crossed inside the bar
         return Trigger(Action.STOP, p, _stop_reason(ticket))
     tp = ticket.next_take_profit
     if tp is not None and (p - tp) * d >= 0:

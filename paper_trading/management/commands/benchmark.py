@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Run a benchmark and print a table (or one JSON object with --json)."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=["engine", "api"])
+        parser.add_argument("name", choices=["engine", "api", "replay"])
         parser.add_argument("--json", action="store_true", help="print one JSON object of the figures")
         parser.add_argument("--ticks", type=int, default=200_000, help="engine: quiet ticks to time")
         parser.add_argument("--open-trades", type=int, default=10_000)
@@ -38,6 +38,10 @@ class Command(BaseCommand):
             figures = api.run(
                 clients=opts["clients"], orders=opts["orders"], servers=opts["servers"], progress=progress
             )
+        elif name == "replay":
+            from paper_trading.benchmarks import replay
+
+            figures = replay.run(file=opts["file"], trades=opts["replay_trades"], progress=progress)
         else:  # pragma: no cover - argparse refuses other names
             raise CommandError(name)
         if opts["json"]:

@@ -64,7 +64,12 @@ class Command(BaseCommand):
         else:
             feed = make_feed(feed_kind, symbols)
         worker = PriceWorker(
-            symbols, feed=feed, interval=opts["interval"], engine=engine, broadcast=not opts["no_broadcast"]
+            symbols,
+            feed=feed,
+            interval=opts["interval"],
+            engine=engine,
+            broadcast=not opts["no_broadcast"],
+            build_bars=feed_kind != "replay",
         )
 
         def stop(signum, frame):

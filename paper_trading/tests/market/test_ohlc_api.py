@@ -1,0 +1,115 @@
+"""`GET price/ohlc/` (CONTRACT §4.5)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from .test_load_bars import ONE_HOUR
+
+URL = "/api/paper-trading/price/ohlc/"
+JAN_2_2024 = 1704153600  # 2024-01-02T00:00:00Z
+
+
+@pytest.fixture
+def hours(store):
+    store("EURUSD", "1h", ONE_HOUR, source="import")
+
+
+def test_ohlc_shape_unix_times_and_prices_at_instrument_digits(api, hours):
+    response = api.get(URL, {"symbol": "eurusd", "interval": "1h", "limit": 2})
+    assert response.status_code == 200
+    assert response.json() == {
+        "symbol": "EURUSD",
+        "interval": "1h",
+        "source": "import",
+        "data": [
+            {
+                "time": JAN_2_2024 + 9 * 3600,
+                "open": "1.10180",
+                "high": "1.10600",
+                "low": "1.10150",
+                "close": "1.10550",
+                "volume": "0",
+            },
+            {
+                "time": JAN_2_2024 + 10 * 3600,
+                "open": "1.10550",
+                "high": "1.10580",
+                "low": "1.10400",
+                "close": "1.10420",
+                "volume": "0",
+            },
+        ],
+    }
+
+
+def test_ohlc_defaults_to_1h_and_200_bars(api, hours):
+    body = api.get(URL, {"symbol": "EURUSD"}).json()
+    assert body["interval"] == "1h"
+    assert [bar["time"] for bar in body["data"]] == [JAN_2_2024 + h * 3600 for h in range(1, 11)]
+
+
+def test_ohlc_4h_is_resampled_from_1h(api, hours):
+    body = api.get(URL, {"symbol": "EURUSD", "interval": "4h"}).json()
+    assert [(b["time"], b["open"], b["high"], b["low"], b["close"]) for b in body["data"]] == [
+        (JAN_2_2024, "1.10000", "1.10300", "1.09800", "1.09850"),
+        (JAN_2_2024 + 4 * 3600, "1.09850", "1.10500", "1.09700", "1.10120"),
+        (JAN_2_2024 + 8 * 3600, "1.10120", "1.10600", "1.10000", "1.10420"),
+    ]
+
+
+def test_ohlc_gold_prices_have_two_decimals_and_volume_as_string(api, store):
+    store("XAUUSD", "1d", [("2024-01-02T00:00:00+00:00", "2062.5", "2067.1", "2058.3", "2066", "1530.25")])
+    data = api.get(URL, {"symbol": "XAUUSD", "interval": "1d"}).json()["data"]
+    assert data == [
+        {
+            "time": JAN_2_2024,
+            "open": "2062.50",
+            "high": "2067.10",
+            "low": "2058.30",
+            "close": "2066.00",
+            "volume": "1530.25",
+        }
+    ]
+
+
+def test_ohlc_with_nothing_stored_is_empty_with_source_none(api):
+    response = api.get(URL, {"symbol": "GBPUSD", "interval": "15m"})
+    assert response.status_code == 200
+    assert response.json() == {"symbol": "GBPUSD", "interval": "15m", "source": "none", "data": []}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "symbol"),
+        ({"symbol": ""}, "symbol"),
+        ({"symbol": "EURUSD", "interval": "2h"}, "interval"),
+        ({"symbol": "EURUSD", "interval": "H1"}, "interval"),
+        ({"symbol": "EURUSD", "limit": "abc"}, "limit"),
+        ({"symbol": "EURUSD", "limit": "0"}, "limit"),
+        ({"symbol": "EURUSD", "limit": "5001"}, "limit"),
+        ({"symbol": "EURUSD", "limit": "1.5"}, "limit"),
+    ],
+)
+def test_ohlc_bad_input_is_400_with_the_field(api, params, field):
+    response = api.get(URL, params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_error" and field in body["errors"]
+
+
+def test_ohlc_limit_5000_is_allowed(api, hours):
+    assert api.get(URL, {"symbol": "EURUSD", "limit": "5000"}).status_code == 200
+
+
+def test_ohlc_unknown_symbol_is_404(api):
+    response = api.get(URL, {"symbol": "FOOBAR"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_symbol"
+
+
+@pytest.mark.django_db
+def test_ohlc_needs_authentication():
+    response = APIClient().get(URL, {"symbol": "EURUSD"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
