@@ -32,7 +32,7 @@ from .domain.quotes import quote_from_price
 from .domain.sanity import InsaneQuote, check_quote
 from .market import current_quote, publish_quote
 from .models import APIUsageTracker, PriceCache
-from .providers.base import PriceProvider, ProviderError, RateLimited
+from .providers.base import NotCovered, PriceProvider, ProviderError, RateLimited
 
 log = logging.getLogger(__name__)
 RETRY_ATTEMPTS = 3
@@ -166,8 +166,8 @@ class DataAggregator:
             ):
                 with attempt_state:
                     result = attempt()
-        except BudgetExhausted:
-            raise
+        except (BudgetExhausted, NotCovered):
+            raise  # not a malfunction: the breaker stays as it is
         except (ProviderError, InsaneQuote) as exc:
             breaker.failure()
             _record(provider.name, error=exc)
@@ -235,9 +235,14 @@ class DataAggregator:
             if bars:
                 from .bars import upsert_bars
 
-                upsert_bars(instrument.symbol, interval, bars, provider.name)
-                cache.set(key, (provider.name, bars), 60)
-                return Answer(bars, provider.name)
+                source = (
+                    provider.source_for(instrument.symbol)
+                    if hasattr(provider, "source_for")
+                    else provider.name
+                )
+                upsert_bars(instrument.symbol, interval, bars, source)
+                cache.set(key, (source, bars), 60)
+                return Answer(bars, source)
         from .bars import load_bars
 
         bars, source = load_bars(instrument.symbol, interval, limit)

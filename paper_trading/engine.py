@@ -40,6 +40,7 @@ from .repository import ACTIVE, PortfolioSession, account_state, ticket_from_row
 
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)
+SWAP_FIELDS = ["swap", "last_swap_at", "profit_loss", "updated_at"]  # all a rollover changes on a trade
 ACCOUNT_FIELDS = {
     "name",
     "leverage",
@@ -631,7 +632,7 @@ class PaperTradingEngine:
                     except NoPrice:
                         log.warning("swap for account %s skipped at %s: no price", account_id, moment)
                         continue
-                    rows = session.save()
+                    rows = session.save(fields=SWAP_FIELDS)
                     self._after_save(session, rows, market=market)
             STATE.next_rollover = next_rollover(moment)
 

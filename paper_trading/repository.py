@@ -217,7 +217,7 @@ class PortfolioSession:
             row = self.rows[ticket_id] = PaperTrade.from_db("default", _ATTNAMES, self._values[ticket_id])
         return row
 
-    def save(self, *, extra_hash: str = "") -> list[PaperTrade]:
+    def save(self, *, extra_hash: str = "", fields: list[str] | None = None) -> list[PaperTrade]:
         """Write tickets, fills, ledger and account; returns the rows of changed tickets."""
         pf, account = self.portfolio, self.account
         changed: dict[int, PaperTrade] = {}
@@ -232,14 +232,21 @@ class PortfolioSession:
         touched = {t.id: t for t in pf.tickets if t.dirty}
         for record in pf.fills:
             touched[record.ticket.id] = record.ticket
+        updated = []
         for ticket in touched.values():
             ticket.dirty = False
             if ticket.id in changed:  # created above with its final state
                 continue
             row = self.row_for(ticket.id)
             copy_ticket_to_row(ticket, row)
-            row.save(update_fields=_UPDATABLE)
+            row.updated_at = timezone.now()
+            updated.append(row)
             changed[ticket.id] = row
+        fields = fields or _UPDATABLE  # a caller that knows what changed (swap) writes only that
+        if len(updated) == 1:
+            updated[0].save(update_fields=fields)
+        elif updated:  # a rollover or a stop-out touches many rows: one statement for all
+            PaperTrade.objects.bulk_update(updated, fields, batch_size=500)
         now = timezone.now()
         Fill.objects.bulk_create(
             Fill(

@@ -349,9 +349,10 @@ class ReplayWorkerFeed:
     kind = "replay"
 
     def __init__(self, symbols, timeframe, start, end, speed):
-        from .providers.replay import ReplayFeed, normalize_interval
+        from .bars import interval_for
+        from .providers.replay import ReplayFeed
 
-        interval = normalize_interval(timeframe)
+        interval = interval_for(timeframe)
         self.feeds = {s: ReplayFeed(s, interval, start=start, end=end, speed=speed) for s in symbols}
 
     def quotes(self, symbols, now):

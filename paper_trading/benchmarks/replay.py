@@ -58,7 +58,9 @@ def _place_book(first, trades: int, accounts: int, seed: int) -> None:
                 lot_size=Decimal("0.10"),
                 account=account,
                 now=first.time,
-                price=mid + away * rng.randint(20, 200) * PIP,
+                price=(price := mid + away * rng.randint(20, 200) * PIP),
+                stop_loss=price - d * rng.randint(30, 300) * PIP,
+                take_profit_1=price + d * rng.randint(30, 300) * PIP,
             )
 
 

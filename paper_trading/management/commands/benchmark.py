@@ -20,6 +20,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--servers", type=int, default=2, help="api: daphne processes to spread clients on"
         )
+        parser.add_argument(
+            "--file", default=None, help="replay: bars file (default ../shared/data/EURUSD_H4.csv)"
+        )
+        parser.add_argument(
+            "--replay-trades", type=int, default=1000, help="replay: positions + pending orders"
+        )
 
     def handle(self, *args, name, **opts):
         progress = None if opts["json"] else self._progress
