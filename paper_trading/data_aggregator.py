@@ -272,6 +272,7 @@ class DataAggregator:
             .order_by("provider", "last_success")  # the dict keeps the latest per provider
             .values_list("provider", "last_success")
         )
+        minute = timezone.now().replace(second=0, microsecond=0)
         rows = []
         for priority, provider in enumerate(self.providers, start=1):
             daily, per_minute = settings.PROVIDER_BUDGETS.get(provider.name, (None, None))
@@ -283,6 +284,13 @@ class DataAggregator:
                 state = "failing"
             elif daily is not None and requests_today >= daily:
                 state = "rate_limited"
+            elif (
+                per_minute is not None
+                and row is not None
+                and row.minute == minute
+                and row.minute_requests >= per_minute
+            ):
+                state = "rate_limited"  # this minute's budget is spent
             elif row is not None and isinstance(_last_error(row), RateLimited):
                 state = "rate_limited"
             else:
@@ -298,7 +306,6 @@ class DataAggregator:
                     "last_success": _iso(last_success.get(provider.name)),
                     "last_error": (row.last_error or None) if row else None,
                     "state": state,
-                    "symbols": sorted(provider.symbol_map),
                 }
             )
         return rows

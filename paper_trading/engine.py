@@ -79,11 +79,13 @@ def _write_lock():
 
 
 @contextmanager
-def locked_portfolio(account_id: int, *, focus: str | None = None, ticket_id: int | None = None):
+def locked_portfolio(
+    account_id: int, *, focus: str | None = None, ticket_ids=frozenset(), positions_only=False
+):
     """Lock the account row and load its active tickets (`focus`: see PortfolioSession)."""
     with _write_lock(), transaction.atomic():
         account = Account.objects.select_for_update(of=("self",)).select_related("period").get(pk=account_id)
-        session = PortfolioSession(account, focus=focus, ticket_id=ticket_id)
+        session = PortfolioSession(account, focus=focus, ticket_ids=ticket_ids, positions_only=positions_only)
         yield session
 
 
@@ -430,7 +432,7 @@ class PaperTradingEngine:
         """
         trade = self._trade(trade_id)
         market = CachedMarket()
-        with locked_portfolio(trade.account_id, focus=trade.symbol, ticket_id=trade.pk) as session:
+        with locked_portfolio(trade.account_id, focus=trade.symbol, ticket_ids={trade.pk}) as session:
             ticket = session.portfolio.find(trade.pk)
             if ticket is None:
                 status = PaperTrade.objects.values_list("status", flat=True).get(pk=trade.pk)
@@ -491,26 +493,36 @@ class PaperTradingEngine:
                         by_account[account_id].add(key)
             for account_id, trade_ids in sorted(by_account.items()):
                 market = CachedMarket({quote.symbol: quote})
-                with locked_portfolio(account_id) as session:
+                # Load the triggered trades (others only summed); a margin band alone loads all.
+                focus = quote.symbol if trade_ids else None
+                with locked_portfolio(account_id, focus=focus, ticket_ids=trade_ids) as session:
                     pf = session.portfolio
                     tickets = [t for t in pf.tickets if t.id in trade_ids]
                     for missing in trade_ids - {t.id for t in tickets}:
                         STATE.remove(quote.symbol, missing)
                         STATE.open_ids.discard(missing)
                     trading.apply_quote(pf, market, quote, tickets, bar=bar)
-                    trading.check_margin(pf, market, quote.time)
-                    result.triggered.extend(
-                        {
-                            "trade": e.ticket.id if e.ticket else None,
-                            "event": e.type,
-                            "reason": e.reason,
-                            "account": account_id,
-                        }
-                        for e in pf.events
-                    )
-                    rows = session.save()
-                    self._after_save(session, rows, market=market)
+                    try:
+                        trading.check_margin(pf, market, quote.time)
+                    except trading.PortfolioIncomplete:
+                        self._finish_tick(session, market, result)
+                        session = PortfolioSession(session.account)  # every position, same lock
+                        trading.check_margin(session.portfolio, market, quote.time)
+                    self._finish_tick(session, market, result)
         return result
+
+    def _finish_tick(self, session: PortfolioSession, market, result: TickResult) -> None:
+        result.triggered.extend(
+            {
+                "trade": e.ticket.id if e.ticket else None,
+                "event": e.type,
+                "reason": e.reason,
+                "account": session.account.pk,
+            }
+            for e in session.portfolio.events
+        )
+        rows = session.save()
+        self._after_save(session, rows, market=market)
 
     def update_positions(self, quotes=None) -> list[TickResult]:
         """Re-run the tick path on the current quotes (or the given `{symbol: (bid, ask)}`)."""
@@ -625,7 +637,7 @@ class PaperTradingEngine:
                 .distinct()
             )
             for account_id in list(account_ids):
-                with locked_portfolio(account_id) as session:
+                with locked_portfolio(account_id, positions_only=True) as session:
                     market = CachedMarket()
                     try:
                         trading.apply_rollover(session.portfolio, market, moment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -173,6 +174,24 @@ def summarize(rows) -> list[Exposure]:
     return [Exposure(symbol, d, *acc) for (symbol, d), acc in sums.items()]
 
 
+def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
+    """UPDATE many trades in one `executemany` (Django's bulk_update builds a CASE expression
+    per cell: measured ten times slower for a rollover over a hundred positions)."""
+    model_fields = [PaperTrade._meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(PaperTrade._meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in model_fields),
+        qn(PaperTrade._meta.pk.column),
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in model_fields] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 class PortfolioSession:
     """A portfolio loaded under the account's row lock, and how to write it back.
 
@@ -187,15 +206,18 @@ class PortfolioSession:
         period: AccountPeriod | None = None,
         *,
         focus: str | None = None,
-        ticket_id: int | None = None,
+        ticket_ids: set[int] | frozenset[int] = frozenset(),
+        positions_only: bool = False,
     ):
         self.account = account
         self.period = period or account.current_period
-        active = PaperTrade.objects.filter(account=account, status__in=ACTIVE)
+        # `positions_only`: a rollover books swap on open positions and never touches orders.
+        statuses = (PaperTrade.Status.OPEN,) if positions_only else ACTIVE
+        active = PaperTrade.objects.filter(account=account, status__in=statuses)
         external = []
         if focus is not None:
             # Netting and NFA rules look at every position on the symbol; hedging looks at none.
-            needed = Q(status=PaperTrade.Status.PENDING) | Q(pk=ticket_id)
+            needed = Q(status=PaperTrade.Status.PENDING) | Q(pk__in=list(ticket_ids))
             if account.mode != Account.Mode.HEDGING:
                 needed |= Q(symbol=focus)
             others = active.filter(status=PaperTrade.Status.OPEN).exclude(needed)
@@ -245,8 +267,8 @@ class PortfolioSession:
         fields = fields or _UPDATABLE  # a caller that knows what changed (swap) writes only that
         if len(updated) == 1:
             updated[0].save(update_fields=fields)
-        elif updated:  # a rollover or a stop-out touches many rows: one statement for all
-            PaperTrade.objects.bulk_update(updated, fields, batch_size=500)
+        elif updated:  # a rollover or a stop-out touches many rows
+            update_rows(updated, fields)
         now = timezone.now()
         Fill.objects.bulk_create(
             Fill(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from ..bars import load_bars
+from ..bars import NO_SOURCE, VOLUME_PLACES, load_bars
+from ..data_aggregator import DataAggregator
 from ..domain.bars import INTERVALS
 from ..domain.errors import UnknownSymbol
 from ..domain.instruments import get_instrument
+from ..worker import worker_running
 
+log = logging.getLogger(__name__)
 MAX_BARS = 5000
 
 
@@ -25,7 +30,18 @@ class OhlcQuery(serializers.Serializer):
 
 
 def _volume(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
+    """At the places PriceCache keeps, so bars fresh from a provider read the same once stored."""
+    return format(value.quantize(VOLUME_PLACES).normalize(), "f") if value else "0"
+
+
+def _from_chain(symbol: str, interval: str, limit: int):
+    """Bars from the provider chain (cached 60 s, persisted to PriceCache, stored bars when every
+    provider fails), or None when it raised: a provider's failure is never a 500."""
+    try:
+        return DataAggregator().bars(symbol, interval, limit)
+    except Exception:  # noqa: BLE001
+        log.exception("bar chain failed for %s %s", symbol, interval)
+        return None
 
 
 @extend_schema(
@@ -41,6 +57,10 @@ def _volume(value: Decimal) -> str:
                 "symbol": serializers.CharField(),
                 "interval": serializers.CharField(),
                 "source": serializers.CharField(),
+                "stale": serializers.BooleanField(
+                    required=False,
+                    help_text="present (true) only when stored bars stand in for a failed chain",
+                ),
                 "data": inline_serializer(
                     "OhlcBar",
                     {
@@ -59,8 +79,11 @@ def _volume(value: Decimal) -> str:
 )
 @api_view(["GET"])
 def ohlc(request):
-    """Bars oldest first, prices as strings at the instrument's digits; `source` "none" when none
-    are stored. Intervals that are not stored are rolled up from a finer stored one."""
+    """Bars oldest first, prices as strings at the instrument's digits. Intervals that are not
+    stored are rolled up from a finer stored one. When nothing is stored, FEED=live and no worker
+    polls the symbol, the provider chain is asked once (its bars are persisted, so the next read
+    is served from the database); `stale: true` is added only when its answer is a stored
+    fallback. Nothing anywhere: 200 with `source` "none" and no bars."""
     query = OhlcQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     symbol, interval, limit = (query.validated_data[k] for k in ("symbol", "interval", "limit"))
@@ -69,22 +92,28 @@ def ohlc(request):
     except UnknownSymbol:
         return Response({"code": "unknown_symbol", "message": f"Unknown symbol {symbol[:20]!r}."}, status=404)
     bars, source = load_bars(instrument.symbol, interval, limit)
+    stale = False
+    if not bars and settings.FEED == "live" and not worker_running(instrument.symbol):
+        answer = _from_chain(instrument.symbol, interval, limit)
+        if answer is not None and answer.value:
+            bars, source, stale = list(answer.value)[-limit:], answer.source, answer.stale
     price = instrument.price
-    return Response(
-        {
-            "symbol": instrument.symbol,
-            "interval": interval,
-            "source": source,
-            "data": [
-                {
-                    "time": int(bar.time.timestamp()),
-                    "open": str(price(bar.open)),
-                    "high": str(price(bar.high)),
-                    "low": str(price(bar.low)),
-                    "close": str(price(bar.close)),
-                    "volume": _volume(bar.volume),
-                }
-                for bar in bars
-            ],
-        }
-    )
+    body = {
+        "symbol": instrument.symbol,
+        "interval": interval,
+        "source": source if bars else NO_SOURCE,
+        "data": [
+            {
+                "time": int(bar.time.timestamp()),
+                "open": str(price(bar.open)),
+                "high": str(price(bar.high)),
+                "low": str(price(bar.low)),
+                "close": str(price(bar.close)),
+                "volume": _volume(bar.volume),
+            }
+            for bar in bars
+        ],
+    }
+    if stale:
+        body["stale"] = True
+    return Response(body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,8 +28,29 @@ from ..domain.instruments import REGISTRY, get_instrument
 from ..engine import PaperTradingEngine, account_figures
 from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
+from ..providers.registry import live_providers
 from ..worker import worker_running
 from . import serializers as s
+
+log = logging.getLogger(__name__)
+
+#: Every symbol can be simulated, replayed from stored bars, or pushed by hand (CONTRACT §2).
+OFFLINE_FEEDS = ("sim", "replay", "manual")
+#: Without a worker, REST reads of one symbol ask the provider chain at most once per this many
+#: seconds (the worker's default poll); other reads in between serve the shared cache.
+LIVE_READ_INTERVAL = 5
+#: The fields of `GET providers/` (CONTRACT §4.5), in order.
+PROVIDER_FIELDS = (
+    "name",
+    "configured",
+    "priority",
+    "requests_today",
+    "daily_limit",
+    "per_minute_limit",
+    "last_success",
+    "last_error",
+    "state",
+)
 
 ORDERING = [
     "created_at",
@@ -352,8 +374,20 @@ class SymbolViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: dict})
     def list(self, request):
+        """Each instrument with `providers` (the live providers whose symbol map carries it, in
+        priority order, configured or not) and `feeds` (the offline feeds, which carry every symbol)."""
         page = self.paginate_queryset(list(REGISTRY.values()))
-        return self.get_paginated_response([i.as_dict() for i in page])
+        live = live_providers()
+        return self.get_paginated_response(
+            [
+                {
+                    **i.as_dict(),
+                    "providers": [p.name for p in live if i.symbol in p.symbol_map],
+                    "feeds": list(OFFLINE_FEEDS),
+                }
+                for i in page
+            ]
+        )
 
 
 @extend_schema(responses={200: dict})
@@ -367,12 +401,26 @@ def realtime_price(request):
     except UnknownSymbol:
         return Response({"code": "unknown_symbol", "message": f"Unknown symbol {symbol[:20]!r}."}, status=404)
     quote = current_quote(instrument.symbol)
-    if settings.FEED == "live" and not worker_running(instrument.symbol):
-        # Nobody polls this symbol: ask the chain once (budgets and caching still apply).
-        quote = DataAggregator().quote(instrument.symbol).value
+    fallback = False  # the chain failed and served what it had stored
+    if (
+        settings.FEED == "live"
+        and not worker_running(instrument.symbol)
+        and _may_ask(instrument.symbol, quote)
+    ):
+        # Nobody polls this symbol: ask the chain (budgets, breaker and sanity checks apply).
+        # NoPrice (no provider answered and nothing is stored) becomes the contract's 503.
+        try:
+            answer = DataAggregator().quote(instrument.symbol)
+        except NoPrice:
+            raise
+        except Exception:  # noqa: BLE001 - a provider's failure is never a 500: serve the cache
+            log.exception("price chain failed for %s; serving the cached quote", instrument.symbol)
+            fallback = True  # no provider confirmed it, however young it is
+        else:
+            quote, fallback = answer.value, answer.stale
     if quote is None:
         raise NoPrice(f"No price for {instrument.symbol} yet.")
-    age = (timezone.now() - quote.time).total_seconds()
+    age = max(0.0, (timezone.now() - quote.time).total_seconds())
     return Response(
         {
             "symbol": quote.symbol,
@@ -384,10 +432,17 @@ def realtime_price(request):
             "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
             "time": quote.time.isoformat().replace("+00:00", "Z"),
             "source": quote.source,
-            "stale": age > settings.QUOTE_MAX_AGE or quote.source.endswith("(stored)"),
-            "age_seconds": max(0, round(age, 3)),
+            "stale": fallback or age > settings.QUOTE_MAX_AGE or quote.source.endswith("(stored)"),
+            "age_seconds": round(age, 3),
         }
     )
+
+
+def _may_ask(symbol: str, cached) -> bool:
+    """At most one chain call per symbol per LIVE_READ_INTERVAL across every process (an atomic
+    cache.add); a read with nothing cached always asks."""
+    claimed = cache.add(f"realtime:asked:{symbol}", 1, LIVE_READ_INTERVAL)
+    return claimed or cached is None
 
 
 @extend_schema(request=s.TickSerializer, responses={200: dict})
@@ -473,9 +528,11 @@ __all__ = ["IsAuthenticated"]
 
 @extend_schema(responses={200: dict})
 @api_view(["GET"])
+@permission_classes([IsAuthenticated])
 def providers(request):
-    """Each market-data provider: configuration, budget use and health (CONTRACT §4.5)."""
-    rows = DataAggregator().status()
+    """Each market-data provider: configuration, budget use and health (CONTRACT §4.5), in
+    priority order, in the paginated shape (one page) plus the running `feed`."""
+    rows = [{k: row[k] for k in PROVIDER_FIELDS} for row in DataAggregator().status()]
     return Response(
         {"count": len(rows), "next": None, "previous": None, "feed": settings.FEED, "results": rows}
     )

@@ -23,6 +23,10 @@ MARGIN_CALL_LEVEL = Decimal(100)
 AVERAGE_PRICE_STEP = Decimal("1e-8")  # netted average entry keeps sub-point precision
 
 
+class PortfolioIncomplete(Exception):
+    """An operation needs every position as a ticket, but some are only summarized (`external`)."""
+
+
 @dataclass(slots=True)
 class AccountState:
     id: int
@@ -752,8 +756,6 @@ def expire_due(pf: Portfolio, now: datetime) -> list[Ticket]:
 def check_margin(pf: Portfolio, market: Market, now: datetime) -> Decimal | None:
     """Margin call at level <= 100 % (once per episode), then stop-out at <= 50 %: close the
     most losing position first until the level recovers. Returns the final level."""
-    if pf.external:
-        raise RuntimeError("check_margin needs every position loaded (external exposures present)")
     level = pf.margin_level(market)
     if level is None or level > MARGIN_CALL_LEVEL:
         pf.account.margin_call = False
@@ -761,6 +763,8 @@ def check_margin(pf: Portfolio, market: Market, now: datetime) -> Decimal | None
     if not pf.account.margin_call:
         pf.account.margin_call = True
         pf.emit("margin_call")
+    if level <= STOP_OUT_LEVEL and pf.external:
+        raise PortfolioIncomplete("stop-out picks among every position: load them all")
     while level is not None and level <= STOP_OUT_LEVEL:
         worst = min(pf.open_tickets(), key=lambda t: _unrealized_of(pf, market, t))
         close_ticket(pf, market, worst, now, reason=ExitReason.STOP_OUT)
