@@ -644,8 +644,12 @@ class PaperTradingEngine:
                     except NoPrice:
                         log.warning("swap for account %s skipped at %s: no price", account_id, moment)
                         continue
-                    rows = session.save(fields=SWAP_FIELDS)
-                    self._after_save(session, rows, market=market)
+                    session.save(fields=SWAP_FIELDS)
+                    # Levels did not move: only the margin bands (balance) and the owner's screen.
+                    self._reband(session.portfolio, market)
+                    self._publish_account(
+                        session.account, account_figures(session.account, market, portfolio=session.portfolio)
+                    )
             STATE.next_rollover = next_rollover(moment)
 
     # ---- after a save: book, snapshots, metrics, events ------------------------------------------
@@ -715,13 +719,13 @@ class PaperTradingEngine:
             equity=figures["equity"] if figures["equity"] is not None else account.balance,
         )
 
-    def _publish_account(self, account: Account) -> None:
+    def _publish_account(self, account: Account, figures: dict | None = None) -> None:
         events.publish_on_commit(
             [
                 {
                     "type": "account_update",
                     "user_id": account.user_id,
-                    "account": representations.account_dict(account, account_figures(account)),
+                    "account": representations.account_dict(account, figures or account_figures(account)),
                 }
             ]
         )

@@ -143,6 +143,35 @@ def new_row(ticket: Ticket, account: Account, period: AccountPeriod) -> PaperTra
 
 
 _ATTNAMES = [f.attname for f in PaperTrade._meta.concrete_fields]
+_DEFAULTS = {
+    f.attname: (f.get_default() if f.has_default() else None) for f in PaperTrade._meta.concrete_fields
+}
+_SWAP_COLUMNS = [
+    "id",
+    "account_id",
+    "symbol",
+    "side",
+    "lot_size",
+    "original_lot_size",
+    "entry_type",
+    "status",
+    "time_in_force",
+    "entry_price",
+    "entry_time",
+    "last_swap_at",
+    "swap",
+    "margin",
+    "realized_pnl",
+    "commission",
+    "pips_gained",
+    "exit_reason",
+    "signal_id",
+    "signal_type",
+    "signal_source",
+    "created_at",
+    "oco_with_id",
+    "notes",
+]
 _EXPOSURE_COLUMNS = (
     "symbol",
     "side",
@@ -223,12 +252,17 @@ class PortfolioSession:
             others = active.filter(status=PaperTrade.Status.OPEN).exclude(needed)
             external = summarize(others.values_list(*_EXPOSURE_COLUMNS))
             active = active.filter(needed)
-        values = active.order_by("id").values_list(*_ATTNAMES)
+        # A rollover reads (and later writes) only what swap needs; rows it makes are deferred.
+        self._columns = _SWAP_COLUMNS if positions_only else _ATTNAMES
+        values = active.order_by("id").values_list(*self._columns)
         self._values: dict[int, tuple] = {v[0]: v for v in values}
         self.rows: dict[int, PaperTrade] = {}
         self.portfolio = Portfolio(
             account_state(account),
-            [ticket_from_values(dict(zip(_ATTNAMES, v, strict=True))) for v in self._values.values()],
+            [
+                ticket_from_values({**_DEFAULTS, **dict(zip(self._columns, v, strict=True))})
+                for v in self._values.values()
+            ],
             external,
         )
         self.saved_rows: list[PaperTrade] = []
@@ -236,7 +270,7 @@ class PortfolioSession:
     def row_for(self, ticket_id: int) -> PaperTrade:
         row = self.rows.get(ticket_id)
         if row is None:
-            row = self.rows[ticket_id] = PaperTrade.from_db("default", _ATTNAMES, self._values[ticket_id])
+            row = self.rows[ticket_id] = PaperTrade.from_db("default", self._columns, self._values[ticket_id])
         return row
 
     def save(self, *, extra_hash: str = "", fields: list[str] | None = None) -> list[PaperTrade]:
