@@ -65,7 +65,7 @@ def _place_book(first, trades: int, accounts: int, seed: int) -> None:
 
 
 def run(
-    *, file: str | None = None, trades: int = 1000, accounts: int = 10, seed: int = 11, progress=None
+    *, file: str | None = None, trades: int = 1000, accounts: int = 10, seed: int = 11, progress=None, keep: bool = False
 ) -> dict:
     path = Path(file) if file else Path(settings.BASE_DIR).parent / "shared" / "data" / "EURUSD_H4.csv"
     if not path.exists():
@@ -110,5 +110,6 @@ def run(
         "errors": worker.errors,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-    get_user_model().objects.filter(username=USER).delete()
+    if not keep:
+        get_user_model().objects.filter(username=USER).delete()
     return figures
