@@ -65,7 +65,13 @@ def _place_book(first, trades: int, accounts: int, seed: int) -> None:
 
 
 def run(
-    *, file: str | None = None, trades: int = 1000, accounts: int = 10, seed: int = 11, progress=None, keep: bool = False
+    *,
+    file: str | None = None,
+    trades: int = 1000,
+    accounts: int = 10,
+    seed: int = 11,
+    progress=None,
+    keep: bool = False,
 ) -> dict:
     path = Path(file) if file else Path(settings.BASE_DIR).parent / "shared" / "data" / "EURUSD_H4.csv"
     if not path.exists():
