@@ -270,7 +270,7 @@ class PriceCache(models.Model):
     low = models.DecimalField(**PRICE)
     close = models.DecimalField(**PRICE)
     volume = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
-    source = models.CharField(max_length=20, default="")
+    source = models.CharField(max_length=60, default="")  # e.g. "binance:BTCUSDT (USDT for USD)"
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
