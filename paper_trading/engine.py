@@ -36,7 +36,7 @@ from .domain.sessions import next_rollover
 from .domain.trading import OrderRequest, Portfolio
 from .market import STATE, CachedMarket, publish_quote
 from .models import Account, AccountPeriod, EquitySnapshot, LedgerEntry, PaperTrade, PerformanceMetrics
-from .repository import ACTIVE, PortfolioSession, account_state, ticket_from_row
+from .repository import ACTIVE, SWAP_COLUMNS, PortfolioSession, account_state, ticket_from_row
 
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)
@@ -164,6 +164,7 @@ def _index_row(row: PaperTrade) -> None:
         STATE.upsert(row.symbol, row.pk, ticket_levels(ticket), ticket.expire_at)
     else:
         STATE.remove(row.symbol, row.pk)
+    STATE.indexed[row.pk] = row.updated_at
     if row.status == PaperTrade.Status.OPEN:
         STATE.open_ids.add(row.pk)
     else:
@@ -589,11 +590,17 @@ class PaperTradingEngine:
         since = STATE.synced_at.get(symbol)
         started = timezone.now()
         rows = PaperTrade.objects.filter(symbol=symbol)
-        rows = (
-            rows.filter(status__in=ACTIVE)
-            if since is None
-            else rows.filter(updated_at__gte=since - SYNC_OVERLAP)
-        )
+        if since is None:
+            rows = rows.filter(status__in=ACTIVE)
+        else:
+            # The overlap re-reads recent rows (clock skew between processes); skip the versions
+            # this process wrote and indexed itself.
+            recent = rows.filter(updated_at__gte=since - SYNC_OVERLAP).values_list("id", "updated_at")
+            changed = [pk for pk, updated in recent if STATE.indexed.get(pk) != updated]
+            if not changed:
+                STATE.synced_at[symbol] = started
+                return
+            rows = rows.filter(pk__in=changed)
         accounts = set()
         for row in rows:
             accounts.add(row.account_id)
@@ -631,26 +638,39 @@ class PaperTradingEngine:
                 # Nobody held a position over this rollover: skip ahead (a tick years later costs one query).
                 STATE.next_rollover = next_rollover(max(moment, min(earliest or now, now)))
                 continue
-            account_ids = (
-                PaperTrade.objects.filter(status=PaperTrade.Status.OPEN, entry_time__lt=moment)
-                .values_list("account_id", flat=True)
-                .distinct()
-            )
-            for account_id in list(account_ids):
-                with locked_portfolio(account_id, positions_only=True) as session:
-                    market = CachedMarket()
-                    try:
-                        trading.apply_rollover(session.portfolio, market, moment)
-                    except NoPrice:
-                        log.warning("swap for account %s skipped at %s: no price", account_id, moment)
-                        continue
-                    session.save(fields=SWAP_FIELDS)
-                    # Levels did not move: only the margin bands (balance) and the owner's screen.
-                    self._reband(session.portfolio, market)
-                    self._publish_account(
-                        session.account, account_figures(session.account, market, portfolio=session.portfolio)
-                    )
+            self._book_swaps(moment)
             STATE.next_rollover = next_rollover(moment)
+
+    def _book_swaps(self, moment: datetime) -> None:
+        """Swap for every position held over `moment`: every holding account locked in one query
+        (in id order, as every other path locks one account), positions read in one query."""
+        held = PaperTrade.objects.filter(status=PaperTrade.Status.OPEN, entry_time__lt=moment)
+        account_ids = sorted(set(held.values_list("account_id", flat=True)))
+        if not account_ids:
+            return
+        market = CachedMarket()
+        with _write_lock(), transaction.atomic():
+            accounts = (
+                Account.objects.select_for_update(of=("self",))
+                .select_related("period")
+                .filter(pk__in=account_ids)
+                .order_by("pk")
+            )
+            positions: dict[int, list[tuple]] = defaultdict(list)
+            rows = PaperTrade.objects.filter(account_id__in=account_ids, status=PaperTrade.Status.OPEN)
+            for values in rows.order_by("id").values_list(*SWAP_COLUMNS):
+                positions[values[1]].append(values)  # SWAP_COLUMNS[1] is account_id
+            for account in accounts:
+                session = PortfolioSession(account, positions_only=True, preloaded=positions[account.pk])
+                try:
+                    trading.apply_rollover(session.portfolio, market, moment)
+                except NoPrice:
+                    log.warning("swap for account %s skipped at %s: no price", account.pk, moment)
+                    continue
+                session.save(fields=SWAP_FIELDS)
+                # Levels did not move: only the margin bands (balance) and the owner's screen.
+                self._reband(session.portfolio, market)
+                self._publish_account(account, account_figures(account, market, portfolio=session.portfolio))
 
     # ---- after a save: book, snapshots, metrics, events ------------------------------------------
     def _after_save(self, session: PortfolioSession, rows: list[PaperTrade], market=None) -> None:

@@ -67,6 +67,7 @@ class MarketState:
         self.book = Book()
         self.synced_at: dict[str, datetime] = {}
         self.synced_wall: dict[str, float] = {}
+        self.indexed: dict[int, datetime] = {}  # trade id -> the updated_at this process indexed
         self.open_ids: set[int] = set()  # open positions the synced book knows (rollover skips when empty)
         self.next_rollover: datetime | None = None
         self.tick_lock = threading.RLock()
@@ -94,6 +95,7 @@ class MarketState:
             self.synced_at.clear()
             self.synced_wall.clear()
             self.open_ids.clear()
+            self.indexed.clear()
             self.next_rollover = None
 
 

@@ -146,7 +146,7 @@ _ATTNAMES = [f.attname for f in PaperTrade._meta.concrete_fields]
 _DEFAULTS = {
     f.attname: (f.get_default() if f.has_default() else None) for f in PaperTrade._meta.concrete_fields
 }
-_SWAP_COLUMNS = [
+SWAP_COLUMNS = [
     "id",
     "account_id",
     "symbol",
@@ -237,6 +237,7 @@ class PortfolioSession:
         focus: str | None = None,
         ticket_ids: set[int] | frozenset[int] = frozenset(),
         positions_only: bool = False,
+        preloaded: list[tuple] | None = None,
     ):
         self.account = account
         self.period = period or account.current_period
@@ -253,8 +254,8 @@ class PortfolioSession:
             external = summarize(others.values_list(*_EXPOSURE_COLUMNS))
             active = active.filter(needed)
         # A rollover reads (and later writes) only what swap needs; rows it makes are deferred.
-        self._columns = _SWAP_COLUMNS if positions_only else _ATTNAMES
-        values = active.order_by("id").values_list(*self._columns)
+        self._columns = SWAP_COLUMNS if positions_only else _ATTNAMES
+        values = preloaded if preloaded is not None else active.order_by("id").values_list(*self._columns)
         self._values: dict[int, tuple] = {v[0]: v for v in values}
         self.rows: dict[int, PaperTrade] = {}
         self.portfolio = Portfolio(
