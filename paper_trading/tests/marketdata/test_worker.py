@@ -231,3 +231,23 @@ def test_run_price_worker_stops_cleanly_on_sigterm(tmp_path):
     assert "price worker stopped" in output
     ticks = int(output.split("price worker stopped: ")[1].split()[0])
     assert ticks >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_command_falls_back_to_sim_in_one_plain_line_when_no_provider_answers(settings, capsys):
+    from paper_trading.worker import start_embedded_worker
+
+    dead = "http://127.0.0.1:9"  # the discard port: connection refused at once, no internet involved
+    for name in ("TWELVE_DATA", "FINNHUB", "ALPHA_VANTAGE", "BINANCE", "YAHOO"):
+        setattr(settings, f"{name}_BASE_URL", dead)
+    settings.FEED = "live"
+    settings.PRICE_WORKER_PAIRS = ["EURUSD", "BTCUSD"]
+    settings.PROVIDER_TIMEOUT = 0.5
+    thread = start_embedded_worker()
+    try:
+        out = capsys.readouterr().out
+        assert out.strip() == "No live market-data provider answered: running on simulated prices (FEED=sim)."
+        assert settings.FEED == "sim" and thread.worker.feed.kind == "sim"
+    finally:
+        thread.worker.stop()
+        thread.join(timeout=10)
