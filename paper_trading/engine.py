@@ -28,7 +28,7 @@ from .domain.errors import InvalidInput, NoPrice, NotFound, StateConflict
 from .domain.exchange import ticket_levels
 from .domain.fills import Bar
 from .domain.instruments import get_instrument
-from .domain.margin import margin_bands
+from .domain.margin import band_key, band_levels
 from .domain.numbers import money, to_decimal
 from .domain.orders import EntryType, Side, Status, TimeInForce
 from .domain.quotes import make_quote
@@ -614,14 +614,10 @@ class PaperTradingEngine:
         STATE.synced_at[symbol] = started
 
     def _reband(self, pf: Portfolio, market) -> None:
-        key = ("margin", pf.account.id)
+        key = band_key(pf.account.id)
         STATE.remove_everywhere(key)
-        try:
-            bands = margin_bands(pf, market)
-        except NoPrice:
-            bands = {t.symbol: (Decimal("1e12"), Decimal(0)) for t in pf.open_tickets()}
-        for symbol, (bid_low, ask_high) in bands.items():
-            STATE.upsert(symbol, key, (bid_low, None, None, ask_high))
+        for symbol, levels in band_levels(pf, market).items():
+            STATE.upsert(symbol, key, levels)
 
     def _rollover(self, now: datetime) -> None:
         """Book swap for each 17:00 New York passed since the last tick (a weekend passes several)."""

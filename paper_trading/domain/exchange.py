@@ -15,7 +15,7 @@ from . import fills, trading
 from .book import Book
 from .errors import NotFound
 from .instruments import get_instrument
-from .margin import margin_bands
+from .margin import band_key, band_levels
 from .orders import Status, Ticket
 from .quotes import Quote, QuoteBoard, make_quote
 from .sessions import next_rollover
@@ -169,14 +169,10 @@ class Exchange:
         self._reband(pf)
 
     def _reband(self, pf: Portfolio) -> None:
-        key = ("margin", pf.account.id)
+        key = band_key(pf.account.id)
         self.book.remove_everywhere(key)
-        try:
-            bands = margin_bands(pf, self.market)
-        except Exception:  # a missing conversion quote: look again on every tick of the symbol
-            bands = {t.symbol: (Decimal("1e12"), Decimal(0)) for t in pf.open_tickets()}
-        for symbol, (bid_low, ask_high) in bands.items():
-            self.book.for_symbol(symbol).upsert(key, (bid_low, None, None, ask_high))
+        for symbol, levels in band_levels(pf, self.market).items():
+            self.book.for_symbol(symbol).upsert(key, levels)
 
     def _rollover(self, now: datetime) -> None:
         while self._next_rollover <= now:

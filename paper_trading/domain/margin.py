@@ -8,6 +8,7 @@ conversion rate drifting, so independent moves on several symbols stay covered.
 
 from decimal import Decimal
 
+from .errors import NoPrice
 from .instruments import get_instrument
 from .numbers import ZERO
 from .quotes import Market, to_account_currency
@@ -37,3 +38,18 @@ def margin_bands(pf: Portfolio, market: Market) -> dict[str, tuple[Decimal, Deci
         band = headroom * SAFETY / len(units) / (qty * per_unit)
         bands[symbol] = (quote.bid - band, quote.ask + band)
     return bands
+
+
+def band_key(account_id: int) -> tuple[str, int]:
+    """The book key of an account's margin band (ticket keys are plain ids)."""
+    return ("margin", account_id)
+
+
+def band_levels(pf: Portfolio, market: Market) -> dict:
+    """Book levels (bid_low, bid_high, ask_low, ask_high) of the account's band per symbol; when a
+    conversion price is missing, every tick of the symbol looks (the band is "always")."""
+    try:
+        bands = margin_bands(pf, market)
+    except NoPrice:
+        bands = {symbol: (ALWAYS, ZERO) for symbol in pf.units_by_symbol()}
+    return {symbol: (bid_low, None, None, ask_high) for symbol, (bid_low, ask_high) in bands.items()}
