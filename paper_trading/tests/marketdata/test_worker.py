@@ -224,9 +224,19 @@ def test_run_price_worker_stops_cleanly_on_sigterm(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    time.sleep(4)
+    # Signal only once it is working: a SIGTERM during Django's start-up would kill it before the
+    # handler exists (that would test Python, not the worker).
+    seen = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = worker.stdout.readline()
+        seen.append(line)
+        if "now processes EURUSD" in line or not line:
+            break
+    time.sleep(1.0)  # a few 0.2 s cycles
     worker.send_signal(signal.SIGTERM)
-    output, _ = worker.communicate(timeout=30)
+    rest, _ = worker.communicate(timeout=30)
+    output = "".join(seen) + rest
     assert worker.returncode == 0, output
     assert "price worker stopped" in output
     ticks = int(output.split("price worker stopped: ")[1].split()[0])
