@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from . import representations
 from .api.serializers import AccountCreateSerializer, AccountUpdateSerializer
 from .domain import positions
 from .domain.errors import DomainError
@@ -56,15 +57,14 @@ def instrument_price(symbol: str, value: Decimal | None):
     if value is None:
         return None
     try:
-        point = get_instrument(symbol).point
+        digits = get_instrument(symbol).digits
     except DomainError:
         return value
-    rounded = value.quantize(point)
-    return rounded if rounded == value else value.normalize()
+    return representations.format_price(value, digits)
 
 
 def iso(moment) -> str:
-    return moment.isoformat().replace("+00:00", "Z") if moment else "-"
+    return representations.iso(moment) or "-"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

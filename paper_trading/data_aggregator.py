@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,6 +33,7 @@ from .domain.sanity import InsaneQuote, check_quote
 from .market import current_quote, publish_quote
 from .models import APIUsageTracker, PriceCache
 from .providers.base import NotCovered, PriceProvider, ProviderError, RateLimited
+from .representations import iso
 
 log = logging.getLogger(__name__)
 RETRY_ATTEMPTS = 3
@@ -303,7 +304,7 @@ class DataAggregator:
                     "requests_today": requests_today,
                     "daily_limit": daily,
                     "per_minute_limit": per_minute,
-                    "last_success": _iso(last_success.get(provider.name)),
+                    "last_success": iso(last_success.get(provider.name)),
                     "last_error": (row.last_error or None) if row else None,
                     "state": state,
                 }
@@ -317,10 +318,6 @@ def _last_error(row: APIUsageTracker):
         if "rate" in row.last_error.lower() or "429" in row.last_error:
             return RateLimited(row.provider, row.last_error)
     return None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 __all__ = ["Answer", "BudgetExhausted", "CircuitOpen", "DataAggregator", "reserve", "Bar"]

@@ -33,15 +33,6 @@ def current_quote(symbol: str) -> Quote | None:
     return Quote(symbol, Decimal(bid), Decimal(ask), datetime.fromisoformat(time), source)
 
 
-def current_quotes(symbols) -> dict[str, Quote]:
-    keys = {QUOTE_KEY.format(symbol=s): s for s in symbols}
-    found = cache.get_many(list(keys))
-    return {
-        keys[k]: Quote(keys[k], Decimal(v[0]), Decimal(v[1]), datetime.fromisoformat(v[2]), v[3])
-        for k, v in found.items()
-    }
-
-
 class CachedMarket(Market):
     """A `Market` over the shared quotes, memoized for the length of one operation."""
 

@@ -17,7 +17,7 @@ def _s(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _price(value, digits: int) -> str | None:
+def format_price(value, digits: int) -> str | None:
     """A price at the instrument's digits (more only when it really has more, e.g. a netted average)."""
     if value is None:
         return None
@@ -30,7 +30,8 @@ def _pct(value) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def _t(value) -> str | None:
+def iso(value) -> str | None:
+    """An aware datetime as ISO 8601 with a Z, the form every response and event uses."""
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
@@ -58,25 +59,25 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
         "status": row.status,
         "lot_size": _s(row.lot_size),
         "original_lot_size": _s(row.original_lot_size),
-        "price": _price(row.price, digits),
-        "limit_price": _price(row.limit_price, digits),
+        "price": format_price(row.price, digits),
+        "limit_price": format_price(row.limit_price, digits),
         "time_in_force": row.time_in_force,
-        "expire_at": _t(row.expire_at),
+        "expire_at": iso(row.expire_at),
         "oco_with": row.oco_with_id,
         "client_order_id": row.client_order_id,
-        "requested_price": _price(row.requested_price, digits),
-        "entry_price": _price(row.entry_price, digits),
-        "stop_loss": _price(row.stop_loss, digits),
-        "take_profit_1": _price(row.take_profit_1, digits),
-        "take_profit_2": _price(row.take_profit_2, digits),
-        "take_profit_3": _price(row.take_profit_3, digits),
+        "requested_price": format_price(row.requested_price, digits),
+        "entry_price": format_price(row.entry_price, digits),
+        "stop_loss": format_price(row.stop_loss, digits),
+        "take_profit_1": format_price(row.take_profit_1, digits),
+        "take_profit_2": format_price(row.take_profit_2, digits),
+        "take_profit_3": format_price(row.take_profit_3, digits),
         "tp_levels_hit": row.tp_levels_hit,
         "breakeven_after_tp1": row.breakeven_after_tp1,
         "trailing_stop_pips": _s(row.trailing_stop_pips),
-        "trailing_stop_price": _price(row.trailing_stop_price, digits),
-        "entry_time": _t(row.entry_time),
-        "exit_time": _t(row.exit_time),
-        "exit_price": _price(row.exit_price, digits),
+        "trailing_stop_price": format_price(row.trailing_stop_price, digits),
+        "entry_time": iso(row.entry_time),
+        "exit_time": iso(row.exit_time),
+        "exit_price": format_price(row.exit_price, digits),
         "exit_reason": row.exit_reason or None,
         "pips_gained": str(row.pips_gained.quantize(Decimal("0.1"))),
         "profit_loss": str(money(row.profit_loss)),
@@ -89,7 +90,7 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
         "signal_type": row.signal_type or None,
         "signal_source": row.signal_source or None,
         "notes": row.notes,
-        "created_at": _t(row.created_at),
+        "created_at": iso(row.created_at),
     }
     if fills is not None:
         data["fills"] = [
@@ -98,8 +99,8 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
                 "kind": f.kind,
                 "side": f.side,
                 "lot_size": str(f.lot_size),
-                "price": _price(f.price, digits),
-                "time": _t(f.time),
+                "price": format_price(f.price, digits),
+                "time": iso(f.time),
                 "reason": f.reason,
                 "pnl": str(f.pnl),
                 "pips": str(f.pips.quantize(Decimal("0.1"))),
@@ -116,7 +117,7 @@ def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
                 pips, pnl = positions.unrealized(ticket, instrument, quote, account_currency(row), market)
             except Exception:  # noqa: BLE001 - a missing conversion quote leaves the figure unknown
                 pips, pnl = None, None
-            data["current_price"] = _price(positions.mark_price(ticket, quote), digits)
+            data["current_price"] = format_price(positions.mark_price(ticket, quote), digits)
             data["unrealized_pips"] = None if pips is None else str(pips.quantize(Decimal("0.1")))
             data["unrealized_pnl"] = None if pnl is None else str(money(pnl))
     return data
@@ -157,5 +158,5 @@ def account_dict(account: Account, figures: dict) -> dict:
         "default_risk_pct": _pct(account.default_risk_pct),
         "is_default": account.is_default,
         "margin_call": account.margin_call,
-        "created_at": _t(account.created_at),
+        "created_at": iso(account.created_at),
     }

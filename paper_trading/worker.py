@@ -27,6 +27,7 @@ from .domain.quotes import Quote
 from .engine import PaperTradingEngine
 from .locks import symbol_lock, worker_identity
 from .providers.base import ProviderError
+from .representations import iso
 
 log = logging.getLogger(__name__)
 SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots
@@ -74,7 +75,7 @@ def price_event(quote: Quote) -> dict:
         "bid": str(quote.bid),
         "ask": str(quote.ask),
         "mid": str(quote.mid),
-        "time": quote.time.isoformat().replace("+00:00", "Z"),
+        "time": iso(quote.time),
         "source": quote.source,
     }
 

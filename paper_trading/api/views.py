@@ -198,14 +198,11 @@ class TradeViewSet(viewsets.GenericViewSet):
         account = self._account(request)
         points = selectors.equity_points(account, timezone.now() - timedelta(days=days))
         figures = account_figures(account)
-        data = [
-            {"time": t.isoformat().replace("+00:00", "Z"), "balance": str(b), "equity": str(e)}
-            for t, b, e in points
-        ]
+        data = [{"time": representations.iso(t), "balance": str(b), "equity": str(e)} for t, b, e in points]
         if figures["equity"] is not None:
             data.append(
                 {
-                    "time": timezone.now().isoformat().replace("+00:00", "Z"),
+                    "time": representations.iso(timezone.now()),
                     "balance": str(account.balance),
                     "equity": str(figures["equity"]),
                 }
@@ -343,7 +340,7 @@ class AccountViewSet(viewsets.GenericViewSet):
                     "balance_after": str(e.balance_after),
                     "trade": e.trade_id,
                     "note": e.note,
-                    "created_at": e.created_at.isoformat().replace("+00:00", "Z"),
+                    "created_at": representations.iso(e.created_at),
                 }
                 for e in page
             ]
@@ -359,8 +356,8 @@ class AccountViewSet(viewsets.GenericViewSet):
                     "number": p.number,
                     "initial_balance": str(p.initial_balance),
                     "final_balance": None if p.final_balance is None else str(p.final_balance),
-                    "started_at": p.started_at.isoformat().replace("+00:00", "Z"),
-                    "ended_at": p.ended_at.isoformat().replace("+00:00", "Z") if p.ended_at else None,
+                    "started_at": representations.iso(p.started_at),
+                    "ended_at": representations.iso(p.ended_at),
                 }
                 for p in page
             ]
@@ -426,11 +423,9 @@ def realtime_price(request):
             "symbol": quote.symbol,
             "bid": str(quote.bid),
             "ask": str(quote.ask),
-            "mid": str(
-                instrument.price(quote.mid) if quote.mid == instrument.price(quote.mid) else quote.mid
-            ),
+            "mid": representations.format_price(quote.mid, instrument.digits),
             "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
-            "time": quote.time.isoformat().replace("+00:00", "Z"),
+            "time": representations.iso(quote.time),
             "source": quote.source,
             "stale": fallback or age > settings.QUOTE_MAX_AGE or quote.source.endswith("(stored)"),
             "age_seconds": round(age, 3),
@@ -472,7 +467,7 @@ def manual_ticks(request):
                 "symbol": result.symbol,
                 "bid": str(result.bid),
                 "ask": str(result.ask),
-                "time": result.time.isoformat().replace("+00:00", "Z"),
+                "time": representations.iso(result.time),
                 "triggered": result.triggered,
             }
         )
