@@ -36,7 +36,14 @@ from .domain.sessions import next_rollover
 from .domain.trading import OrderRequest, Portfolio
 from .market import STATE, CachedMarket, publish_quote
 from .models import Account, AccountPeriod, EquitySnapshot, LedgerEntry, PaperTrade, PerformanceMetrics
-from .repository import ACTIVE, SWAP_COLUMNS, PortfolioSession, account_state, ticket_from_row
+from .repository import (
+    ACTIVE,
+    SWAP_COLUMNS,
+    PortfolioSession,
+    account_state,
+    summarize_positions,
+    ticket_from_row,
+)
 
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)
@@ -606,10 +613,11 @@ class PaperTradingEngine:
             accounts.add(row.account_id)
             _index_row(row)
         for account_id in accounts:
+            # Bands need the account's sums per (symbol, side), not its positions one by one.
             account = Account.objects.get(pk=account_id)
-            session_rows = PaperTrade.objects.filter(account_id=account_id, status=PaperTrade.Status.OPEN)
+            positions = PaperTrade.objects.filter(account_id=account_id, status=PaperTrade.Status.OPEN)
             self._reband(
-                Portfolio(account_state(account), [ticket_from_row(r) for r in session_rows]), CachedMarket()
+                Portfolio(account_state(account), [], summarize_positions(positions)), CachedMarket()
             )
         STATE.synced_at[symbol] = started
 

@@ -183,6 +183,11 @@ _EXPOSURE_COLUMNS = (
 )
 
 
+def summarize_positions(queryset) -> list[Exposure]:
+    """`summarize` over a queryset of open trades."""
+    return summarize(queryset.values_list(*_EXPOSURE_COLUMNS))
+
+
 def summarize(rows) -> list[Exposure]:
     """Fold (symbol, side, lots, entry, margin, stop, trailing stop) rows into one `Exposure`
     per (symbol, side), with the same stop-distance arithmetic as `positions.risk_amount`."""
@@ -251,7 +256,7 @@ class PortfolioSession:
             if account.mode != Account.Mode.HEDGING:
                 needed |= Q(symbol=focus)
             others = active.filter(status=PaperTrade.Status.OPEN).exclude(needed)
-            external = summarize(others.values_list(*_EXPOSURE_COLUMNS))
+            external = summarize_positions(others)
             active = active.filter(needed)
         # A rollover reads (and later writes) only what swap needs; rows it makes are deferred.
         self._columns = SWAP_COLUMNS if positions_only else _ATTNAMES
