@@ -10,5 +10,6 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from forex_signal.handlers import SyncChainASGIHandler  # noqa: E402
+from paper_trading.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": SyncChainASGIHandler()})
+application = ProtocolTypeRouter({"http": SyncChainASGIHandler(), "websocket": websocket_application()})

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -109,10 +110,24 @@ if REDIS_URL:
             else env("CACHE_KEY_PREFIX", default="fs"),
         }
     }
+    # Which channels-redis layer: "pubsub" (one PUBLISH per group, fanned out in each server
+    # process) or "core" (one list per channel). docs/websocket.md has the measurements.
+    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
+    if CHANNEL_LAYER not in {"pubsub", "core"}:
+        raise ImproperlyConfigured(f"CHANNEL_LAYER must be pubsub or core, not {CHANNEL_LAYER!r}")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
+            if CHANNEL_LAYER == "pubsub"
+            else "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py's async pool allows 100 connections by default; group joins of a few
+                # hundred sockets at once need more.
+                "hosts": [{"address": REDIS_URL, "max_connections": env.int("REDIS_MAX_CONNECTIONS", 1000)}],
+                "prefix": f"test{os.getpid()}"
+                if "pytest" in sys.modules
+                else env("CHANNEL_PREFIX", default="fs"),
+            },
         }
     }
 else:

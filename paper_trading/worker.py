@@ -24,7 +24,7 @@ from . import events
 from .domain.bars import BarBuilder
 from .domain.instruments import get_instrument
 from .domain.quotes import Quote
-from .engine import PaperTradingEngine
+from .engine import PaperTradingEngine, TickResult
 from .locks import symbol_lock, worker_identity
 from .providers.base import ProviderError
 from .representations import iso
@@ -232,27 +232,37 @@ class PriceWorker:
             self.tick(quote, bar)
 
     def tick(self, quote: Quote, bar=None) -> None:
-        """One quote: the engine's tick path, the forming 1m bar, a coalesced price event."""
+        """One quote through `apply`; an error in it is logged and the worker goes on."""
         try:
-            self.engine.process_tick(
-                quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source, bar=bar
-            )
+            self.apply(quote, bar)
         except DatabaseError:
             raise  # the cycle handler logs it and reconnects; the tick is re-evaluated next time
         except Exception:  # noqa: BLE001
             self.errors += 1
             log.exception("tick %s %s/%s failed", quote.symbol, quote.bid, quote.ask)
-            return
-        self.ticks += 1
-        if self.build_bars:
-            closed = self.builders[quote.symbol].add(quote.bid, quote.time)
-            if closed is not None:
-                self.store_bar(quote.symbol, closed, quote.source)
+
+    def apply(self, quote: Quote, bar=None) -> TickResult:
+        """A coalesced price event, the engine's tick path, the forming 1m bar and its event.
+
+        The price goes out first, so a client hears the quote before the fills it caused
+        (those are published when the engine's transaction commits).
+        """
         if self.broadcast:
             self.send(self.coalescer.offer(quote.symbol, price_event(quote)))
-            if self.build_bars:
-                forming = self.builders[quote.symbol].current
-                self.send(self.coalescer.offer(f"bar:{quote.symbol}", bar_event(quote.symbol, forming)))
+        result = self.engine.process_tick(
+            quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source, bar=bar
+        )
+        self.ticks += 1
+        if self.build_bars:
+            builder = self.builders[quote.symbol]
+            closed = builder.add(quote.bid, quote.time)
+            if closed is not None:
+                self.store_bar(quote.symbol, closed, quote.source)
+            if self.broadcast:
+                self.send(
+                    self.coalescer.offer(f"bar:{quote.symbol}", bar_event(quote.symbol, builder.current))
+                )
+        return result
 
     def store_bar(self, symbol: str, bar, source: str) -> None:
         from .bars import upsert_bars
@@ -342,6 +352,60 @@ class IdleFeed:
 
     def quotes(self, symbols, now):
         return iter(())
+
+
+class ManualFeed:
+    """FEED=manual in the web process: ticks pushed through `POST price/ticks/` take the
+    worker's own tick path (price event, engine, 1m bar, bar event). A price event held back by
+    the 10-per-second coalescer is sent by a timer, so the last pushed price always goes out."""
+
+    def __init__(self):
+        from .domain.instruments import REGISTRY
+
+        self.worker = PriceWorker(sorted(REGISTRY), feed=IdleFeed(), interval=1.0)
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+
+    def push(self, quote: Quote) -> TickResult:
+        with self.lock:
+            try:
+                return self.worker.apply(quote)
+            finally:
+                self._arm()
+
+    def _arm(self) -> None:
+        if self.worker.coalescer.pending and self.timer is None:
+            self.timer = threading.Timer(self.worker.coalescer.gap, self._flush)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _flush(self) -> None:
+        with self.lock:
+            self.timer = None
+            self.worker.flush_events()
+            self._arm()
+
+
+_manual_feed: ManualFeed | None = None
+_manual_guard = threading.Lock()
+
+
+def manual_feed() -> ManualFeed:
+    """This process's manual feed (one bar builder and coalescer per symbol, shared by requests)."""
+    global _manual_feed
+    with _manual_guard:
+        if _manual_feed is None:
+            _manual_feed = ManualFeed()
+        return _manual_feed
+
+
+def forget_manual_feed() -> None:
+    """Drop the manual feed's forming bars and held-back events (tests start from nothing)."""
+    global _manual_feed
+    with _manual_guard:
+        if _manual_feed is not None and _manual_feed.timer is not None:
+            _manual_feed.timer.cancel()
+        _manual_feed = None
 
 
 class ReplayWorkerFeed:

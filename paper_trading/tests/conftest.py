@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from paper_trading.market import STATE, forget_quotes
+from paper_trading.worker import forget_manual_feed
 
 
 @pytest.fixture(autouse=True)
@@ -13,10 +14,12 @@ def _fresh_market(settings):
     settings.FEED = "manual"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users in every test
     forget_quotes()
+    forget_manual_feed()
     _forget_shared_state()
     STATE.reset()
     yield
     STATE.reset()
+    forget_manual_feed()
 
 
 def _forget_shared_state():

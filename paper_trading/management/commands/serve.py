@@ -17,6 +17,7 @@ class Command(BaseCommand):
         from daphne.server import Server
 
         from forex_signal.asgi import application
+        from paper_trading.realtime import bind_server_loop
         from paper_trading.worker import start_embedded_worker
 
         worker = None
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                 application=application,
                 endpoints=build_endpoint_description_strings(host=host, port=port),
                 signal_handlers=True,
+                ready_callable=bind_server_loop,
                 verbosity=0,
             ).run()
         finally:

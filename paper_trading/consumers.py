@@ -1,0 +1,206 @@
+"""WebSocket consumers (CONTRACT §5): `/ws/trading/` and the price-only `/ws/prices/`.
+
+Thin edges: a consumer authenticates, joins groups built by `realtime.group_name`, validates
+what the client sends, and forwards the events the broadcaster routes to its groups. Event
+handler names are the event types (Channels dispatches on the message `type`). Nothing here
+trades; the ORM is reached through `database_sync_to_async` only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from . import realtime
+from .domain.errors import InvalidInput
+from .domain.instruments import get_instrument
+
+MAX_SYMBOLS = 20  # per socket
+MAX_MESSAGE_BYTES = 4096  # a client message larger than this is refused (the socket stays open)
+PRICE_FIELDS = ("symbol", "bid", "ask", "time", "source")  # /ws/prices/ `price` messages
+
+
+class BadMessage(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_symbols(value, *, have: set[str]) -> list[str]:
+    """Registry symbols from a client's `symbols` list; all of them valid or none taken."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise BadMessage("invalid_symbols", "symbols must be a non-empty list of symbol names.")
+    symbols, unknown = [], []
+    for raw in value:
+        try:
+            symbol = get_instrument(raw).symbol
+        except InvalidInput:  # unknown or blank
+            unknown.append(raw)
+            continue
+        if symbol not in symbols:
+            symbols.append(symbol)
+    if unknown:
+        raise BadMessage("unknown_symbol", f"Unknown symbol(s): {', '.join(unknown[:10])}.")
+    if len(have | set(symbols)) > MAX_SYMBOLS:
+        raise BadMessage("too_many_symbols", f"At most {MAX_SYMBOLS} symbols per connection.")
+    return symbols
+
+
+@database_sync_to_async
+def accounts_of(user) -> list[dict]:
+    from .engine import account_figures
+    from .representations import account_dict
+    from .selectors import accounts_for
+
+    return [account_dict(account, account_figures(account)) for account in accounts_for(user)]
+
+
+class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
+    """Authentication, the per-socket symbol set and the message guard shared by both paths."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.user_id = user.pk
+        self.symbols: set[str] = set()
+        realtime.bind_current_loop()
+        await self.joined()
+
+    async def joined(self) -> None:
+        await self.accept()
+
+    async def disconnect(self, code):
+        for symbol in getattr(self, "symbols", ()):
+            await self.channel_layer.group_discard(realtime.group_name("symbol", symbol), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            if bytes_data is not None or text_data is None:
+                raise BadMessage("bad_message", "Messages are JSON text frames.")
+            if len(text_data.encode()) > MAX_MESSAGE_BYTES:
+                raise BadMessage("message_too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
+            try:
+                content = json.loads(text_data)
+            except ValueError:
+                raise BadMessage("bad_json", "The message is not valid JSON.") from None
+            if not isinstance(content, dict):
+                raise BadMessage("bad_message", "A message is a JSON object with a type.")
+            await self.receive_json(content)
+        except BadMessage as exc:
+            await self.send_json({"type": "error", "code": exc.code, "message": exc.message})
+
+    async def subscribe(self, value) -> list[str]:
+        symbols = parse_symbols(value, have=self.symbols)
+        for symbol in symbols:
+            if symbol not in self.symbols:
+                await self.channel_layer.group_add(realtime.group_name("symbol", symbol), self.channel_name)
+                self.symbols.add(symbol)
+        return sorted(self.symbols)
+
+    async def unsubscribe(self, value) -> list[str]:
+        symbols = parse_symbols(value, have=set())
+        for symbol in symbols:
+            if symbol in self.symbols:
+                await self.channel_layer.group_discard(
+                    realtime.group_name("symbol", symbol), self.channel_name
+                )
+                self.symbols.discard(symbol)
+        return symbols
+
+    async def bar_update(self, message):
+        pass  # only /ws/trading/ forwards bars
+
+
+class TradingConsumer(SymbolSubscriptions):
+    """`/ws/trading/`: the owner's trade, account, signal and decision events, plus prices and
+    bars of the subscribed symbols."""
+
+    async def joined(self) -> None:
+        self.user_group = realtime.group_name("user", self.user_id)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await self.accept()
+        user = self.scope["user"]
+        await self.send_json(
+            {
+                "type": "connection",
+                "user": {"id": user.pk, "username": user.get_username()},
+                "accounts": await accounts_of(user),
+                "timestamp": _now(),
+            }
+        )
+
+    async def disconnect(self, code):
+        if hasattr(self, "user_group"):
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await super().disconnect(code)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        if kind == "subscribe":
+            symbols = await self.subscribe(content.get("symbols"))
+            await self.send_json({"type": "subscribed", "symbols": symbols})
+        elif kind == "unsubscribe":
+            symbols = await self.unsubscribe(content.get("symbols"))
+            await self.send_json({"type": "unsubscribed", "symbols": symbols})
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "timestamp": _now()})
+        else:
+            raise BadMessage(
+                "unknown_type", f"Unknown message type {kind!r}: use subscribe, unsubscribe or ping."
+            )
+
+    # ---- events from the broadcaster (names = event types) ---------------------------------
+    async def _private(self, message):
+        if message.get("user_id") == self.user_id:  # the group already guarantees it; belt and braces
+            await self.send_json(message["payload"])
+
+    trade_execution = trade_updated = trade_closed = _private
+    account_update = margin_call = signal_alert = decision = _private
+
+    async def _market(self, message):
+        if message.get("symbol") in self.symbols:  # drops what was in flight before an unsubscribe
+            await self.send_json(message["payload"])
+
+    price_update = bar_update = _market
+
+
+class PricesConsumer(SymbolSubscriptions):
+    """`/ws/prices/`: the price stream only, with `action` messages."""
+
+    async def receive_json(self, content, **kwargs):
+        action = content.get("action") or content.get("type")
+        if action == "subscribe":
+            symbols = await self.subscribe(content.get("symbols"))
+            await self.send_json({"action": "subscribed", "symbols": symbols})
+        elif action == "unsubscribe":
+            symbols = await self.unsubscribe(content.get("symbols"))
+            await self.send_json({"action": "unsubscribed", "symbols": symbols})
+        elif action == "ping":
+            await self.send_json({"type": "pong", "timestamp": _now()})
+        else:
+            raise BadMessage("unknown_action", f"Unknown action {action!r}: use subscribe or unsubscribe.")
+
+    async def price_update(self, message):
+        if message.get("symbol") in self.symbols:
+            p = message["payload"]
+            await self.send_json(
+                {
+                    "type": "price",
+                    "symbol": p["symbol"],
+                    "bid": p["bid"],
+                    "ask": p["ask"],
+                    "time": p["time"],
+                    "source": p["source"],
+                }
+            )

@@ -1,0 +1,230 @@
+"""Engine events onto the channel layer: group names, message shapes, and the broadcaster.
+
+Every event the engine or the worker publishes (see `events.py`) becomes one channel-layer
+message to one group: an owner's events go to that user's private group, prices and bars to
+the symbol's group. Sends happen on one event loop, one at a time and in publish order, so a
+client hears `price_update`, `trade_closed`, `account_update` in the order they happened.
+
+Which loop: in the web process, the server's own loop (bound by the `serve` command when daphne
+is ready, and by every consumer on connect) — the in-memory layer only works there. In a
+process without a server (`run_price_worker`) a private loop thread does the sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from .domain.instruments import get_instrument
+
+log = logging.getLogger(__name__)
+
+# Private events: only their owner's sockets receive them (CONTRACT §5).
+USER_EVENTS = {
+    "trade_execution": ("trade", "reason"),
+    "trade_updated": ("trade", "reason"),
+    "trade_closed": ("trade", "reason"),
+    "account_update": ("account",),
+    "margin_call": ("account",),
+    "signal_alert": ("signal",),
+    "decision": ("decision",),
+}
+# Market events: every socket subscribed to the symbol receives them.
+SYMBOL_EVENTS = {
+    "price_update": ("symbol", "bid", "ask", "mid", "time", "source"),
+    "bar_update": ("symbol", "interval", "bar"),
+}
+_GROUP = re.compile(r"^[A-Za-z0-9._-]{1,99}$")
+QUEUE_LIMIT = 10_000  # events waiting for the loop; beyond that the oldest market data is dropped
+
+
+def group_name(kind: str, key) -> str:
+    """The one place group names are made: `user.<id>` or `symbol.<SYMBOL>`.
+
+    Raises ValueError for a bad user id and the registry's UnknownSymbol for a symbol it does not
+    know, so a socket can never join a group nobody publishes to.
+    """
+    if kind == "user":
+        if isinstance(key, bool) or not isinstance(key, int) or key <= 0:
+            raise ValueError(f"user id must be a positive integer, not {key!r}")
+        name = f"user.{key}"
+    elif kind == "symbol":
+        name = f"symbol.{get_instrument(key).symbol}"
+    else:
+        raise ValueError(f"unknown group kind {kind!r}")
+    if not _GROUP.match(name):  # Channels' own rule for group names
+        raise ValueError(f"invalid group name {name!r}")
+    return name
+
+
+def channel_message(event: dict) -> tuple[str, dict] | None:
+    """(group, channel-layer message) for an engine/worker event, or None if nobody gets it.
+
+    The message's `type` is the event type, so Channels calls the consumer method of that
+    name; `payload` is exactly what the client receives.
+    """
+    kind = event.get("type")
+    if kind in USER_EVENTS:
+        user_id = event.get("user_id")
+        if user_id is None:
+            log.warning("%s event without user_id dropped", kind)
+            return None
+        payload = {"type": kind}
+        for key in USER_EVENTS[kind]:
+            if event.get(key) is not None:
+                payload[key] = event[key]
+        return group_name("user", user_id), {"type": kind, "user_id": user_id, "payload": payload}
+    if kind in SYMBOL_EVENTS:
+        payload = {"type": kind, **{key: event.get(key) for key in SYMBOL_EVENTS[kind]}}
+        group = group_name("symbol", event["symbol"])
+        return group, {"type": kind, "symbol": payload["symbol"], "payload": payload}
+    log.debug("event %s has no WebSocket audience", kind)
+    return None
+
+
+class ChannelLayerBroadcaster:
+    """The engine's broadcaster (events.Broadcaster) for WebSockets.
+
+    `publish` never blocks on the network and never raises: the event is handed to the sending
+    loop, which sends in order and logs (rate-limited) what the layer refuses, e.g. while Redis
+    restarts. Prices are the only thing dropped under back-pressure; the dropped count is kept.
+    """
+
+    def __init__(self, alias: str = "default"):
+        self.alias = alias
+        self._guard = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+        self._own_loop: asyncio.AbstractEventLoop | None = None
+        self.sent = 0
+        self.failed = 0
+        self.dropped = 0
+        self._last_warning = 0.0
+
+    # ---- which loop sends ---------------------------------------------------------------
+    def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Send from `loop` (default: the running one) — the server's loop in the web process."""
+        loop = loop or asyncio.get_running_loop()
+        with self._guard:
+            if loop is self._loop and not loop.is_closed():
+                return
+            self._loop, self._queue = loop, None
+        loop.call_soon_threadsafe(self._start_pump, loop)
+
+    def _start_pump(self, loop) -> None:
+        with self._guard:
+            if self._loop is not loop or self._queue is not None:
+                return
+            self._queue = asyncio.Queue()
+            queue = self._queue
+        loop.create_task(self._pump(queue))
+
+    def _target(self) -> asyncio.AbstractEventLoop | None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            return loop
+        if isinstance(get_channel_layer(self.alias), InMemoryChannelLayer):
+            return None  # in-memory: only the server's loop has listeners; none bound yet
+        return self._private_loop()
+
+    def _private_loop(self) -> asyncio.AbstractEventLoop:
+        with self._guard:
+            if self._own_loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="channel-layer-sender", daemon=True)
+                thread.start()
+                self._own_loop = loop
+            own = self._own_loop
+        self.bind(own)
+        return own
+
+    # ---- publishing ---------------------------------------------------------------------
+    def publish(self, event: dict) -> None:
+        routed = channel_message(event)
+        if routed is None:
+            return
+        loop = self._target()
+        if loop is None:
+            return
+        try:
+            loop.call_soon_threadsafe(self._enqueue, loop, routed)
+        except RuntimeError:  # the loop closed between the check and the call
+            self.dropped += 1
+
+    def _enqueue(self, loop, routed) -> None:
+        queue = self._queue
+        if queue is None:  # the pump starts on the next iteration of this loop
+            loop.call_soon(self._enqueue, loop, routed)
+            return
+        if queue.qsize() >= QUEUE_LIMIT:
+            self.dropped += 1
+            return
+        queue.put_nowait(routed)
+
+    async def _pump(self, queue: asyncio.Queue) -> None:
+        layer = get_channel_layer(self.alias)
+        while True:
+            group, message = await queue.get()
+            try:
+                await layer.group_send(group, message)
+                self.sent += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis down: log, keep the pump alive
+                self.failed += 1
+                now = time.monotonic()
+                if now - self._last_warning > 5:
+                    self._last_warning = now
+                    log.warning("channel layer send to %s failed (%s failures): %s", group, self.failed, exc)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait (from a thread that is not the sending loop) until queued events are sent."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return True
+
+        async def drained():
+            while self._queue is None or not self._queue.empty():
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0)
+
+        try:
+            asyncio.run_coroutine_threadsafe(drained(), loop).result(timeout)
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+
+def install() -> ChannelLayerBroadcaster:
+    """Make the channel layer the engine's broadcaster (called once from AppConfig.ready)."""
+    from . import events
+
+    current = events.get_broadcaster()
+    if isinstance(current, ChannelLayerBroadcaster):
+        return current
+    broadcaster = ChannelLayerBroadcaster()
+    events.set_broadcaster(broadcaster)
+    return broadcaster
+
+
+def bind_current_loop() -> None:
+    """Bind the installed broadcaster to the running loop (no-op for other broadcasters)."""
+    from . import events
+
+    broadcaster = events.get_broadcaster()
+    if isinstance(broadcaster, ChannelLayerBroadcaster):
+        broadcaster.bind()
+
+
+def bind_server_loop() -> None:
+    """daphne's `ready_callable`: bind to the reactor's loop before it starts running."""
+    from . import events
+
+    broadcaster = events.get_broadcaster()
+    if isinstance(broadcaster, ChannelLayerBroadcaster):
+        broadcaster.bind(asyncio.get_event_loop())

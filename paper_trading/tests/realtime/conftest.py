@@ -1,0 +1,53 @@
+"""Fixtures for the real-time tests: sockets in process (WebsocketCommunicator) and a real
+server process on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest_asyncio
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def token_for(user) -> str:
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+@pytest_asyncio.fixture
+async def connect():
+    """Open sockets against the project's ASGI application; all are closed at the end."""
+    from forex_signal.asgi import application
+
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_socket(path="/ws/trading/", *, cookie: bytes | None = None, origin=ORIGIN):
+        headers = [origin] if origin else []
+        if cookie:
+            headers.append((b"cookie", cookie))
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, code = await communicator.connect(timeout=5)
+        opened.append(communicator)
+        return communicator, connected, code
+
+    yield open_socket
+    for communicator in opened:
+        with contextlib.suppress(Exception):
+            await communicator.disconnect()
+
+
+async def drain(communicator, timeout=0.3) -> list[dict]:
+    """Everything the socket receives until it is quiet for `timeout` seconds."""
+    out = []
+    while not await communicator.receive_nothing(timeout=timeout):
+        out.append(await communicator.receive_json_from())
+    return out

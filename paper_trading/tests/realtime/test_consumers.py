@@ -1,0 +1,180 @@
+"""The WebSocket consumers in process (CONTRACT §5): auth, subscriptions, errors, events."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from channels.db import database_sync_to_async
+
+from paper_trading import events
+from paper_trading.domain.quotes import make_quote
+from paper_trading.worker import price_event
+
+from .conftest import drain, session_cookie, token_for
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+def price(symbol="EURUSD", bid="1.10000", ask="1.10020"):
+    from datetime import UTC, datetime
+
+    return price_event(
+        make_quote(symbol, D(bid), D(ask), datetime(2026, 11, 20, 12, 0, tzinfo=UTC), "manual")
+    )
+
+
+async def test_handshake_without_credentials_is_refused(connect):
+    _, connected, _ = await connect()
+    assert not connected
+
+
+async def test_handshake_with_a_wrong_token_is_refused(connect, user):
+    _, connected, _ = await connect("/ws/trading/?token=not-a-token")
+    assert not connected
+
+
+async def test_handshake_from_a_foreign_origin_is_refused_even_with_a_token(connect, user):
+    key = await database_sync_to_async(token_for)(user)
+    _, connected, _ = await connect(f"/ws/trading/?token={key}", origin=(b"origin", b"http://evil.example"))
+    assert not connected
+
+
+async def test_session_cookie_connects_and_greets_with_the_users_accounts(connect, user):
+    from paper_trading.engine import PaperTradingEngine
+
+    account = await database_sync_to_async(PaperTradingEngine(user).get_account)()
+    cookie = await database_sync_to_async(session_cookie)(user)
+    socket, connected, _ = await connect(cookie=cookie)
+    assert connected
+    hello = await socket.receive_json_from()
+    assert hello["type"] == "connection"
+    assert hello["user"] == {"id": user.pk, "username": "alice"}
+    assert [a["id"] for a in hello["accounts"]] == [account.pk]
+    assert hello["accounts"][0]["balance"] == "10000.00"
+    assert hello["timestamp"].endswith("Z")
+
+
+async def test_token_in_the_query_string_connects(connect, user):
+    key = await database_sync_to_async(token_for)(user)
+    socket, connected, _ = await connect(f"/ws/trading/?token={key}")
+    assert connected
+    assert (await socket.receive_json_from())["type"] == "connection"
+
+
+async def test_ping_answers_pong(connect, user):
+    key = await database_sync_to_async(token_for)(user)
+    socket, _, _ = await connect(f"/ws/trading/?token={key}")
+    await socket.receive_json_from()
+    await socket.send_json_to({"type": "ping"})
+    pong = await socket.receive_json_from()
+    assert pong["type"] == "pong" and pong["timestamp"].endswith("Z")
+
+
+async def test_subscribe_and_unsubscribe_filter_prices(connect, user):
+    key = await database_sync_to_async(token_for)(user)
+    socket, _, _ = await connect(f"/ws/trading/?token={key}")
+    await socket.receive_json_from()
+    broadcaster = events.get_broadcaster()
+
+    broadcaster.publish(price("EURUSD"))  # not subscribed yet: never arrives
+    assert await drain(socket) == []
+
+    await socket.send_json_to({"type": "subscribe", "symbols": ["eur/usd", "XAUUSD"]})
+    assert await socket.receive_json_from() == {"type": "subscribed", "symbols": ["EURUSD", "XAUUSD"]}
+    broadcaster.publish(price("EURUSD"))
+    broadcaster.publish(price("GBPUSD", "1.25000", "1.25020"))  # not subscribed
+    got = await drain(socket)
+    assert got == [
+        {
+            "type": "price_update",
+            "symbol": "EURUSD",
+            "bid": "1.10000",
+            "ask": "1.10020",
+            "mid": "1.10010",
+            "time": "2026-11-20T12:00:00Z",
+            "source": "manual",
+        }
+    ]
+
+    await socket.send_json_to({"type": "unsubscribe", "symbols": ["EURUSD"]})
+    assert await socket.receive_json_from() == {"type": "unsubscribed", "symbols": ["EURUSD"]}
+    broadcaster.publish(price("EURUSD"))
+    assert await drain(socket) == []
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_message"),
+        ('{"type": "launch_rockets"}', "unknown_type"),
+        ('{"type": "subscribe", "symbols": ["NOPE"]}', "unknown_symbol"),
+        ('{"type": "subscribe", "symbols": []}', "invalid_symbols"),
+        ('{"type": "subscribe", "symbols": [1]}', "invalid_symbols"),
+        ('{"type": "subscribe", "symbols": "' + "x" * 5000 + '"}', "message_too_large"),
+    ],
+)
+async def test_bad_messages_get_an_error_and_the_socket_stays_open(connect, user, frame, code):
+    key = await database_sync_to_async(token_for)(user)
+    socket, _, _ = await connect(f"/ws/trading/?token={key}")
+    await socket.receive_json_from()
+    await socket.send_to(text_data=frame)
+    error = await socket.receive_json_from()
+    assert error["type"] == "error" and error["code"] == code and error["message"]
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from())["type"] == "pong"
+
+
+async def test_a_refused_subscription_subscribes_nothing(connect, user):
+    key = await database_sync_to_async(token_for)(user)
+    socket, _, _ = await connect(f"/ws/trading/?token={key}")
+    await socket.receive_json_from()
+    await socket.send_json_to({"type": "subscribe", "symbols": ["EURUSD", "NOPE"]})
+    assert (await socket.receive_json_from())["code"] == "unknown_symbol"
+    events.get_broadcaster().publish(price("EURUSD"))
+    assert await drain(socket) == []
+
+
+async def test_symbols_per_socket_are_limited(connect, user, monkeypatch):
+    from paper_trading import consumers
+    from paper_trading.domain.instruments import REGISTRY
+
+    MAX_SYMBOLS = 3  # the real limit (20) is above the registry's size today
+    monkeypatch.setattr(consumers, "MAX_SYMBOLS", MAX_SYMBOLS)
+    key = await database_sync_to_async(token_for)(user)
+    socket, _, _ = await connect(f"/ws/trading/?token={key}")
+    await socket.receive_json_from()
+    symbols = sorted(REGISTRY)
+    assert len(symbols) > MAX_SYMBOLS
+    await socket.send_json_to({"type": "subscribe", "symbols": symbols[:MAX_SYMBOLS]})
+    assert len((await socket.receive_json_from())["symbols"]) == MAX_SYMBOLS
+    await socket.send_json_to({"type": "subscribe", "symbols": symbols[MAX_SYMBOLS:][:1]})
+    assert (await socket.receive_json_from())["code"] == "too_many_symbols"
+
+
+async def test_prices_path_streams_price_messages_for_subscribed_symbols(connect, user):
+    cookie = await database_sync_to_async(session_cookie)(user)
+    socket, connected, _ = await connect("/ws/prices/", cookie=cookie)
+    assert connected
+    await socket.send_json_to({"action": "subscribe", "symbols": ["EURUSD"]})
+    assert await socket.receive_json_from() == {"action": "subscribed", "symbols": ["EURUSD"]}
+    events.get_broadcaster().publish(price("EURUSD"))
+    events.get_broadcaster().publish(price("XAUUSD", "2650.00", "2650.30"))
+    assert await drain(socket) == [
+        {
+            "type": "price",
+            "symbol": "EURUSD",
+            "bid": "1.10000",
+            "ask": "1.10020",
+            "time": "2026-11-20T12:00:00Z",
+            "source": "manual",
+        }
+    ]
+    await socket.send_json_to({"action": "dance"})
+    assert (await socket.receive_json_from())["code"] == "unknown_action"
+
+
+async def test_prices_path_refuses_anonymous_sockets(connect):
+    _, connected, _ = await connect("/ws/prices/")
+    assert not connected
