@@ -25,11 +25,12 @@ from .. import representations, selectors
 from ..data_aggregator import DataAggregator
 from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
+from ..domain.quotes import make_quote
 from ..engine import PaperTradingEngine, account_figures
 from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
-from ..worker import worker_running
+from ..worker import manual_feed, worker_running
 from . import serializers as s
 
 log = logging.getLogger(__name__)
@@ -444,7 +445,8 @@ def _may_ask(symbol: str, cached) -> bool:
 @api_view(["POST"])
 @permission_classes([IsAdminUser])
 def manual_ticks(request):
-    """Staff push prices while FEED=manual; each goes through the worker's tick path."""
+    """Staff push prices while FEED=manual; each goes through the worker's tick path (price
+    event, engine, 1m bar) before the response lists what it triggered."""
     if settings.FEED != "manual":
         raise StateConflict(
             f"The feed is {settings.FEED!r}; ticks can be pushed only with FEED=manual.",
@@ -456,12 +458,11 @@ def manual_ticks(request):
     data = s.TickSerializer(data=request.data, many=many)
     data.is_valid(raise_exception=True)
     ticks = data.validated_data if many else [data.validated_data]
-    engine = PaperTradingEngine(request.user)
+    feed = manual_feed()
     results = []
     for tick in ticks:
-        result = engine.process_tick(
-            tick["symbol"], tick["bid"], tick["ask"], tick.get("time"), source="manual"
-        )
+        quote = make_quote(tick["symbol"], tick["bid"], tick["ask"], tick.get("time") or timezone.now())
+        result = feed.push(quote)
         results.append(
             {
                 "symbol": result.symbol,
