@@ -1,0 +1,125 @@
+"""Engine events over WebSockets in process: what the owner hears, in order, and that nobody
+else hears any of it (CONTRACT §5)."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from paper_trading import events
+
+from .conftest import drain, token_for
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+BASE = "/api/paper-trading"
+PUBLIC = {"connection", "subscribed", "price_update", "bar_update"}
+
+
+@pytest.fixture
+def market(tick, no_limits, other_user, staff, client_for):
+    """EURUSD at 1.09990 / 1.10000; alice (limits off), bob, and staff pushing manual ticks."""
+    tick("EURUSD", "1.09990", "1.10000")
+    return {"alice": client_for(no_limits.user), "bob": client_for(other_user), "staff": client_for(staff)}
+
+
+async def open_socket(connect, user, symbols=("EURUSD",)):
+    key = await database_sync_to_async(token_for)(user)
+    socket, connected, _ = await connect(f"/ws/trading/?token={key}")
+    assert connected
+    assert (await socket.receive_json_from())["type"] == "connection"
+    await socket.send_json_to({"type": "subscribe", "symbols": list(symbols)})
+    assert (await socket.receive_json_from())["type"] == "subscribed"
+    return socket
+
+
+def call(client, method, path, body=None):
+    response = getattr(client, method)(BASE + path, body, format="json")
+    assert response.status_code < 300, response.content
+    return response.json()
+
+
+async def test_take_profit_hit_by_a_manual_tick_reaches_the_owner_in_order(connect, market, user):
+    alice = await open_socket(connect, user)
+    trade = await database_sync_to_async(call)(
+        market["alice"],
+        "post",
+        "/trades/execute/",
+        {"pair": "EURUSD", "order_type": "buy", "lot_size": "0.10", "take_profit_1": "1.10100"},
+    )
+    opened = await drain(alice)
+    assert [m["type"] for m in opened] == ["trade_execution", "account_update"]
+    assert opened[0]["trade"]["id"] == trade["id"] and opened[0]["trade"]["entry_price"] == "1.10000"
+
+    # bid 1.10110 crosses the TP: a limit fills at its level, 1.10100 -> +10.0 pips,
+    # 0.001 x 0.10 lots x 100,000 = +10.00 USD.
+    await database_sync_to_async(call)(
+        market["staff"], "post", "/price/ticks/", {"symbol": "EURUSD", "bid": "1.10110", "ask": "1.10120"}
+    )
+    got = await drain(alice)
+    kinds = [m["type"] for m in got if m["type"] != "bar_update"]
+    assert kinds == ["price_update", "trade_closed", "account_update"]
+    price, closed, account = (next(m for m in got if m["type"] == k) for k in kinds)
+    assert (price["symbol"], price["bid"], price["ask"], price["source"]) == (
+        "EURUSD",
+        "1.10110",
+        "1.10120",
+        "manual",
+    )
+    assert closed["reason"] == "tp1_hit"
+    assert closed["trade"]["status"] == "closed" and closed["trade"]["exit_price"] == "1.10100"
+    assert closed["trade"]["pips_gained"] == "10.0" and closed["trade"]["profit_loss"] == "10.00"
+    assert account["account"]["balance"] == "10010.00"
+    bar = next(m for m in got if m["type"] == "bar_update")
+    assert bar["interval"] == "1m" and bar["bar"]["close"] == "1.10110"
+
+
+async def test_another_user_hears_nothing_of_alices_trading(connect, market, user, other_user):
+    alice = await open_socket(connect, user)
+    bob = await open_socket(connect, other_user)
+    bob_raw = await open_socket(connect, other_user, symbols=("EURUSD", "XAUUSD"))
+
+    def scenario():
+        a = market["alice"]
+        trade = call(
+            a,
+            "post",
+            "/trades/execute/",
+            {"pair": "EURUSD", "order_type": "buy", "lot_size": "0.20", "stop_loss": "1.09000"},
+        )
+        call(a, "patch", f"/trades/{trade['id']}/", {"stop_loss": "1.09500", "take_profit_1": "1.11000"})
+        call(a, "post", f"/trades/{trade['id']}/close/", {"lot_size": "0.10"})
+        pending = call(
+            a, "post", "/orders/", {"symbol": "EURUSD", "side": "buy", "type": "limit", "price": "1.09000"}
+        )
+        call(a, "post", f"/trades/{pending['id']}/cancel/")
+        call(
+            market["staff"], "post", "/price/ticks/", {"symbol": "EURUSD", "bid": "1.09400", "ask": "1.09410"}
+        )
+        account = call(a, "get", "/accounts/")["results"][0]
+        call(a, "post", f"/accounts/{account['id']}/reset/")
+        events.get_broadcaster().flush()
+        return trade, account
+
+    trade, account = await database_sync_to_async(scenario)()
+    heard_by_alice = await drain(alice)
+    kinds = {m["type"] for m in heard_by_alice}
+    assert {"trade_execution", "trade_updated", "trade_closed", "account_update"} <= kinds
+    assert any(m.get("trade", {}).get("id") == trade["id"] for m in heard_by_alice)
+
+    for socket in (bob, bob_raw):
+        heard = await drain(socket)
+        assert heard, "bob hears the public prices"
+        assert {m["type"] for m in heard} <= PUBLIC
+        text = str(heard)
+        assert f"'id': {trade['id']}" not in text and "trade" not in {k for m in heard for k in m}
+        assert "account" not in {k for m in heard for k in m}
+
+
+async def test_an_event_for_a_user_goes_only_to_that_users_group(connect, user, other_user):
+    alice = await open_socket(connect, user)
+    bob = await open_socket(connect, other_user)
+    events.get_broadcaster().publish(
+        {"type": "margin_call", "user_id": user.pk, "account": {"id": 1, "margin_level": "45.00"}}
+    )
+    assert await drain(alice) == [{"type": "margin_call", "account": {"id": 1, "margin_level": "45.00"}}]
+    assert await drain(bob) == []
