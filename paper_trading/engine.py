@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -460,8 +461,12 @@ class PaperTradingEngine:
         *,
         source: str = "manual",
         bar: Bar | None = None,
+        on_trigger: Callable[[], None] | None = None,
     ) -> TickResult:
-        """Apply one quote to every account: pending orders, SL/TP, trailing, expiry, margin."""
+        """Apply one quote to every account: pending orders, SL/TP, trailing, expiry, margin.
+
+        `on_trigger` is called once, before any trade changes, when the quote triggers something
+        (the worker sends the price there, so clients hear it before the fills it caused)."""
         instrument = get_instrument(symbol)
         quote = make_quote(
             instrument.symbol,
@@ -486,6 +491,8 @@ class PaperTradingEngine:
             keys = STATE.triggered(quote.symbol, quote.bid, quote.ask, quote.time)
             if not keys:
                 return result
+            if on_trigger is not None:
+                on_trigger()
             by_account: dict[int, set[int]] = defaultdict(set)
             for key in keys:
                 if isinstance(key, tuple):

@@ -58,6 +58,13 @@ class Coalescer:
         self.pending[key] = event
         return None
 
+    def release(self, key: str) -> dict | None:
+        """The event held back for `key`, to send now (it counts as sent)."""
+        event = self.pending.pop(key, None)
+        if event is not None:
+            self.sent_at[key] = self.clock()
+        return event
+
     def due(self) -> list[dict]:
         now = self.clock()
         ready = [k for k in self.pending if now - self.sent_at.get(k, -1e9) >= self.gap]
@@ -247,10 +254,15 @@ class PriceWorker:
         The price goes out first, so a client hears the quote before the fills it caused
         (those are published when the engine's transaction commits).
         """
+        announce = None
         if self.broadcast:
             self.send(self.coalescer.offer(quote.symbol, price_event(quote)))
+
+            def announce():  # a price that fills something is never held back
+                self.send(self.coalescer.release(quote.symbol))
+
         result = self.engine.process_tick(
-            quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source, bar=bar
+            quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source, bar=bar, on_trigger=announce
         )
         self.ticks += 1
         if self.build_bars:

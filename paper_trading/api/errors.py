@@ -9,6 +9,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..domain.errors import DomainError, InvalidInput
 
+try:
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    RedisUnavailable: tuple[type[Exception], ...] = (_RedisConnectionError, _RedisTimeoutError)
+except ImportError:  # pragma: no cover - redis is a pinned dependency
+    RedisUnavailable = ()
+
 CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "authentication_failed",
@@ -46,6 +54,11 @@ def error_body(code: str, message: str, errors: dict | None = None) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RedisUnavailable):
+        # Quotes, throttles and the channel layer live in Redis: while it restarts the API says
+        # so and asks for a retry instead of failing with a 500 page.
+        body = error_body("service_unavailable", "The cache service is unavailable; retry shortly.")
+        return Response(body, status=503, headers={"Retry-After": "1"})
     if isinstance(exc, DomainError):
         errors = {exc.field or "non_field_errors": [exc.message]} if isinstance(exc, InvalidInput) else None
         return Response(error_body(exc.code, exc.message, errors), status=exc.status)

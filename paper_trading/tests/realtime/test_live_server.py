@@ -1,0 +1,182 @@
+"""End to end on loopback: a real server process, real `websockets` clients, PostgreSQL and
+Redis (CONTRACT §5), and the server riding out a Redis restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+
+import pytest
+import requests
+import websockets
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from .server import RedisProcess, ServerProcess
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the server process shares PostgreSQL"),
+]
+BASE = "/api/paper-trading"
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def token(user) -> str:
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+class Api:
+    def __init__(self, server: ServerProcess, key: str):
+        self.server, self.headers = server, {"Authorization": f"Token {key}"}
+
+    def post(self, path, body):
+        response = requests.post(self.server.url + BASE + path, json=body, headers=self.headers, timeout=10)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+
+async def ws_connect(server: ServerProcess, key: str, symbols=("EURUSD",)):
+    socket = await websockets.connect(
+        f"{server.ws_url}/ws/trading/?token={key}", origin=f"http://127.0.0.1:{server.port}", open_timeout=5
+    )
+    hello = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    assert hello["type"] == "connection"
+    await socket.send(json.dumps({"type": "subscribe", "symbols": list(symbols)}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "subscribed"
+    return socket, hello
+
+
+async def receive_until(socket, kind: str, timeout: float = 5.0) -> list[dict]:
+    got = []
+    async with asyncio.timeout(timeout):
+        while not got or got[-1]["type"] != kind:
+            got.append(json.loads(await socket.recv()))
+    return got
+
+
+@pytest.fixture
+def people(no_limits, other_user, staff):
+    return {"alice": no_limits.user, "bob": other_user, "staff": staff}
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_take_profit_over_a_real_socket_price_then_close_then_account(people):
+    server = ServerProcess(database_url=database_url(), redis_url=os.environ["REDIS_URL"]).start()
+    try:
+        keys = {name: token(user) for name, user in people.items()}
+        alice, staff = Api(server, keys["alice"]), Api(server, keys["staff"])
+        staff.post("/price/ticks/", {"symbol": "EURUSD", "bid": "1.09990", "ask": "1.10000"})
+        trade = alice.post(
+            "/trades/execute/",
+            {"pair": "EURUSD", "order_type": "buy", "lot_size": "0.10", "take_profit_1": "1.10100"},
+        )
+        assert trade["entry_price"] == "1.10000"
+
+        async def scenario():
+            a, hello = await ws_connect(server, keys["alice"])
+            b, _ = await ws_connect(server, keys["bob"])
+            assert hello["accounts"][0]["balance"] == "10000.00"
+            # bid 1.10110 crosses TP 1.10100; the limit fills at its level: +10.0 pips,
+            # 0.001 x 0.10 lots x 100,000 = +10.00 USD.
+            await asyncio.to_thread(
+                staff.post, "/price/ticks/", {"symbol": "EURUSD", "bid": "1.10110", "ask": "1.10120"}
+            )
+            got = [m for m in await receive_until(a, "account_update") if m["type"] != "bar_update"]
+            heard_by_bob = await receive_until(b, "price_update")
+            await asyncio.sleep(0.5)
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    while True:
+                        heard_by_bob.append(json.loads(await b.recv()))
+            await a.close()
+            await b.close()
+            return got, heard_by_bob
+
+        got, heard_by_bob = asyncio.run(scenario())
+        assert [m["type"] for m in got] == ["price_update", "trade_closed", "account_update"]
+        price, closed, account = got
+        assert price == {
+            "type": "price_update",
+            "symbol": "EURUSD",
+            "bid": "1.10110",
+            "ask": "1.10120",
+            "mid": "1.10115",
+            "time": price["time"],
+            "source": "manual",
+        }
+        assert closed["reason"] == "tp1_hit"
+        assert closed["trade"]["id"] == trade["id"] and closed["trade"]["status"] == "closed"
+        assert closed["trade"]["exit_price"] == "1.10100" and closed["trade"]["exit_reason"] == "tp1_hit"
+        assert closed["trade"]["pips_gained"] == "10.0" and closed["trade"]["profit_loss"] == "10.00"
+        assert account["account"]["balance"] == "10010.00" and account["account"]["equity"] == "10010.00"
+        assert {m["type"] for m in heard_by_bob} <= {"price_update", "bar_update"}
+    finally:
+        output = server.stop()
+    assert "Traceback" not in output, output
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs the redis-server binary")
+@pytest.mark.parametrize("layer", ["pubsub", "core"])
+def test_server_survives_a_redis_restart_and_accepts_sockets_once_it_is_back(people, tmp_path, layer):
+    redis = RedisProcess(tmp_path).start()
+    server = ServerProcess(database_url=database_url(), redis_url=redis.url, channel_layer=layer).start()
+    keys = {name: token(user) for name, user in people.items()}
+    staff = Api(server, keys["staff"])
+    try:
+
+        async def stream_then_restart():
+            socket, _ = await ws_connect(server, keys["alice"])
+            await asyncio.to_thread(
+                staff.post, "/price/ticks/", {"symbol": "EURUSD", "bid": "1.1", "ask": "1.1002"}
+            )
+            assert (await receive_until(socket, "price_update"))[-1]["bid"] == "1.1"
+            redis.stop()
+            # While Redis (the quote cache) is down the API answers 503 in the contract's body.
+            response = await asyncio.to_thread(
+                requests.post,
+                server.url + BASE + "/price/ticks/",
+                json={"symbol": "EURUSD", "bid": "1.1001", "ask": "1.1003"},
+                headers=staff.headers,
+                timeout=10,
+            )
+            assert response.status_code == 503, response.text
+            assert response.json()["code"] == "service_unavailable"
+            assert server.alive()
+            redis.start()
+            # A new socket works as soon as Redis is back.
+            fresh = None
+            async with asyncio.timeout(15):
+                while fresh is None:
+                    try:
+                        fresh, _ = await ws_connect(server, keys["alice"])
+                    except Exception:  # noqa: BLE001 - handshake refused while the layer reconnects
+                        await asyncio.sleep(0.2)
+            for attempt in range(50):
+                await asyncio.to_thread(
+                    staff.post,
+                    "/price/ticks/",
+                    {"symbol": "EURUSD", "bid": f"1.10{attempt + 10}", "ask": "1.1020"},
+                )
+                try:
+                    async with asyncio.timeout(0.5):
+                        message = json.loads(await fresh.recv())
+                    if message["type"] == "price_update":
+                        return message
+                except TimeoutError:
+                    continue
+            raise AssertionError("no price reached the new socket after Redis came back")
+
+        message = asyncio.run(stream_then_restart())
+        assert message["symbol"] == "EURUSD"
+        assert server.alive()
+    finally:
+        output = server.stop()
+        redis.stop()
+    assert "Traceback" not in output or "ConnectionError" in output, output
