@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -41,38 +42,60 @@ def worker_running(symbol: str) -> bool:
 
 
 class Coalescer:
-    """At most `rate` events per second per key; the latest one held back is sent later."""
+    """At most `rate` events per key in any one-second window, at least half a slot apart.
+
+    A steady feed at exactly `rate` per second passes untouched even with network jitter (a
+    fixed minimum gap would hold back every tick that arrives a millisecond early). An event
+    that has to wait is held as the key's latest and sent by `due` when a slot frees; an older
+    held-back event is replaced, so a client always ends on the latest price.
+    """
 
     def __init__(self, rate: int = PRICE_EVENTS_PER_SECOND, clock=time.monotonic):
+        self.rate = rate
         self.gap = 1.0 / rate
         self.clock = clock
-        self.sent_at: dict[str, float] = {}
+        self.sent: dict[str, deque[float]] = {}
         self.pending: dict[str, dict] = {}
+
+    def _free_at(self, key: str) -> float:
+        times = self.sent.get(key)
+        if not times:
+            return float("-inf")
+        spaced = times[-1] + self.gap / 2
+        return max(spaced, times[0] + 1.0) if len(times) == self.rate else spaced
+
+    def _mark(self, key: str, now: float) -> None:
+        self.sent.setdefault(key, deque(maxlen=self.rate)).append(now)
 
     def offer(self, key: str, event: dict) -> dict | None:
         now = self.clock()
-        if now - self.sent_at.get(key, -1e9) >= self.gap:
-            self.sent_at[key] = now
+        if now >= self._free_at(key):
+            self._mark(key, now)
             self.pending.pop(key, None)
             return event
         self.pending[key] = event
         return None
 
     def release(self, key: str) -> dict | None:
-        """The event held back for `key`, to send now (it counts as sent)."""
+        """The event held back for `key`, to send now (it takes a slot)."""
         event = self.pending.pop(key, None)
         if event is not None:
-            self.sent_at[key] = self.clock()
+            self._mark(key, self.clock())
         return event
 
     def due(self) -> list[dict]:
         now = self.clock()
-        ready = [k for k in self.pending if now - self.sent_at.get(k, -1e9) >= self.gap]
         out = []
-        for key in ready:
-            self.sent_at[key] = now
+        for key in [k for k in self.pending if now >= self._free_at(k)]:
+            self._mark(key, now)
             out.append(self.pending.pop(key))
         return out
+
+    def wait(self) -> float | None:
+        """Seconds until the first held-back event may go (None: nothing is held back)."""
+        if not self.pending:
+            return None
+        return max(0.0, min(self._free_at(k) for k in self.pending) - self.clock())
 
 
 def price_event(quote: Quote) -> dict:
@@ -386,8 +409,9 @@ class ManualFeed:
                 self._arm()
 
     def _arm(self) -> None:
-        if self.worker.coalescer.pending and self.timer is None:
-            self.timer = threading.Timer(self.worker.coalescer.gap, self._flush)
+        wait = self.worker.coalescer.wait()
+        if wait is not None and self.timer is None:
+            self.timer = threading.Timer(wait + 0.001, self._flush)
             self.timer.daemon = True
             self.timer.start()
 

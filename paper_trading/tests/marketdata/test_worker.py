@@ -177,8 +177,48 @@ def test_price_events_are_coalesced_to_ten_per_second():
     coalescer = Coalescer(rate=10, clock=lambda: clock[0])
     sent = [e for i in range(30) if (e := coalescer.offer("EURUSD", {"n": i})) is not None]
     assert sent == [{"n": 0}]  # 30 ticks in the same instant: one goes now
+    assert coalescer.wait() == pytest.approx(0.05)  # half a slot: no bursts
     clock[0] += 0.1
     assert coalescer.due() == [{"n": 29}]  # the latest waits for the next slot, the rest are dropped
+    assert coalescer.wait() is None
+
+
+def test_a_steady_ten_per_second_feed_with_jitter_loses_nothing():
+    import random
+
+    rng = random.Random(7)
+    clock = [0.0]
+    coalescer = Coalescer(rate=10, clock=lambda: clock[0])
+    delivered: dict[int, float] = {}
+
+    def flush_until(t):  # what the timer does: send held-back events when their slot frees
+        while (wait := coalescer.wait()) is not None and clock[0] + wait <= t:
+            clock[0] += wait
+            for event in coalescer.due():
+                delivered[event["n"]] = clock[0]
+
+    arrivals = [i * 0.1 + rng.uniform(-0.005, 0.005) for i in range(600)]  # one minute
+    for i, t in enumerate(arrivals):
+        flush_until(t)
+        clock[0] = t
+        if coalescer.offer("EURUSD", {"n": i}) is not None:
+            delivered[i] = t
+    flush_until(1e9)
+    assert sorted(delivered) == list(range(600))  # nothing replaced, nothing lost
+    assert max(delivered[i] - arrivals[i] for i in range(600)) <= 0.011  # held at most ~10 ms
+
+
+def test_never_more_than_ten_events_in_any_second():
+    clock = [0.0]
+    coalescer = Coalescer(rate=10, clock=lambda: clock[0])
+    times = []
+    for i in range(400):  # 200 offers per second, due() polled in between
+        clock[0] = i * 0.005
+        if coalescer.offer("EURUSD", {"n": i}) is not None or coalescer.due():
+            times.append(clock[0])
+    assert all(b - a >= 0.05 - 1e-9 for a, b in zip(times, times[1:], strict=False))
+    assert all(t2 - t1 >= 1.0 - 1e-9 for t1, t2 in zip(times, times[10:], strict=False))
+    assert len(times) >= 19  # two seconds: the limit is used, not starved
 
 
 @pytest.mark.django_db
