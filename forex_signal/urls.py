@@ -4,12 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from paper_trading.api.session_views import login_view, logout_view, session_view
 from paper_trading.api.views import auth_token, healthz, spa
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/auth/token/", auth_token, name="api-token"),
+    path("api/auth/session/", session_view, name="api-session"),
+    path("api/auth/login/", login_view, name="api-login"),
+    path("api/auth/logout/", logout_view, name="api-logout"),
     path("api/paper-trading/", include("paper_trading.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,0 +1,186 @@
+import { useEffect, useMemo, useState } from "react";
+import { AccountBar } from "../features/account/AccountBar";
+import { useAccounts } from "../features/account/api";
+import { useLogout } from "../features/auth/api";
+import { useSymbols } from "../features/chart/api";
+import type { Interval } from "../features/chart/candles";
+import { INTERVALS } from "../features/chart/candles";
+import { ChartPanel } from "../features/chart/ChartPanel";
+import { useFeed } from "../features/feed/api";
+import { FeedBadge } from "../features/feed/FeedBadge";
+import { OrderTicket } from "../features/orders/OrderTicket";
+import { PerformancePanel } from "../features/performance/PerformancePanel";
+import { useOpenPositions, usePendingOrders } from "../features/positions/api";
+import { PositionsPanel } from "../features/positions/PositionsPanel";
+import { useLiveUnrealized } from "../features/positions/useLiveUnrealized";
+import { SignalsPanel } from "../features/signals/SignalsPanel";
+import type { Trade, User } from "../lib/types";
+import { useConnectionState, useLiveQuotes, useRealtime } from "./realtime";
+
+type View = "trade" | "performance";
+
+function stored(key: string, fallback: string): string {
+  try {
+    return localStorage.getItem(key) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function store(key: string, value: string) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    /* private mode: the choice lasts for the session */
+  }
+}
+
+/** `?bars=N` loads N candles (max 5000, the API's limit); default 1500. */
+function barLimit(): number {
+  const n = Number(new URLSearchParams(window.location.search).get("bars"));
+  return Number.isInteger(n) && n >= 50 && n <= 5000 ? n : 1500;
+}
+
+const EMPTY: Trade[] = [];
+
+export function Dashboard({ user }: { user: User }) {
+  const realtime = useRealtime();
+  const connection = useConnectionState();
+  const logout = useLogout();
+  const accounts = useAccounts();
+  const symbols = useSymbols();
+  const feed = useFeed();
+  const [view, setView] = useState<View>("trade");
+  const [accountId, setAccountId] = useState<number | undefined>(() => {
+    const n = Number(stored(`account:${user.id}`, ""));
+    return n > 0 ? n : undefined;
+  });
+  const [symbol, setSymbol] = useState(() => stored("symbol", "EURUSD"));
+  const [interval, setIntervalState] = useState<Interval>(() => {
+    const saved = stored("interval", "1m") as Interval;
+    return INTERVALS.includes(saved) ? saved : "1m";
+  });
+  const [limit] = useState(barLimit);
+
+  const accountList = accounts.data?.results;
+  const account = accountList?.find((a) => a.id === accountId) ?? accountList?.find((a) => a.is_default) ?? accountList?.[0];
+  const instruments = useMemo(() => new Map((symbols.data ?? []).map((i) => [i.symbol, i])), [symbols.data]);
+  const instrument = instruments.get(symbol) ?? symbols.data?.[0];
+  const open = useOpenPositions(account?.id);
+  const pending = usePendingOrders(account?.id);
+  const openTrades = open.data?.results ?? EMPTY;
+  const pendingTrades = pending.data?.results ?? EMPTY;
+  const activeTrades = useMemo(() => [...openTrades, ...pendingTrades], [openTrades, pendingTrades]);
+  const live = useLiveUnrealized(openTrades, instruments, account?.currency ?? "USD");
+  useLiveQuotes(useMemo(() => [symbol, ...openTrades.map((t) => t.symbol)], [symbol, openTrades]));
+
+  useEffect(() => {
+    if (account && !performance.getEntriesByName("dashboard-ready").length && open.data) {
+      performance.mark("dashboard-ready");
+    }
+  }, [account, open.data]);
+
+  const chooseSymbol = (s: string) => {
+    setSymbol(s);
+    store("symbol", s);
+  };
+  const chooseInterval = (i: Interval) => {
+    setIntervalState(i);
+    store("interval", i);
+  };
+
+  return (
+    <div className="app">
+      <div className="paper-banner" role="note" data-testid="paper-banner">
+        PAPER TRADING · simulated account · no real money
+      </div>
+      <header className="topbar">
+        <div className="brand">
+          forex_signal <span className="paper-tag">PAPER</span>
+        </div>
+        <nav className="views" aria-label="Views">
+          {(["trade", "performance"] as const).map((v) => (
+            <button
+              key={v}
+              type="button"
+              className={view === v ? "active" : ""}
+              aria-current={view === v ? "page" : undefined}
+              onClick={() => setView(v)}
+              data-testid={`view-${v}`}
+            >
+              {v === "trade" ? "Trade" : "Performance"}
+            </button>
+          ))}
+        </nav>
+        <FeedBadge feed={feed.data} connection={connection} />
+        <div className="account-switch">
+          <label className="sr-only" htmlFor="account-switcher">
+            Account
+          </label>
+          <select
+            id="account-switcher"
+            value={account?.id ?? ""}
+            onChange={(e) => {
+              setAccountId(Number(e.target.value));
+              store(`account:${user.id}`, e.target.value);
+            }}
+            data-testid="account-switcher"
+          >
+            {accountList?.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name} · {a.currency} · #{a.id}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="user">
+          <span className="muted" data-testid="username">
+            {user.username}
+          </span>
+          <button type="button" className="btn ghost" onClick={() => logout.mutate()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {account && <AccountBar account={account} liveUnrealized={live.total} />}
+      {!account || !instrument ? (
+        <div className="splash">{accounts.isError ? accounts.error.message : "Loading account…"}</div>
+      ) : view === "trade" ? (
+        <main className="trade-layout">
+          <ChartPanel
+            account={account.id}
+            instruments={symbols.data ?? []}
+            instrument={instrument}
+            onSymbol={chooseSymbol}
+            interval={interval}
+            onInterval={chooseInterval}
+            activeTrades={activeTrades}
+            realtime={realtime}
+            barLimit={limit}
+          />
+          <aside className="side-column">
+            <OrderTicket
+              instrument={instrument}
+              account={account.id}
+              accountCurrency={account.currency}
+              equity={Number(account.balance) + (live.total ?? Number(account.unrealized_pnl))}
+            />
+            <SignalsPanel account={account.id} instruments={instruments} />
+          </aside>
+          <PositionsPanel
+            account={account.id}
+            instruments={instruments}
+            open={openTrades}
+            pending={pendingTrades}
+            live={live.byId}
+            onSelectSymbol={chooseSymbol}
+          />
+        </main>
+      ) : (
+        <main className="performance-layout">
+          <PerformancePanel account={account.id} />
+        </main>
+      )}
+    </div>
+  );
+}

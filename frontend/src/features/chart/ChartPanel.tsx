@@ -1,0 +1,111 @@
+import { useMemo, useState } from "react";
+import { ErrorBanner } from "../../components/FieldError";
+import { formatPrice } from "../../lib/format";
+import { useQuote } from "../../lib/quotes";
+import type { Instrument, Trade } from "../../lib/types";
+import type { WsClient } from "../../lib/ws-client";
+import { useModifyTrade } from "../positions/api";
+import { useOhlc, useSymbolTrades } from "./api";
+import { INTERVALS, toCandle, type Interval, type LevelKind } from "./candles";
+import { PriceChart } from "./PriceChart";
+
+interface Props {
+  account: number | undefined;
+  instruments: Instrument[];
+  instrument: Instrument;
+  onSymbol: (symbol: string) => void;
+  interval: Interval;
+  onInterval: (interval: Interval) => void;
+  activeTrades: Trade[];
+  realtime: WsClient;
+  barLimit: number;
+}
+
+export function ChartPanel(props: Props) {
+  const { account, instrument, interval, realtime, barLimit } = props;
+  const ohlc = useOhlc(instrument.symbol, interval, barLimit);
+  const history = useSymbolTrades(account, instrument.symbol);
+  const modify = useModifyTrade();
+  const [modifyError, setModifyError] = useState<unknown>(null);
+  const quote = useQuote(instrument.symbol);
+  const bars = useMemo(() => ohlc.data?.data.map(toCandle), [ohlc.data]);
+  const markerTrades = useMemo(() => {
+    const byId = new Map<number, Trade>();
+    for (const t of history.data ?? []) byId.set(t.id, t);
+    for (const t of props.activeTrades) byId.set(t.id, { ...byId.get(t.id), ...t });
+    return [...byId.values()];
+  }, [history.data, props.activeTrades]);
+
+  const onModify = async (tradeId: number, kind: LevelKind, price: string) => {
+    setModifyError(null);
+    try {
+      return await modify.mutateAsync({ id: tradeId, changes: { [kind]: price } });
+    } catch (error) {
+      setModifyError(error);
+      throw error;
+    }
+  };
+
+  const spread = quote ? (Number(quote.ask) - Number(quote.bid)) / Number(instrument.pip_size) : null;
+  return (
+    <section className="panel chart-panel" aria-label="Chart">
+      <div className="toolbar">
+        <label className="sr-only" htmlFor="symbol-picker">
+          Symbol
+        </label>
+        <select
+          id="symbol-picker"
+          className="symbol-picker"
+          value={instrument.symbol}
+          onChange={(e) => props.onSymbol(e.target.value)}
+        >
+          {props.instruments.map((i) => (
+            <option key={i.symbol} value={i.symbol}>
+              {i.symbol}
+            </option>
+          ))}
+        </select>
+        <div className="intervals" role="radiogroup" aria-label="Interval">
+          {INTERVALS.map((i) => (
+            <button
+              key={i}
+              type="button"
+              role="radio"
+              aria-checked={i === interval}
+              className={i === interval ? "active" : ""}
+              onClick={() => props.onInterval(i)}
+            >
+              {i}
+            </button>
+          ))}
+        </div>
+        <div className="quote-strip num" data-testid="quote-strip">
+          <span className="bid">{quote ? formatPrice(quote.bid, instrument.digits) : "—"}</span>
+          <span className="spread">{spread === null ? "" : spread.toFixed(1)}</span>
+          <span className="ask">{quote ? formatPrice(quote.ask, instrument.digits) : "—"}</span>
+        </div>
+      </div>
+      {ohlc.isError && <ErrorBanner error={ohlc.error} />}
+      {modifyError ? (
+        <div className="toast" data-testid="modify-error">
+          <ErrorBanner error={modifyError} />
+          <button type="button" className="link" onClick={() => setModifyError(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      <PriceChart
+        instrument={instrument}
+        interval={interval}
+        bars={bars}
+        trades={markerTrades}
+        realtime={realtime}
+        onModify={onModify}
+      />
+      {ohlc.data && ohlc.data.data.length === 0 && (
+        <div className="chart-empty">No bars stored for {instrument.symbol} yet: candles appear as prices arrive.</div>
+      )}
+    </section>
+  );
+}
+

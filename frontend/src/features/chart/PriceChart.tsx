@@ -1,0 +1,367 @@
+/**
+ * The candlestick chart. Created once per mount; the series lives in a ref; history goes in with
+ * setData, live bars and ticks with series.update (no redraw of the whole chart). Bid/ask and
+ * the open trades' entry/SL/TP levels are price lines; SL/TP have drag handles (mouse, touch
+ * and arrow keys) that PATCH the trade when released.
+ */
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  CrosshairMode,
+  LineStyle,
+  type IChartApi,
+  type IPriceLine,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from "lightweight-charts";
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import { formatPrice, roundTo } from "../../lib/format";
+import { quoteStore } from "../../lib/quotes";
+import type { Instrument, ServerMessage, Trade } from "../../lib/types";
+import type { WsClient } from "../../lib/ws-client";
+import {
+  applyTick,
+  mergeMinuteBar,
+  toCandle,
+  tradeLevels,
+  tradeMarkers,
+  type Candle,
+  type Interval,
+  type LevelKind,
+  type TradeLevel,
+} from "./candles";
+
+export const CHART_COLORS = {
+  background: "#131722",
+  grid: "#1e222d",
+  text: "#b2b5be",
+  up: "#26a69a",
+  down: "#ef5350",
+  bid: "#ef5350",
+  ask: "#2962ff",
+  entry: "#d1d4dc",
+  sl: "#f23645",
+  tp: "#089981",
+};
+
+const LEVEL_COLOR: Record<LevelKind, string> = {
+  entry: CHART_COLORS.entry,
+  stop_loss: CHART_COLORS.sl,
+  take_profit_1: CHART_COLORS.tp,
+  take_profit_2: CHART_COLORS.tp,
+  take_profit_3: CHART_COLORS.tp,
+};
+
+interface Props {
+  instrument: Instrument;
+  interval: Interval;
+  bars: Candle[] | undefined;
+  trades: Trade[];
+  realtime: WsClient;
+  onModify: (tradeId: number, kind: LevelKind, price: string) => Promise<unknown>;
+}
+
+interface Handle extends TradeLevel {
+  y: number | null;
+}
+
+export function PriceChart({ instrument, interval, bars, trades, realtime, onModify }: Props) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const legendRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<IChartApi | null>(null);
+  const seriesRef = useRef<ISeriesApi<"Candlestick"> | null>(null);
+  const markersRef = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
+  const lastRef = useRef<Candle | undefined>(undefined);
+  const bidLineRef = useRef<IPriceLine | null>(null);
+  const askLineRef = useRef<IPriceLine | null>(null);
+  const levelLinesRef = useRef(new Map<string, IPriceLine>());
+  const draftRef = useRef(new Map<string, number>());
+  const frameRef = useRef<number | null>(null);
+  const [handles, setHandles] = useState<Handle[]>([]);
+  const [dragging, setDragging] = useState<string | null>(null);
+  const levels = tradeLevels(trades, instrument.symbol);
+  const levelsKey = levels.map((l) => `${l.key}=${l.price}`).join(";");
+  const levelsRef = useRef(levels);
+  levelsRef.current = levels;
+  const digits = instrument.digits;
+  const pip = Number(instrument.pip_size);
+
+  const writeLegend = useCallback(
+    (candle: Candle | undefined) => {
+      const el = legendRef.current;
+      if (!el) return;
+      if (!candle) {
+        el.textContent = "";
+        return;
+      }
+      const f = (v: number) => v.toFixed(digits);
+      const change = candle.close - candle.open;
+      el.dataset.dir = change >= 0 ? "up" : "down";
+      el.textContent = `O ${f(candle.open)}  H ${f(candle.high)}  L ${f(candle.low)}  C ${f(candle.close)}`;
+    },
+    [digits],
+  );
+
+  /** Handle positions follow the price scale; recomputed at most once per frame. */
+  const placeHandles = useCallback(() => {
+    if (frameRef.current !== null) return;
+    frameRef.current = requestAnimationFrame(() => {
+      frameRef.current = null;
+      const series = seriesRef.current;
+      if (!series) return;
+      const next = levelsRef.current
+        .filter((l) => l.draggable)
+        .map((l) => {
+          const price = draftRef.current.get(l.key) ?? l.price;
+          const y = series.priceToCoordinate(price);
+          return { ...l, price, y: y === null ? null : Math.round(y) };
+        });
+      setHandles((previous) =>
+        previous.length === next.length &&
+        previous.every((h, i) => h.key === next[i]!.key && h.y === next[i]!.y && h.price === next[i]!.price)
+          ? previous
+          : next,
+      );
+    });
+  }, []);
+
+  // Create the chart once per instrument (precision is a series option fixed at creation).
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
+    const chart = createChart(container, {
+      autoSize: true,
+      layout: {
+        background: { type: ColorType.Solid, color: CHART_COLORS.background },
+        textColor: CHART_COLORS.text,
+        fontFamily: "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        fontSize: 11,
+        attributionLogo: false,
+      },
+      grid: { vertLines: { color: CHART_COLORS.grid }, horzLines: { color: CHART_COLORS.grid } },
+      crosshair: { mode: CrosshairMode.Normal },
+      rightPriceScale: { borderColor: "#2a2e39" },
+      timeScale: { borderColor: "#2a2e39", timeVisible: true, secondsVisible: false, rightOffset: 6 },
+    });
+    const series = chart.addSeries(CandlestickSeries, {
+      upColor: CHART_COLORS.up,
+      downColor: CHART_COLORS.down,
+      borderVisible: false,
+      wickUpColor: CHART_COLORS.up,
+      wickDownColor: CHART_COLORS.down,
+      priceLineVisible: false,
+      priceFormat: { type: "price", precision: digits, minMove: Number((10 ** -digits).toFixed(digits)) },
+    });
+    chartRef.current = chart;
+    seriesRef.current = series;
+    markersRef.current = createSeriesMarkers(series, []);
+    chart.subscribeCrosshairMove((param) => {
+      const data = param.seriesData.get(series) as Candle | undefined;
+      writeLegend(data && "open" in data ? data : lastRef.current);
+    });
+    chart.timeScale().subscribeVisibleLogicalRangeChange(placeHandles);
+    const resize = new ResizeObserver(placeHandles);
+    resize.observe(container);
+    const lines = levelLinesRef.current;
+    return () => {
+      resize.disconnect();
+      if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+      frameRef.current = null;
+      lines.clear();
+      bidLineRef.current = null;
+      askLineRef.current = null;
+      markersRef.current = null;
+      seriesRef.current = null;
+      chartRef.current = null;
+      lastRef.current = undefined;
+      chart.remove();
+    };
+  }, [instrument.symbol, digits, writeLegend, placeHandles]);
+
+  // History: one setData per (symbol, interval) load.
+  useEffect(() => {
+    const series = seriesRef.current;
+    const container = containerRef.current;
+    if (!series || !container || !bars) return;
+    series.setData(bars.map((c) => ({ ...c, time: c.time as UTCTimestamp })));
+    lastRef.current = bars[bars.length - 1];
+    container.dataset.candles = String(bars.length);
+    writeLegend(lastRef.current);
+    if (bars.length && !performance.getEntriesByName("chart-ready").length) performance.mark("chart-ready");
+    chartRef.current?.timeScale().scrollToRealTime();
+    placeHandles();
+  }, [bars, writeLegend, placeHandles]);
+
+  // Live: ticks move the forming candle and the bid/ask lines; 1m bars fix its OHLC.
+  useEffect(() => {
+    const symbol = instrument.symbol;
+    const update = (candle: Candle | null) => {
+      const series = seriesRef.current;
+      if (!candle || !series || !bars) return;
+      series.update({ ...candle, time: candle.time as UTCTimestamp });
+      lastRef.current = candle;
+      writeLegend(candle);
+    };
+    const showQuote = () => {
+      const quote = quoteStore.get(symbol);
+      const series = seriesRef.current;
+      if (!quote || !series) return;
+      const bid = Number(quote.bid);
+      const ask = Number(quote.ask);
+      if (!bidLineRef.current) {
+        const common = { lineWidth: 1 as const, lineStyle: LineStyle.Dotted, axisLabelVisible: true };
+        bidLineRef.current = series.createPriceLine({ ...common, price: bid, color: CHART_COLORS.bid, title: "Bid" });
+        askLineRef.current = series.createPriceLine({ ...common, price: ask, color: CHART_COLORS.ask, title: "Ask" });
+      } else {
+        bidLineRef.current.applyOptions({ price: bid });
+        askLineRef.current?.applyOptions({ price: ask });
+      }
+    };
+    showQuote();
+    const offQuote = quoteStore.onAny((quote) => {
+      if (quote.symbol !== symbol) return;
+      showQuote();
+      const time = Math.floor(Date.parse(quote.time) / 1000);
+      if (Number.isFinite(time)) update(applyTick(lastRef.current, Number(quote.bid), time, interval));
+      placeHandles();
+    });
+    const offBars = realtime.onMessage((message: ServerMessage) => {
+      if (message.type !== "bar_update" || message.symbol !== symbol || message.interval !== "1m") return;
+      update(mergeMinuteBar(lastRef.current, toCandle(message.bar), interval));
+    });
+    return () => {
+      offQuote();
+      offBars();
+    };
+  }, [instrument.symbol, interval, bars, realtime, writeLegend, placeHandles]);
+
+  // Markers for entries and exits.
+  useEffect(() => {
+    markersRef.current?.setMarkers(
+      tradeMarkers(trades, instrument.symbol, interval).map(
+        (m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>,
+      ),
+    );
+  }, [trades, instrument.symbol, interval, bars]);
+
+  // Entry/SL/TP price lines, diffed by key so unchanged lines are not recreated.
+  useEffect(() => {
+    const series = seriesRef.current;
+    if (!series) return;
+    const lines = levelLinesRef.current;
+    const wanted = new Map(levelsRef.current.map((l) => [l.key, l]));
+    for (const [key, line] of lines) {
+      if (!wanted.has(key)) {
+        series.removePriceLine(line);
+        lines.delete(key);
+      }
+    }
+    for (const level of wanted.values()) {
+      const options = {
+        price: draftRef.current.get(level.key) ?? level.price,
+        color: LEVEL_COLOR[level.kind],
+        lineWidth: 1 as const,
+        lineStyle: level.kind === "entry" ? LineStyle.Solid : LineStyle.Dashed,
+        axisLabelVisible: true,
+        title: level.label,
+      };
+      const line = lines.get(level.key);
+      if (line) line.applyOptions(options);
+      else lines.set(level.key, series.createPriceLine(options));
+    }
+    placeHandles();
+  }, [levelsKey, instrument.symbol, placeHandles]);
+
+  const moveDraft = (handle: Handle, price: number) => {
+    const rounded = roundTo(price, digits);
+    draftRef.current.set(handle.key, rounded);
+    levelLinesRef.current.get(handle.key)?.applyOptions({ price: rounded });
+    placeHandles();
+  };
+
+  const commit = async (handle: Handle) => {
+    const draft = draftRef.current.get(handle.key);
+    if (draft === undefined || draft === handle.price) {
+      draftRef.current.delete(handle.key);
+      return;
+    }
+    try {
+      await onModify(handle.tradeId, handle.kind, formatPrice(draft, digits));
+    } catch {
+      // Refused: the line goes back to the server's level; the error is shown by onModify's caller.
+      levelLinesRef.current.get(handle.key)?.applyOptions({ price: handle.price });
+    } finally {
+      draftRef.current.delete(handle.key);
+      placeHandles();
+    }
+  };
+
+  const onPointerDown = (handle: Handle) => (event: PointerEvent<HTMLButtonElement>) => {
+    event.preventDefault();
+    event.currentTarget.setPointerCapture(event.pointerId);
+    chartRef.current?.applyOptions({ handleScroll: false, handleScale: false });
+    setDragging(handle.key);
+  };
+  const onPointerMove = (handle: Handle) => (event: PointerEvent<HTMLButtonElement>) => {
+    if (dragging !== handle.key) return;
+    const rect = containerRef.current?.getBoundingClientRect();
+    const price = rect ? seriesRef.current?.coordinateToPrice(event.clientY - rect.top) : null;
+    if (price !== null && price !== undefined) moveDraft(handle, price);
+  };
+  const onPointerUp = (handle: Handle) => (event: PointerEvent<HTMLButtonElement>) => {
+    if (dragging !== handle.key) return;
+    event.currentTarget.releasePointerCapture(event.pointerId);
+    chartRef.current?.applyOptions({ handleScroll: true, handleScale: true });
+    setDragging(null);
+    void commit(handle);
+  };
+  const onKeyDown = (handle: Handle) => (event: KeyboardEvent<HTMLButtonElement>) => {
+    const step = (event.shiftKey ? 10 : 1) * pip;
+    const current = draftRef.current.get(handle.key) ?? handle.price;
+    if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      event.preventDefault();
+      moveDraft(handle, current + (event.key === "ArrowUp" ? step : -step));
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      void commit(handle);
+    } else if (event.key === "Escape") {
+      draftRef.current.delete(handle.key);
+      levelLinesRef.current.get(handle.key)?.applyOptions({ price: handle.price });
+      placeHandles();
+    }
+  };
+
+  return (
+    <div className="chart-frame">
+      <div className="chart-legend num" ref={legendRef} aria-live="off" />
+      <div className="chart-canvas" ref={containerRef} data-testid="price-chart" data-candles="0" />
+      <div className="chart-handles">
+        {handles
+          .filter((h) => h.y !== null)
+          .map((h) => (
+            <button
+              key={h.key}
+              type="button"
+              className={`level-handle ${h.kind === "stop_loss" ? "sl" : "tp"}${dragging === h.key ? " dragging" : ""}`}
+              style={{ top: `${h.y}px` }}
+              data-testid={`handle-${h.tradeId}-${h.kind}`}
+              data-price={formatPrice(h.price, digits)}
+              aria-label={`${h.label} at ${formatPrice(h.price, digits)}: drag, or use arrow keys and Enter`}
+              onPointerDown={onPointerDown(h)}
+              onPointerMove={onPointerMove(h)}
+              onPointerUp={onPointerUp(h)}
+              onPointerCancel={onPointerUp(h)}
+              onKeyDown={onKeyDown(h)}
+            >
+              ⇕ {h.label.split(" ")[1]}
+            </button>
+          ))}
+      </div>
+    </div>
+  );
+}

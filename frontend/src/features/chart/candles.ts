@@ -1,0 +1,158 @@
+/** Candles for the chart: history from price/ohlc/, the forming candle from live bars and ticks. */
+import type { Bar, Trade } from "../../lib/types";
+
+export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+export const INTERVAL_SECONDS: Record<Interval, number> = {
+  "1m": 60,
+  "5m": 300,
+  "15m": 900,
+  "30m": 1800,
+  "1h": 3600,
+  "4h": 14_400,
+  "1d": 86_400,
+};
+
+export interface Candle {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+export function toCandle(bar: Bar): Candle {
+  return {
+    time: bar.time,
+    open: Number(bar.open),
+    high: Number(bar.high),
+    low: Number(bar.low),
+    close: Number(bar.close),
+  };
+}
+
+/** Open time of the bucket holding `time` (UTC-aligned like the server's roll-ups). */
+export function bucketStart(time: number, interval: Interval): number {
+  const step = INTERVAL_SECONDS[interval];
+  return Math.floor(time / step) * step;
+}
+
+/**
+ * The chart candle after a 1m bar update. Same bucket: widen high/low and take the close (the
+ * 1m bar's own open is not the bucket's open unless it starts the bucket). Later bucket: a new
+ * candle. Earlier bucket: ignored (returns null) since lightweight-charts cannot rewrite history.
+ */
+export function mergeMinuteBar(last: Candle | undefined, bar: Candle, interval: Interval): Candle | null {
+  const start = bucketStart(bar.time, interval);
+  if (!last || start > last.time) {
+    return { time: start, open: bar.open, high: bar.high, low: bar.low, close: bar.close };
+  }
+  if (start < last.time) return null;
+  if (interval === "1m") return { ...bar, time: start };
+  return {
+    time: start,
+    open: last.open,
+    high: Math.max(last.high, bar.high),
+    low: Math.min(last.low, bar.low),
+    close: bar.close,
+  };
+}
+
+/** The chart candle after one tick at `price` (bid: bars are built from bids). */
+export function applyTick(last: Candle | undefined, price: number, time: number, interval: Interval): Candle | null {
+  const start = bucketStart(time, interval);
+  if (!last || start > last.time) return { time: start, open: price, high: price, low: price, close: price };
+  if (start < last.time) return null;
+  return { time: start, open: last.open, high: Math.max(last.high, price), low: Math.min(last.low, price), close: price };
+}
+
+export interface TradeMarker {
+  time: number;
+  position: "belowBar" | "aboveBar";
+  shape: "arrowUp" | "arrowDown" | "circle";
+  color: string;
+  text: string;
+  id: string;
+}
+
+const BUY = "#26a69a";
+const SELL = "#ef5350";
+const EXIT = "#d1d4dc";
+
+/**
+ * Entry and exit markers of the user's trades on this symbol, at the candle holding each fill,
+ * sorted by time as lightweight-charts requires.
+ */
+export function tradeMarkers(trades: Trade[], symbol: string, interval: Interval): TradeMarker[] {
+  const markers: TradeMarker[] = [];
+  for (const trade of trades) {
+    if (trade.symbol !== symbol || trade.status === "cancelled" || trade.status === "pending") continue;
+    const buy = trade.order_type === "buy";
+    if (trade.entry_time) {
+      markers.push({
+        id: `e${trade.id}`,
+        time: bucketStart(Math.floor(Date.parse(trade.entry_time) / 1000), interval),
+        position: buy ? "belowBar" : "aboveBar",
+        shape: buy ? "arrowUp" : "arrowDown",
+        color: buy ? BUY : SELL,
+        text: `${buy ? "Buy" : "Sell"} ${trade.original_lot_size}`,
+      });
+    }
+    const exits = (trade.fills ?? []).filter((fill) => fill.kind !== "entry");
+    const exitTimes = exits.length ? exits.map((f) => ({ time: f.time, reason: f.reason })) : [];
+    if (!exits.length && trade.exit_time) exitTimes.push({ time: trade.exit_time, reason: trade.exit_reason ?? "exit" });
+    for (const [i, exit] of exitTimes.entries()) {
+      markers.push({
+        id: `x${trade.id}-${i}`,
+        time: bucketStart(Math.floor(Date.parse(exit.time) / 1000), interval),
+        position: buy ? "aboveBar" : "belowBar",
+        shape: "circle",
+        color: EXIT,
+        text: exit.reason.replace("_hit", "").toUpperCase(),
+      });
+    }
+  }
+  return markers.sort((a, b) => a.time - b.time);
+}
+
+export type LevelKind = "entry" | "stop_loss" | "take_profit_1" | "take_profit_2" | "take_profit_3";
+
+export interface TradeLevel {
+  key: string;
+  tradeId: number;
+  kind: LevelKind;
+  price: number;
+  draggable: boolean;
+  label: string;
+}
+
+const LEVEL_LABEL: Record<LevelKind, string> = {
+  entry: "Entry",
+  stop_loss: "SL",
+  take_profit_1: "TP1",
+  take_profit_2: "TP2",
+  take_profit_3: "TP3",
+};
+
+/** Price lines of the open trades on `symbol`: entry (fixed), SL and TP1–3 (draggable). */
+export function tradeLevels(trades: Trade[], symbol: string): TradeLevel[] {
+  const out: TradeLevel[] = [];
+  for (const trade of trades) {
+    if (trade.symbol !== symbol || (trade.status !== "open" && trade.status !== "pending")) continue;
+    const kinds: LevelKind[] = ["entry", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3"];
+    for (const kind of kinds) {
+      const raw = kind === "entry" ? (trade.entry_price ?? trade.price) : trade[kind];
+      if (raw === null || raw === undefined) continue;
+      out.push({
+        key: `${trade.id}:${kind}`,
+        tradeId: trade.id,
+        kind,
+        price: Number(raw),
+        draggable: kind !== "entry",
+        label: `#${trade.id} ${LEVEL_LABEL[kind]}`,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,323 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useId, useMemo, useReducer, useState } from "react";
+import { useLiveQuotes } from "../../app/realtime";
+import { FieldError } from "../../components/FieldError";
+import { api, API, ApiError } from "../../lib/api-client";
+import { formatLots, formatMoney, formatPrice } from "../../lib/format";
+import { quoteStore, useQuotes } from "../../lib/quotes";
+import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
+import type { Instrument, Trade } from "../../lib/types";
+import { buildOrder, initialTicket, previewTicket, ticketReducer, TP_FIELDS, type TicketState } from "./ticket";
+
+interface Props {
+  instrument: Instrument;
+  account: number;
+  accountCurrency: string;
+  equity: number;
+}
+
+let orderSeq = 0;
+function newClientOrderId() {
+  orderSeq += 1;
+  return `web-${Date.now().toString(36)}-${orderSeq}`;
+}
+
+export function OrderTicket({ instrument, account, accountCurrency, equity }: Props) {
+  const [state, dispatch] = useReducer(ticketReducer, initialTicket);
+  const [lastTrade, setLastTrade] = useState<Trade | null>(null);
+  const id = useId();
+  const conversions = useMemo(() => conversionSymbols(instrument, accountCurrency), [instrument, accountCurrency]);
+  useLiveQuotes(conversions);
+  const quotes = useQuotes([instrument.symbol, ...conversions]);
+  const quote = quotes[instrument.symbol];
+  const bid = quote ? Number(quote.bid) : null;
+  const ask = quote ? Number(quote.ask) : null;
+  const refPrice = (state.side === "buy" ? ask : bid) ?? 0;
+  const rate = quoteToAccountRate(instrument, accountCurrency, refPrice, quoteStore.mids());
+  const preview = previewTicket(state, { instrument, bid, ask, equity, accountCurrency, rate });
+  const queryClient = useQueryClient();
+
+  const send = useMutation({
+    mutationFn: () => {
+      const order = buildOrder(state, preview, instrument, account, newClientOrderId());
+      return api.post<Trade>(`${API}/${order.path}`, order.body);
+    },
+    onSuccess: (trade) => {
+      setLastTrade(trade);
+      dispatch({ type: "sent" });
+      void queryClient.invalidateQueries({ queryKey: ["trades"] });
+      void queryClient.invalidateQueries({ queryKey: ["accounts"] });
+    },
+  });
+  const serverError = send.error instanceof ApiError ? send.error : null;
+  const errorFor = (field: string) => preview.errors[field] ?? serverError?.fieldError(field);
+  const canSend = Object.keys(preview.errors).length === 0 && preview.lots !== null && !send.isPending;
+  const digits = instrument.digits;
+  const set = (field: Exclude<keyof TicketState, "takeProfits">) => (e: { target: { value: string } }) =>
+    dispatch({ type: "set", field, value: e.target.value });
+  const levelStep = state.levelUnit === "pips" ? "0.1" : String(10 ** -digits);
+  const describe = (field: string) => (errorFor(field) ? `${id}-${field}-error` : undefined);
+
+  return (
+    <section className="panel ticket" aria-label="Order ticket">
+      <h2 className="panel-title">Order · {instrument.symbol}</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (canSend) send.mutate();
+        }}
+        noValidate
+      >
+        <div className="side-switch" role="radiogroup" aria-label="Side">
+          <button
+            type="button"
+            role="radio"
+            aria-checked={state.side === "sell"}
+            className={`side sell${state.side === "sell" ? " active" : ""}`}
+            onClick={() => dispatch({ type: "set", field: "side", value: "sell" })}
+          >
+            <span>Sell</span>
+            <span className="num">{formatPrice(bid, digits)}</span>
+          </button>
+          <button
+            type="button"
+            role="radio"
+            aria-checked={state.side === "buy"}
+            className={`side buy${state.side === "buy" ? " active" : ""}`}
+            onClick={() => dispatch({ type: "set", field: "side", value: "buy" })}
+          >
+            <span>Buy</span>
+            <span className="num">{formatPrice(ask, digits)}</span>
+          </button>
+        </div>
+
+        <div className="row two">
+          <label>
+            Type
+            <select value={state.type} onChange={set("type")} data-testid="order-type">
+              <option value="market">Market</option>
+              <option value="limit">Limit</option>
+              <option value="stop">Stop</option>
+              <option value="stop_limit">Stop limit</option>
+            </select>
+          </label>
+          <label>
+            Time in force
+            <select value={state.timeInForce} onChange={set("timeInForce")}>
+              <option value="GTC">GTC</option>
+              {state.type !== "market" && <option value="DAY">DAY</option>}
+              {state.type !== "market" && <option value="GTD">GTD</option>}
+              <option value="IOC">IOC</option>
+              <option value="FOK">FOK</option>
+            </select>
+          </label>
+        </div>
+        {state.timeInForce === "GTD" && (
+          <label>
+            Expires
+            <input
+              type="datetime-local"
+              value={state.expireAt}
+              onChange={set("expireAt")}
+              aria-invalid={!!errorFor("expire_at")}
+              aria-describedby={describe("expire_at")}
+            />
+            <FieldError id={`${id}-expire_at-error`} message={errorFor("expire_at")} />
+          </label>
+        )}
+        {state.type !== "market" && (
+          <div className={state.type === "stop_limit" ? "row two" : "row"}>
+            <label>
+              {state.type === "limit" ? "Limit price" : "Trigger price"}
+              <input
+                className="num"
+                inputMode="decimal"
+                type="number"
+                step={String(10 ** -digits)}
+                value={state.price}
+                onChange={set("price")}
+                aria-invalid={!!errorFor("price")}
+                aria-describedby={describe("price")}
+              />
+              <FieldError id={`${id}-price-error`} message={errorFor("price")} />
+            </label>
+            {state.type === "stop_limit" && (
+              <label>
+                Limit price
+                <input
+                  className="num"
+                  inputMode="decimal"
+                  type="number"
+                  step={String(10 ** -digits)}
+                  value={state.limitPrice}
+                  onChange={set("limitPrice")}
+                  aria-invalid={!!errorFor("limit_price")}
+                  aria-describedby={describe("limit_price")}
+                />
+                <FieldError id={`${id}-limit_price-error`} message={errorFor("limit_price")} />
+              </label>
+            )}
+          </div>
+        )}
+
+        <div className="row size">
+          <div className="segmented" role="radiogroup" aria-label="Size by">
+            {(["lots", "risk"] as const).map((mode) => (
+              <button
+                key={mode}
+                type="button"
+                role="radio"
+                aria-checked={state.sizeMode === mode}
+                className={state.sizeMode === mode ? "active" : ""}
+                onClick={() => dispatch({ type: "set", field: "sizeMode", value: mode })}
+              >
+                {mode === "lots" ? "Lots" : "Risk %"}
+              </button>
+            ))}
+          </div>
+          {state.sizeMode === "lots" ? (
+            <label>
+              Lots
+              <input
+                className="num"
+                inputMode="decimal"
+                type="number"
+                min={instrument.min_lot}
+                step={instrument.lot_step}
+                value={state.lots}
+                onChange={set("lots")}
+                aria-invalid={!!errorFor("lot_size")}
+                aria-describedby={describe("lot_size")}
+                data-testid="ticket-lots"
+              />
+            </label>
+          ) : (
+            <label>
+              Risk % of equity
+              <input
+                className="num"
+                inputMode="decimal"
+                type="number"
+                step="0.1"
+                min="0"
+                value={state.riskPct}
+                onChange={set("riskPct")}
+                aria-invalid={!!errorFor("lot_size")}
+                aria-describedby={describe("lot_size")}
+                data-testid="ticket-risk"
+              />
+            </label>
+          )}
+        </div>
+        <FieldError id={`${id}-lot_size-error`} message={errorFor("lot_size")} />
+
+        <div className="row levels-head">
+          <span>Exits</span>
+          <div className="segmented" role="radiogroup" aria-label="Levels in">
+            {(["price", "pips"] as const).map((unit) => (
+              <button
+                key={unit}
+                type="button"
+                role="radio"
+                aria-checked={state.levelUnit === unit}
+                className={state.levelUnit === unit ? "active" : ""}
+                onClick={() => dispatch({ type: "set", field: "levelUnit", value: unit })}
+              >
+                {unit === "price" ? "Price" : "Pips"}
+              </button>
+            ))}
+          </div>
+        </div>
+        <label className="level sl">
+          Stop loss
+          <input
+            className="num"
+            inputMode="decimal"
+            type="number"
+            step={levelStep}
+            value={state.stopLoss}
+            onChange={set("stopLoss")}
+            aria-invalid={!!errorFor("stop_loss")}
+            aria-describedby={describe("stop_loss")}
+            data-testid="ticket-sl"
+          />
+          {state.levelUnit === "pips" && preview.stopLoss !== null && (
+            <span className="hint num">{formatPrice(preview.stopLoss, digits)}</span>
+          )}
+          <FieldError id={`${id}-stop_loss-error`} message={errorFor("stop_loss")} />
+        </label>
+        {TP_FIELDS.map((field, i) => (
+          <label className="level tp" key={field}>
+            TP{i + 1}
+            <input
+              className="num"
+              inputMode="decimal"
+              type="number"
+              step={levelStep}
+              value={state.takeProfits[i]}
+              onChange={(e) => dispatch({ type: "setTakeProfit", index: i as 0 | 1 | 2, value: e.target.value })}
+              aria-invalid={!!errorFor(field)}
+              aria-describedby={describe(field)}
+              data-testid={`ticket-tp${i + 1}`}
+            />
+            {state.levelUnit === "pips" && preview.takeProfits[i] != null && (
+              <span className="hint num">{formatPrice(preview.takeProfits[i], digits)}</span>
+            )}
+            <FieldError id={`${id}-${field}-error`} message={errorFor(field)} />
+          </label>
+        ))}
+
+        <dl className="ticket-preview" data-testid="ticket-preview">
+          <div>
+            <dt>Lots</dt>
+            <dd className="num" data-testid="preview-lots">
+              {preview.lots === null ? "—" : formatLots(preview.lots, instrument.lot_step)}
+            </dd>
+          </div>
+          <div>
+            <dt>Risk</dt>
+            <dd className="num down" data-testid="preview-risk">
+              {preview.riskMoney === null ? "—" : `${formatMoney(preview.riskMoney)} ${accountCurrency}`}
+              {preview.riskMoney !== null && equity > 0 && (
+                <span className="muted"> ({((preview.riskMoney / equity) * 100).toFixed(2)} %)</span>
+              )}
+            </dd>
+          </div>
+          <div>
+            <dt>R:R</dt>
+            <dd className="num" data-testid="preview-rr">
+              {preview.rewardToRisk === null ? "—" : `1 : ${preview.rewardToRisk.toFixed(2)}`}
+            </dd>
+          </div>
+        </dl>
+
+        {serverError && !Object.keys(serverError.errors).some((f) => f !== "non_field_errors") && (
+          <div className="field-error" role="alert" data-testid="ticket-error">
+            {serverError.message} <code>{serverError.code}</code>
+          </div>
+        )}
+        {send.error && !serverError && (
+          <div className="field-error" role="alert">
+            {String(send.error)}
+          </div>
+        )}
+        <button
+          type="submit"
+          className={`submit ${state.side}`}
+          disabled={!canSend}
+          data-testid="ticket-submit"
+        >
+          {send.isPending
+            ? "Sending…"
+            : `${state.side === "buy" ? "Buy" : "Sell"} ${preview.lots === null ? "" : formatLots(preview.lots, instrument.lot_step)} ${instrument.symbol} ${state.type === "market" ? "at market" : state.type.replace("_", " ")}`}
+        </button>
+        {lastTrade && !send.error && (
+          <p className="ticket-done muted" role="status">
+            #{lastTrade.id} {lastTrade.status === "open" ? "filled at" : "placed at"}{" "}
+            <span className="num">{formatPrice(lastTrade.entry_price ?? lastTrade.price, digits)}</span>
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,385 @@
+import { useState } from "react";
+import { ErrorBanner } from "../../components/FieldError";
+import { API, withQuery } from "../../lib/api-client";
+import { formatLots, formatMoney, formatPips, formatPrice, formatTime, signClass } from "../../lib/format";
+import type { Instrument, Trade } from "../../lib/types";
+import {
+  historyQuery,
+  useCancelTrade,
+  useCloseTrade,
+  useHistory,
+  useModifyTrade,
+  type HistoryFilters,
+  type TradeChanges,
+} from "./api";
+import type { Unrealized } from "./reducer";
+
+type Tab = "open" | "pending" | "history";
+
+interface Props {
+  account: number;
+  instruments: Map<string, Instrument>;
+  open: Trade[];
+  pending: Trade[];
+  live: Map<number, Unrealized>;
+  onSelectSymbol: (symbol: string) => void;
+}
+
+const digitsOf = (instruments: Map<string, Instrument>, symbol: string) => instruments.get(symbol)?.digits ?? 5;
+
+export function PositionsPanel({ account, instruments, open, pending, live, onSelectSymbol }: Props) {
+  const [tab, setTab] = useState<Tab>("open");
+  const [filters, setFilters] = useState<HistoryFilters>({ status: "closed", symbol: "", days: "30" });
+  const history = useHistory(tab === "history" ? account : undefined, filters);
+  const close = useCloseTrade();
+  const cancel = useCancelTrade();
+  const actionError = close.error ?? cancel.error;
+  const tabs: [Tab, string, number | undefined][] = [
+    ["open", "Positions", open.length],
+    ["pending", "Orders", pending.length],
+    ["history", "History", undefined],
+  ];
+  return (
+    <section className="panel positions" aria-label="Positions and orders">
+      <div className="tabs" role="tablist">
+        {tabs.map(([key, label, count]) => (
+          <button
+            key={key}
+            type="button"
+            role="tab"
+            aria-selected={tab === key}
+            className={tab === key ? "active" : ""}
+            onClick={() => setTab(key)}
+            data-testid={`tab-${key}`}
+          >
+            {label}
+            {count !== undefined && <span className="count num">{count}</span>}
+          </button>
+        ))}
+      </div>
+      {actionError ? <ErrorBanner error={actionError} /> : null}
+      <div className="table-wrap" role="tabpanel">
+        {tab === "open" && (
+          <table className="grid" data-testid="open-positions">
+            <thead>
+              <tr>
+                <th>Symbol</th>
+                <th>Side</th>
+                <th className="r">Lots</th>
+                <th className="r">Entry</th>
+                <th className="r">Price</th>
+                <th className="r">SL</th>
+                <th className="r">TP</th>
+                <th className="r">Pips</th>
+                <th className="r">P&amp;L</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {open.length === 0 && (
+                <tr>
+                  <td colSpan={10} className="empty">
+                    No open positions.
+                  </td>
+                </tr>
+              )}
+              {open.map((trade) => (
+                <OpenRow
+                  key={trade.id}
+                  trade={trade}
+                  instrument={instruments.get(trade.symbol)}
+                  live={live.get(trade.id)}
+                  onSelectSymbol={onSelectSymbol}
+                  onClose={(lots) => close.mutate({ id: trade.id, lots })}
+                  busy={close.isPending}
+                />
+              ))}
+            </tbody>
+          </table>
+        )}
+        {tab === "pending" && (
+          <table className="grid" data-testid="pending-orders">
+            <thead>
+              <tr>
+                <th>Symbol</th>
+                <th>Side</th>
+                <th>Type</th>
+                <th className="r">Lots</th>
+                <th className="r">Price</th>
+                <th className="r">SL</th>
+                <th className="r">TP</th>
+                <th>TIF</th>
+                <th aria-label="Actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {pending.length === 0 && (
+                <tr>
+                  <td colSpan={9} className="empty">
+                    No pending orders.
+                  </td>
+                </tr>
+              )}
+              {pending.map((trade) => {
+                const d = digitsOf(instruments, trade.symbol);
+                return (
+                  <tr key={trade.id} data-trade-id={trade.id}>
+                    <td>
+                      <button type="button" className="link" onClick={() => onSelectSymbol(trade.symbol)}>
+                        {trade.symbol}
+                      </button>
+                    </td>
+                    <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
+                    <td>{trade.entry_type.replace("_", " ")}</td>
+                    <td className="r num">{trade.lot_size}</td>
+                    <td className="r num">
+                      {formatPrice(trade.price, d)}
+                      {trade.limit_price ? ` → ${formatPrice(trade.limit_price, d)}` : ""}
+                    </td>
+                    <td className="r num">{formatPrice(trade.stop_loss, d)}</td>
+                    <td className="r num">{formatPrice(trade.take_profit_1, d)}</td>
+                    <td>
+                      {trade.time_in_force}
+                      {trade.expire_at ? ` ${formatTime(trade.expire_at).slice(5, 16)}` : ""}
+                    </td>
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="btn ghost"
+                        onClick={() => cancel.mutate({ id: trade.id })}
+                        disabled={cancel.isPending}
+                      >
+                        Cancel
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        {tab === "history" && (
+          <>
+            <div className="filters">
+              <label>
+                Status
+                <select
+                  value={filters.status}
+                  onChange={(e) => setFilters({ ...filters, status: e.target.value as HistoryFilters["status"] })}
+                >
+                  <option value="closed">Closed</option>
+                  <option value="cancelled">Cancelled</option>
+                </select>
+              </label>
+              <label>
+                Symbol
+                <select value={filters.symbol} onChange={(e) => setFilters({ ...filters, symbol: e.target.value })}>
+                  <option value="">All</option>
+                  {[...instruments.keys()].map((s) => (
+                    <option key={s} value={s}>
+                      {s}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Period
+                <select value={filters.days} onChange={(e) => setFilters({ ...filters, days: e.target.value })}>
+                  <option value="1">1 day</option>
+                  <option value="7">7 days</option>
+                  <option value="30">30 days</option>
+                  <option value="90">90 days</option>
+                  <option value="">All</option>
+                </select>
+              </label>
+              <a
+                className="btn ghost"
+                href={withQuery(`${API}/trades/export/`, historyQuery(account, filters))}
+                download="trades.csv"
+              >
+                Export CSV
+              </a>
+            </div>
+            <table className="grid" data-testid="history">
+              <thead>
+                <tr>
+                  <th>Closed</th>
+                  <th>Symbol</th>
+                  <th>Side</th>
+                  <th className="r">Lots</th>
+                  <th className="r">Entry</th>
+                  <th className="r">Exit</th>
+                  <th>Reason</th>
+                  <th className="r">Pips</th>
+                  <th className="r">P&amp;L</th>
+                </tr>
+              </thead>
+              <tbody>
+                {history.data?.results.length === 0 && (
+                  <tr>
+                    <td colSpan={9} className="empty">
+                      Nothing in this period.
+                    </td>
+                  </tr>
+                )}
+                {history.data?.results.map((trade) => {
+                  const d = digitsOf(instruments, trade.symbol);
+                  return (
+                    <tr key={trade.id} data-trade-id={trade.id}>
+                      <td className="num">{formatTime(trade.exit_time ?? trade.created_at).slice(5)}</td>
+                      <td>{trade.symbol}</td>
+                      <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
+                      <td className="r num">{trade.original_lot_size}</td>
+                      <td className="r num">{formatPrice(trade.entry_price ?? trade.price, d)}</td>
+                      <td className="r num">{formatPrice(trade.exit_price, d)}</td>
+                      <td data-testid="exit-reason">{trade.exit_reason ?? "—"}</td>
+                      <td className={`r num ${signClass(trade.pips_gained)}`}>{formatPips(trade.pips_gained)}</td>
+                      <td className={`r num ${signClass(trade.profit_loss)}`} data-testid="history-pnl">
+                        {formatMoney(trade.profit_loss, true)}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+interface RowProps {
+  trade: Trade;
+  instrument: Instrument | undefined;
+  live: Unrealized | undefined;
+  onSelectSymbol: (symbol: string) => void;
+  onClose: (lots?: string) => void;
+  busy: boolean;
+}
+
+function OpenRow({ trade, instrument, live, onSelectSymbol, onClose, busy }: RowProps) {
+  const d = instrument?.digits ?? 5;
+  const [editing, setEditing] = useState(false);
+  const [partial, setPartial] = useState("");
+  const pips = live?.pips ?? trade.unrealized_pips;
+  const pnl = live?.pnl ?? trade.unrealized_pnl;
+  const tps = [trade.take_profit_1, trade.take_profit_2, trade.take_profit_3].filter(Boolean) as string[];
+  return (
+    <>
+      <tr data-trade-id={trade.id} data-testid={`position-${trade.id}`}>
+        <td>
+          <button type="button" className="link" onClick={() => onSelectSymbol(trade.symbol)}>
+            {trade.symbol}
+          </button>
+        </td>
+        <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
+        <td className="r num">{formatLots(trade.lot_size, instrument?.lot_step)}</td>
+        <td className="r num">{formatPrice(trade.entry_price, d)}</td>
+        <td className="r num">{formatPrice(live?.price ?? trade.current_price, d)}</td>
+        <td className="r num" data-testid="position-sl">
+          {formatPrice(trade.stop_loss, d)}
+        </td>
+        <td className="r num" data-testid="position-tp">
+          {tps.length ? tps.map((tp) => formatPrice(tp, d)).join(" / ") : "—"}
+        </td>
+        <td className={`r num ${signClass(pips)}`} data-testid="position-pips">
+          {formatPips(pips)}
+        </td>
+        <td className={`r num strong ${signClass(pnl)}`} data-testid="position-pnl">
+          {formatMoney(pnl, true)}
+        </td>
+        <td className="actions">
+          <button type="button" className="btn ghost" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
+            Modify
+          </button>
+          <button
+            type="button"
+            className="btn close"
+            onClick={() => onClose()}
+            disabled={busy}
+            aria-label={`Close #${trade.id} ${trade.symbol}`}
+            data-testid={`close-${trade.id}`}
+          >
+            ✕
+          </button>
+        </td>
+      </tr>
+      {editing && (
+        <tr className="edit-row">
+          <td colSpan={10}>
+            <ModifyForm trade={trade} digits={d} onDone={() => setEditing(false)} />
+            <form
+              className="partial"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (partial) onClose(partial);
+                setPartial("");
+              }}
+            >
+              <label>
+                Close lots
+                <input
+                  className="num"
+                  type="number"
+                  step={instrument?.lot_step ?? "0.01"}
+                  min={instrument?.min_lot ?? "0.01"}
+                  max={trade.lot_size}
+                  value={partial}
+                  onChange={(e) => setPartial(e.target.value)}
+                />
+              </label>
+              <button type="submit" className="btn ghost" disabled={!partial || busy}>
+                Partial close
+              </button>
+            </form>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+const LEVELS = ["stop_loss", "take_profit_1", "take_profit_2", "take_profit_3"] as const;
+
+function ModifyForm({ trade, digits, onDone }: { trade: Trade; digits: number; onDone: () => void }) {
+  const modify = useModifyTrade();
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(LEVELS.map((k) => [k, trade[k] ? formatPrice(trade[k], digits) : ""])),
+  );
+  const errors = (modify.error as { errors?: Record<string, string[]> } | null)?.errors ?? {};
+  return (
+    <form
+      className="modify"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const changes: TradeChanges = {};
+        for (const k of LEVELS) {
+          const before = trade[k] ? formatPrice(trade[k], digits) : "";
+          if (values[k] !== before) changes[k] = values[k] ? values[k]! : null;
+        }
+        if (!Object.keys(changes).length) return onDone();
+        modify.mutate({ id: trade.id, changes }, { onSuccess: onDone });
+      }}
+    >
+      {LEVELS.map((k) => (
+        <label key={k}>
+          {k === "stop_loss" ? "SL" : `TP${k.slice(-1)}`}
+          <input
+            className="num"
+            type="number"
+            step={String(10 ** -digits)}
+            value={values[k]}
+            onChange={(e) => setValues({ ...values, [k]: e.target.value })}
+            aria-invalid={!!errors[k]}
+          />
+          {errors[k] && <span className="field-error">{errors[k]![0]}</span>}
+        </label>
+      ))}
+      <button type="submit" className="btn primary" disabled={modify.isPending}>
+        Save
+      </button>
+      {modify.error && !Object.keys(errors).length ? <ErrorBanner error={modify.error} /> : null}
+    </form>
+  );
+}

@@ -1,0 +1,86 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, API } from "../../lib/api-client";
+import type { Page, Trade } from "../../lib/types";
+
+export const openKey = (account: number) => ["trades", "open", account] as const;
+export const pendingKey = (account: number) => ["trades", "pending", account] as const;
+
+export interface HistoryFilters {
+  status: "closed" | "cancelled";
+  symbol: string;
+  days: string;
+}
+
+export const historyKey = (account: number, filters: HistoryFilters) => ["trades", "history", account, filters] as const;
+
+export function useOpenPositions(account: number | undefined) {
+  return useQuery({
+    queryKey: openKey(account ?? 0),
+    enabled: account !== undefined,
+    queryFn: () => api.get<Page<Trade>>(`${API}/trades/open_positions/`, { account, page_size: 500 }),
+  });
+}
+
+export function usePendingOrders(account: number | undefined) {
+  return useQuery({
+    queryKey: pendingKey(account ?? 0),
+    enabled: account !== undefined,
+    queryFn: () =>
+      api.get<Page<Trade>>(`${API}/trades/`, { account, status: "pending", page_size: 500, ordering: "-id" }),
+  });
+}
+
+export function historyQuery(account: number, filters: HistoryFilters) {
+  return {
+    account,
+    status: filters.status,
+    symbol: filters.symbol || undefined,
+    days: filters.days || undefined,
+  };
+}
+
+export function useHistory(account: number | undefined, filters: HistoryFilters) {
+  return useQuery({
+    queryKey: historyKey(account ?? 0, filters),
+    enabled: account !== undefined,
+    placeholderData: (previous) => previous,
+    queryFn: () =>
+      api.get<Page<Trade>>(`${API}/trades/`, {
+        ...historyQuery(account ?? 0, filters),
+        page_size: 200,
+        ordering: "-id",
+      }),
+  });
+}
+
+function useTradeMutation<V>(fn: (vars: V) => Promise<Trade>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () => {
+      // The WebSocket events update the lists; this refetch covers a missed event.
+      void client.invalidateQueries({ queryKey: ["trades"] });
+      void client.invalidateQueries({ queryKey: ["accounts"] });
+    },
+  });
+}
+
+export function useCloseTrade() {
+  return useTradeMutation((vars: { id: number; lots?: string }) =>
+    api.post<Trade>(`${API}/trades/${vars.id}/close/`, vars.lots ? { lot_size: vars.lots } : {}),
+  );
+}
+
+export function useCancelTrade() {
+  return useTradeMutation((vars: { id: number }) => api.post<Trade>(`${API}/trades/${vars.id}/cancel/`));
+}
+
+export type TradeChanges = Partial<
+  Record<"stop_loss" | "take_profit_1" | "take_profit_2" | "take_profit_3" | "price", string | null>
+>;
+
+export function useModifyTrade() {
+  return useTradeMutation((vars: { id: number; changes: TradeChanges }) =>
+    api.patch<Trade>(`${API}/trades/${vars.id}/`, vars.changes),
+  );
+}

@@ -1,0 +1,92 @@
+"""Browser sign-in for the dashboard: the Django session cookie, with CSRF on every POST.
+
+`GET /api/auth/session/` says who is signed in and sets the `csrftoken` cookie the SPA sends
+back in `X-CSRFToken`; `POST /api/auth/login/` (throttled like `api/auth/token/`) and
+`POST /api/auth/logout/` change the session. Scripts use tokens instead (`api/auth/token/`).
+"""
+
+from django.contrib.auth import authenticate, login, logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from ..domain.errors import InvalidInput
+
+
+def session_body(user) -> dict:
+    if not user.is_authenticated:
+        return {"authenticated": False}
+    return {
+        "authenticated": True,
+        "user": {"id": user.pk, "username": user.get_username(), "is_staff": user.is_staff},
+    }
+
+
+def enforce_csrf(request) -> None:
+    """DRF checks CSRF only for requests already authenticated by session; login must be
+    protected too (login CSRF), so every POST here is checked. Refusal: 403 permission_denied."""
+    SessionAuthentication().enforce_csrf(request)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class SessionView(APIView):
+    """The signed-in user, or `{"authenticated": false}`; always (re)sets the CSRF cookie."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(session_body(request.user))
+
+
+class LoginView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=LoginSerializer, responses={200: dict})
+    def post(self, request):
+        enforce_csrf(request)
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise InvalidInput(
+                "Wrong username or password.", code="invalid_credentials", field="non_field_errors"
+            )
+        # Rotates the session key and the CSRF token; the response carries both cookies.
+        login(request._request, user)
+        return Response(session_body(user))
+
+
+class LogoutView(APIView):
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        enforce_csrf(request)
+        logout(request._request)
+        return Response({"authenticated": False})
+
+
+session_view = SessionView.as_view()
+login_view = LoginView.as_view()
+logout_view = LogoutView.as_view()
