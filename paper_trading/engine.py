@@ -42,6 +42,7 @@ from .repository import (
     SWAP_COLUMNS,
     PortfolioSession,
     account_state,
+    lock_account,
     summarize_positions,
     ticket_from_row,
 )
@@ -71,6 +72,12 @@ _SQLITE_WRITE_LOCK = threading.RLock()
 class PlaceResult:
     trade: PaperTrade
     created: bool
+    fills: list | None = None  # every fill of a trade the order created (None: ask the database)
+    market: CachedMarket | None = None  # the quotes the order saw
+
+
+class _NoDefaultAccount(Exception):
+    """The user has no default account yet: create it outside the order's transaction, retry."""
 
 
 @dataclass
@@ -92,7 +99,7 @@ def locked_portfolio(
 ):
     """Lock the account row and load its active tickets (`focus`: see PortfolioSession)."""
     with _write_lock(), transaction.atomic():
-        account = Account.objects.select_for_update(of=("self",)).select_related("period").get(pk=account_id)
+        account = lock_account(account_id=account_id)
         session = PortfolioSession(account, focus=focus, ticket_ids=ticket_ids, positions_only=positions_only)
         yield session
 
@@ -309,14 +316,36 @@ class PaperTradingEngine:
     ) -> PlaceResult:
         """Any entry order; idempotent on `client_order_id`."""
         req = self._order_request(symbol, side, entry_type, lot_size, kwargs)
-        account_row = self.get_account(account)
         now = now or timezone.now()
-        payload = {
-            "account": account_row.pk,
-            **{k: getattr(req, k) for k in OrderRequest.__dataclass_fields__},
-        }
-        fingerprint = client_order_hash(payload) if req.client_order_id else ""
-        with locked_portfolio(account_row.pk, focus=req.symbol) as session:
+        try:
+            return self._place(req, account, now)
+        except _NoDefaultAccount:
+            ensure_default_account(self.user)
+            return self._place(req, account, now)
+
+    def _lock_own_account(self, account) -> Account:
+        """Lock the user's account `account` (an id), or the default one: one query (CONTRACT
+        §4.2: another user's account is a 404)."""
+        if account is None:
+            try:
+                return lock_account(user_id=self.user.pk)
+            except NotFound:
+                raise _NoDefaultAccount from None
+        try:
+            account_id = int(account)
+        except (ValueError, TypeError):
+            raise NotFound("No such account.") from None
+        return lock_account(account_id=account_id, user_id=self.user.pk)
+
+    def _place(self, req: OrderRequest, account, now: datetime) -> PlaceResult:
+        with _write_lock(), transaction.atomic():
+            account_row = self._lock_own_account(account)
+            payload = {
+                "account": account_row.pk,
+                **{k: getattr(req, k) for k in OrderRequest.__dataclass_fields__},
+            }
+            fingerprint = client_order_hash(payload) if req.client_order_id else ""
+            session = PortfolioSession(account_row, focus=req.symbol)
             if req.client_order_id:
                 existing = PaperTrade.objects.filter(
                     account=account_row, client_order_id=req.client_order_id
@@ -341,7 +370,9 @@ class PaperTradingEngine:
                     oco_with_id=ticket.id
                 )
             self._after_save(session, rows, market=market)
-            return PlaceResult(session.row_for(ticket.id), True)
+            return PlaceResult(
+                session.row_for(ticket.id), True, fills=session.fills_of_new(ticket.id), market=market
+            )
 
     def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
         instrument = get_instrument(symbol)

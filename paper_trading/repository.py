@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from .domain.errors import NotFound
 from .domain.numbers import ZERO, money
 from .domain.orders import EntryType, Side, Status, Ticket, TimeInForce
 from .domain.trading import AccountState, Exposure, Portfolio
@@ -226,6 +227,223 @@ def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
         cursor.executemany(sql, params)
 
 
+# ---- hand-written SQL for the order path ------------------------------------------------------
+# Compiling a queryset costs more CPU than PostgreSQL spends answering it (docs/performance.md),
+# so the statements every order runs are written once per backend and their columns converted
+# with the ORM's own converters (none on PostgreSQL; SQLite returns floats and text).
+_SQL: dict[tuple, str] = {}
+_CONVERTERS: dict[tuple, list] = {}
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _converters(fields: tuple) -> list:
+    key = (connection.vendor, fields)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = []
+        for index, field in enumerate(fields):
+            col = field.get_col(field.model._meta.db_table)
+            functions = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+            if functions:
+                found.append((index, functions, col))
+        _CONVERTERS[key] = found
+    return found
+
+
+def fetch(sql: str, params, fields: tuple) -> list[tuple]:
+    """Rows of a hand-written SELECT whose columns are `fields`, valued as the ORM would value them."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = _converters(fields)
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for index, functions, col in converters:
+            value = row[index]
+            for function in functions:
+                value = function(value, col, connection)
+            row[index] = value
+        converted.append(tuple(row))
+    return converted
+
+
+def insert(objs: list) -> None:
+    """INSERT new instances of one model in one statement and set their ids: what `save()` and
+    `bulk_create` write (auto_now fields included, no signals are connected), without compiling."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if not connection.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
+        model.objects.bulk_create(objs)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    key = ("insert", connection.vendor, model, len(objs))
+    sql = _SQL.get(key)
+    if sql is None:
+        row = "({})".format(", ".join(["%s"] * len(fields)))
+        sql = _SQL[key] = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
+            _qn(model._meta.db_table),
+            ", ".join(_qn(f.column) for f in fields),
+            ", ".join([row] * len(objs)),
+            _qn(model._meta.pk.column),
+        )
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall()
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def as_stored(obj):
+    """Give a just-inserted instance's decimals the scale the database returns them with, so a
+    body rendered from it reads exactly like one rendered from a fresh query."""
+    for field in obj._meta.concrete_fields:
+        decimals = getattr(field, "decimal_places", None)
+        value = getattr(obj, field.attname)
+        if decimals is not None and value is not None:
+            setattr(obj, field.attname, value.quantize(Decimal(1).scaleb(-decimals)))
+    return obj
+
+
+_ACCOUNT_FIELDS = tuple(Account._meta.concrete_fields)
+_PERIOD_FIELDS = tuple(AccountPeriod._meta.concrete_fields)
+
+
+def lock_account(*, account_id: int | None = None, user_id: int | None = None) -> Account:
+    """The account row, locked (FOR UPDATE) with its current period: by id, by id and owner, or
+    the owner's default account. One round trip; `NotFound` when there is no such row."""
+    if account_id is not None:
+        where = "a.{} = %s".format(_qn("id"))
+        params = [account_id]
+        if user_id is not None:
+            where += " AND a.{} = %s".format(_qn("user_id"))
+            params.append(user_id)
+    else:
+        where = "a.{} = %s AND a.{} = %s".format(_qn("user_id"), _qn("is_default"))
+        params = [user_id, True]
+    key = ("lock", connection.vendor, where)
+    sql = _SQL.get(key)
+    if sql is None:
+        lock = ""
+        if connection.features.has_select_for_update:
+            lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else " FOR UPDATE"
+        sql = _SQL[key] = "SELECT {}, {} FROM {} a LEFT OUTER JOIN {} p ON p.{} = a.{} WHERE {}{}".format(
+            ", ".join("a." + _qn(f.column) for f in _ACCOUNT_FIELDS),
+            ", ".join("p." + _qn(f.column) for f in _PERIOD_FIELDS),
+            _qn(Account._meta.db_table),
+            _qn(AccountPeriod._meta.db_table),
+            _qn("id"),
+            _qn("period_id"),
+            where,
+            lock,
+        )
+    rows = fetch(sql, params, _ACCOUNT_FIELDS + _PERIOD_FIELDS)
+    if not rows:
+        raise NotFound("No such account.")
+    values = rows[0]
+    split = len(_ACCOUNT_FIELDS)
+    account = Account.from_db(connection.alias, [f.attname for f in _ACCOUNT_FIELDS], values[:split])
+    if values[split] is not None:
+        period = AccountPeriod.from_db(connection.alias, [f.attname for f in _PERIOD_FIELDS], values[split:])
+        Account.period.field.set_cached_value(account, period)
+    return account
+
+
+_TRADE_FIELDS = tuple(PaperTrade._meta.concrete_fields)
+_EXPOSURE_FIELDS = tuple(PaperTrade._meta.get_field(name) for name in _EXPOSURE_COLUMNS)
+
+
+def _focus_condition(hedging: bool, ticket_ids) -> tuple[str, list]:
+    """SQL for `PortfolioSession`'s `needed` rows: pending orders, the named tickets, and unless
+    the account hedges, every position on the focus symbol (its parameter comes last)."""
+    parts = ["{} = %s".format(_qn("status"))]
+    params: list = [PaperTrade.Status.PENDING.value]
+    if ticket_ids:
+        parts.append("{} IN ({})".format(_qn("id"), ", ".join(["%s"] * len(ticket_ids))))
+        params.extend(sorted(ticket_ids))
+    if not hedging:
+        parts.append("{} = %s".format(_qn("symbol")))
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def _load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[list[tuple], list[Exposure]]:
+    """The rows an operation on `focus` needs, and the other open positions summed per side."""
+    hedging = account.mode == Account.Mode.HEDGING
+    needed, needed_params = _focus_condition(hedging, ticket_ids)
+    if not hedging:
+        needed_params.append(focus)
+    table = _qn(PaperTrade._meta.db_table)
+    status_in = "{} IN ({})".format(_qn("status"), ", ".join(["%s"] * len(statuses)))
+    sql = "SELECT {} FROM {} WHERE {} = %s AND {} AND {} ORDER BY {}".format(
+        ", ".join(_qn(f.column) for f in _TRADE_FIELDS),
+        table,
+        _qn("account_id"),
+        status_in,
+        needed,
+        _qn("id"),
+    )
+    rows = fetch(sql, [account.pk, *statuses, *needed_params], _TRADE_FIELDS)
+    others = "{} = %s AND {} = %s AND NOT {}".format(_qn("account_id"), _qn("status"), needed)
+    others_params = [account.pk, PaperTrade.Status.OPEN.value, *needed_params]
+    if connection.vendor == "postgresql":
+        return rows, _summarize_in_database(table, others, others_params)
+    sql = "SELECT {} FROM {} WHERE {}".format(
+        ", ".join(_qn(f.column) for f in _EXPOSURE_FIELDS), table, others
+    )
+    return rows, summarize(fetch(sql, others_params, _EXPOSURE_FIELDS))
+
+
+def _summarize_in_database(table: str, where: str, params: list) -> list[Exposure]:
+    """`summarize` computed by PostgreSQL: the same sums, exact in `numeric` (the division per
+    position is carried to 40 decimal places, finer than Python's 28 significant digits), so an
+    order does not fetch and add up every open position of the account."""
+    sql = _SQL.get(("summary", where))
+    if sql is None:
+        columns = {name: _qn(name) for name in _EXPOSURE_COLUMNS}
+        stop = "CASE WHEN {side} = 'buy' THEN GREATEST({sl}, {ts}) ELSE LEAST({sl}, {ts}) END".format(
+            side=columns["side"], sl=columns["stop_loss"], ts=columns["trailing_stop_price"]
+        )
+        distance = "CASE WHEN {side} = 'buy' THEN {entry} - stop_level ELSE stop_level - {entry} END".format(
+            side=columns["side"], entry=columns["entry_price"]
+        )
+        sql = _SQL[("summary", where)] = (
+            "SELECT {symbol}, {side}, SUM({lots}), SUM({lots} * {entry}), SUM({margin}), "
+            "COALESCE(SUM(CASE WHEN distance > 0 THEN distance * {lots} END), 0), "
+            "COALESCE(SUM(CASE WHEN distance > 0 THEN "
+            "CAST(distance * {lots} AS numeric(80, 40)) / stop_level END), 0) "
+            "FROM (SELECT *, {distance} AS distance FROM "
+            "(SELECT {symbol}, {side}, {lots}, {entry}, {margin}, "
+            "{stop} AS stop_level FROM {table} WHERE {where}) AS positions) AS rows "
+            "GROUP BY {symbol}, {side} ORDER BY {symbol}, {side}"
+        ).format(
+            symbol=columns["symbol"],
+            side=columns["side"],
+            lots=columns["lot_size"],
+            entry=columns["entry_price"],
+            margin=columns["margin"],
+            stop=stop,
+            distance=distance,
+            table=table,
+            where=where,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        Exposure(symbol, 1 if side == "buy" else -1, lots, cost, margin, units, per_stop)
+        for symbol, side, lots, cost, margin, units, per_stop in rows
+    ]
+
+
 class PortfolioSession:
     """A portfolio loaded under the account's row lock, and how to write it back.
 
@@ -248,19 +466,23 @@ class PortfolioSession:
         self.period = period or account.current_period
         # `positions_only`: a rollover books swap on open positions and never touches orders.
         statuses = (PaperTrade.Status.OPEN,) if positions_only else ACTIVE
-        active = PaperTrade.objects.filter(account=account, status__in=statuses)
         external = []
-        if focus is not None:
-            # Netting and NFA rules look at every position on the symbol; hedging looks at none.
-            needed = Q(status=PaperTrade.Status.PENDING) | Q(pk__in=list(ticket_ids))
-            if account.mode != Account.Mode.HEDGING:
-                needed |= Q(symbol=focus)
-            others = active.filter(status=PaperTrade.Status.OPEN).exclude(needed)
-            external = summarize_positions(others)
-            active = active.filter(needed)
         # A rollover reads (and later writes) only what swap needs; rows it makes are deferred.
         self._columns = SWAP_COLUMNS if positions_only else _ATTNAMES
-        values = preloaded if preloaded is not None else active.order_by("id").values_list(*self._columns)
+        if preloaded is not None:
+            values = preloaded
+        elif focus is not None and not positions_only:
+            # Netting and NFA rules look at every position on the symbol; hedging looks at none.
+            values, external = _load_focus(account, statuses, focus, ticket_ids)
+        else:
+            active = PaperTrade.objects.filter(account=account, status__in=statuses)
+            if focus is not None:  # a rollover's columns; no caller asks for both today
+                needed = Q(status=PaperTrade.Status.PENDING) | Q(pk__in=list(ticket_ids))
+                if account.mode != Account.Mode.HEDGING:
+                    needed |= Q(symbol=focus)
+                external = summarize_positions(active.filter(status=PaperTrade.Status.OPEN).exclude(needed))
+                active = active.filter(needed)
+            values = active.order_by("id").values_list(*self._columns)
         self._values: dict[int, tuple] = {v[0]: v for v in values}
         self.rows: dict[int, PaperTrade] = {}
         self.portfolio = Portfolio(
@@ -272,6 +494,17 @@ class PortfolioSession:
             external,
         )
         self.saved_rows: list[PaperTrade] = []
+        self.created_ids: set[int] = set()  # tickets this session inserted
+        self.fills: list[Fill] = []  # the fills this session wrote, with their ids
+
+    def fills_of_new(self, ticket_id: int) -> list[Fill] | None:
+        """Every fill of a ticket this session created (all it has, in the order a query by
+        time and id returns them), valued as stored; None for a ticket that existed before."""
+        if ticket_id not in self.created_ids:
+            return None
+        return sorted(
+            (as_stored(f) for f in self.fills if f.trade_id == ticket_id), key=lambda f: (f.time, f.pk)
+        )
 
     def row_for(self, ticket_id: int) -> PaperTrade:
         row = self.rows.get(ticket_id)
@@ -283,13 +516,17 @@ class PortfolioSession:
         """Write tickets, fills, ledger and account; returns the rows of changed tickets."""
         pf, account = self.portfolio, self.account
         changed: dict[int, PaperTrade] = {}
+        created = []
         for ticket in pf.new_tickets:
             row = new_row(ticket, account, self.period)
             row.client_order_hash = extra_hash if ticket.client_order_id else ""
-            row.save()
+            created.append(row)
+        insert(created)
+        for ticket, row in zip(pf.new_tickets, created, strict=True):
             ticket.id = row.pk
             self.rows[row.pk] = row
             changed[row.pk] = row
+        self.created_ids.update(changed)
         pf.new_tickets.clear()
         touched = {t.id: t for t in pf.tickets if t.dirty}
         for record in pf.fills:
@@ -310,7 +547,7 @@ class PortfolioSession:
         elif updated:  # a rollover or a stop-out touches many rows
             update_rows(updated, fields)
         now = timezone.now()
-        Fill.objects.bulk_create(
+        fills = [
             Fill(
                 trade_id=f.ticket.id,
                 account=account,
@@ -325,19 +562,23 @@ class PortfolioSession:
                 commission=f.commission,
             )
             for f in pf.fills
-        )
-        LedgerEntry.objects.bulk_create(
-            LedgerEntry(
-                account=account,
-                period=self.period,
-                kind=entry.kind,
-                amount=entry.amount,
-                balance_after=entry.balance_after,
-                trade_id=entry.ticket.id if entry.ticket else None,
-                note=entry.note,
-                created_at=entry.time or now,
-            )
-            for entry in pf.ledger
+        ]
+        insert(fills)
+        self.fills.extend(fills)
+        insert(
+            [
+                LedgerEntry(
+                    account=account,
+                    period=self.period,
+                    kind=entry.kind,
+                    amount=entry.amount,
+                    balance_after=entry.balance_after,
+                    trade_id=entry.ticket.id if entry.ticket else None,
+                    note=entry.note,
+                    created_at=entry.time or now,
+                )
+                for entry in pf.ledger
+            ]
         )
         state = pf.account
         if pf.ledger or state.margin_call != account.margin_call:

@@ -100,13 +100,22 @@ class TradeFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=timezone.now() - timedelta(days=int(value)))
 
 
-def _render_trade(row, market=None):
-    fills = (
-        row.fills.all()
-        if "fills" in getattr(row, "_prefetched_objects_cache", {})
-        else (row.fills.order_by("time", "id"))
-    )
+def _render_trade(row, market=None, fills=None):
+    """A trade with its fills; `fills` when the caller holds all of them (a trade just created)."""
+    if fills is None:
+        fills = (
+            row.fills.all()
+            if "fills" in getattr(row, "_prefetched_objects_cache", {})
+            else (row.fills.order_by("time", "id"))
+        )
     return representations.trade_dict(row, market or CachedMarket(), fills=list(fills))
+
+
+def _render_placed(result):
+    """201 with a new order's trade (rendered from what the order wrote), or 200 with the trade a
+    repeated `client_order_id` names."""
+    code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    return Response(_render_trade(result.trade, result.market, result.fills), status=code)
 
 
 class TradeViewSet(viewsets.GenericViewSet):
@@ -153,8 +162,7 @@ class TradeViewSet(viewsets.GenericViewSet):
             requested_price=v.pop("entry_price", None),
             **v,
         )
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(_render_trade(result.trade), status=code)
+        return _render_placed(result)
 
     @extend_schema(request=s.CloseSerializer)
     @action(detail=True, methods=["post"])
@@ -276,8 +284,7 @@ class OrderViewSet(viewsets.GenericViewSet):
             requested_price=v.pop("entry_price", None),
             **v,
         )
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(_render_trade(result.trade), status=code)
+        return _render_placed(result)
 
 
 def _render_account(account):

@@ -1,0 +1,175 @@
+"""The order path's hand-written SQL (docs/performance.md) answers exactly what the ORM did:
+the body of a new order, the account it locks, and the sums of the positions it does not load."""
+
+from decimal import Decimal
+
+import pytest
+
+from paper_trading.engine import PaperTradingEngine
+from paper_trading.models import Account, LedgerEntry, PaperTrade
+from paper_trading.repository import PortfolioSession, summarize_positions
+
+from .support import assert_error, db_state, execute, url
+
+pytestmark = pytest.mark.django_db
+
+
+def _comparable(body: dict) -> dict:
+    """A trade body without the live figures (they follow the quote of the moment)."""
+    return {k: v for k, v in body.items() if k not in ("current_price", "unrealized_pips", "unrealized_pnl")}
+
+
+def test_new_order_body_reads_like_a_fresh_get_including_fills(api, no_limits, eurusd):
+    no_limits.commission_per_lot = Decimal("3.5")
+    no_limits.save()
+
+    posted = execute(api, lot_size="0.1", stop_loss="1.09")
+
+    assert posted.status_code == 201, posted.content
+    fetched = api.get(url(f"trades/{posted.json()['id']}/")).json()
+    assert posted.json()["fills"] == fetched["fills"]
+    assert posted.json()["fills"][0]["commission"] == "0.35"
+    assert posted.json()["fills"][0]["lot_size"] == "0.10"  # stored scale, though "0.1" was sent
+    assert posted.json()["fills"][0]["id"] == fetched["fills"][0]["id"]
+    # The trade's own fields come from the row in hand as they always did ("0.1" as sent).
+    again = execute(api, lot_size="0.10", stop_loss="1.09").json()
+    assert _comparable(again) == _comparable(api.get(url(f"trades/{again['id']}/")).json())
+    # The commission went to the ledger and the balance through the same inserts.
+    assert LedgerEntry.objects.filter(account=no_limits, kind="commission").count() == 2
+    no_limits.refresh_from_db()
+    assert no_limits.balance == Decimal("9999.30")
+
+
+def test_netted_order_body_lists_every_fill_of_the_position(api, user, eurusd):
+    account = PaperTradingEngine(user).create_account(
+        mode="netting", max_risk_per_trade_pct=None, max_portfolio_heat_pct=None, max_daily_loss_pct=None
+    )
+    first = execute(api, account=account.pk, lot_size="0.20")
+    assert first.status_code == 201, first.content
+
+    reduced = execute(api, account=account.pk, order_type="sell", lot_size="0.10")
+
+    fetched = api.get(url(f"trades/{reduced.json()['id']}/")).json()
+    assert reduced.json()["fills"] == fetched["fills"]
+
+
+def test_first_order_creates_the_default_account_even_when_refused(api, user):
+    assert not Account.objects.filter(user=user).exists()
+
+    assert_error(execute(api, stop_loss="1.09"), 503, "no_price")
+
+    assert Account.objects.filter(user=user, is_default=True).count() == 1
+
+
+def test_first_order_of_a_new_user_fills_on_the_new_default_account(api, user, eurusd):
+    response = execute(api, stop_loss="1.09500")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["account"] == Account.objects.get(user=user, is_default=True).pk
+
+
+def test_order_goes_to_whichever_account_is_default_now(api, user, eurusd):
+    first = PaperTradingEngine(user).get_account()
+    second = PaperTradingEngine(user).create_account(name="Second", max_risk_per_trade_pct=None)
+    Account.objects.filter(pk=first.pk).update(is_default=False)
+    Account.objects.filter(pk=second.pk).update(is_default=True)
+
+    response = execute(api, stop_loss="1.09500")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["account"] == second.pk
+
+
+def test_order_on_a_deleted_account_is_404_and_writes_nothing(api, user, eurusd):
+    second = PaperTradingEngine(user).create_account(name="Second", max_risk_per_trade_pct=None)
+    Account.objects.filter(pk=second.pk).delete()
+    before = db_state()
+
+    assert_error(execute(api, account=second.pk, stop_loss="1.09500"), 404, "not_found")
+
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("account", ["abc", None, 10**12])
+def test_engine_refuses_an_account_it_cannot_name(user, eurusd, account):
+    from paper_trading.domain.errors import NotFound
+
+    engine = PaperTradingEngine(user)
+    if account is None:
+        assert engine.place(symbol="EURUSD", side="buy", lot_size="0.01", stop_loss="1.09").created
+        return
+    with pytest.raises(NotFound):
+        engine.place(symbol="EURUSD", side="buy", lot_size="0.01", account=account, stop_loss="1.09")
+
+
+def _positions(user, tick):
+    """Open positions on three symbols, both sides, with and without stops and trailing stops."""
+    tick("EURUSD", "1.09990", "1.10000")
+    tick("USDJPY", "150.000", "150.020")
+    tick("XAUUSD", "2000.00", "2000.50")
+    engine = PaperTradingEngine(user)
+    account = engine.get_account()
+    engine.update_account(
+        account.pk,
+        {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None},
+    )
+    orders = [
+        ("EURUSD", "buy", "0.10", {"stop_loss": "1.09"}),
+        ("EURUSD", "buy", "0.03", {}),
+        ("EURUSD", "sell", "0.07", {"stop_loss": "1.11", "trailing_stop_pips": "30"}),
+        ("USDJPY", "buy", "0.13", {"stop_loss": "149.123"}),
+        ("USDJPY", "sell", "0.02", {"stop_loss": "151.777"}),
+        ("USDJPY", "sell", "0.05", {}),
+        ("XAUUSD", "buy", "0.01", {"stop_loss": "1990.10", "trailing_stop_pips": "50"}),
+        ("XAUUSD", "sell", "0.04", {"stop_loss": "2010.00"}),
+    ]
+    for symbol, side, lots, protection in orders:
+        engine.place(symbol=symbol, side=side, lot_size=lots, **protection)
+    # The trailing stops ratchet on a move in their favour.
+    tick("EURUSD", "1.09700", "1.09710")
+    tick("XAUUSD", "2020.00", "2020.50")
+    return Account.objects.get(pk=account.pk)
+
+
+def test_summary_of_unloaded_positions_matches_the_python_fold(user, tick):
+    account = _positions(user, tick)
+    account.refresh_from_db()
+
+    session = PortfolioSession(account, focus="GBPUSD")
+    expected = summarize_positions(PaperTrade.objects.filter(account=account, status="open"))
+
+    got = sorted(session.portfolio.external, key=lambda e: (e.symbol, e.direction))
+    want = sorted(expected, key=lambda e: (e.symbol, e.direction))
+    assert [(e.symbol, e.direction) for e in got] == [(e.symbol, e.direction) for e in want]
+    for g, w in zip(got, want, strict=True):
+        assert (g.lots, g.cost, g.margin, g.risk_units) == (w.lots, w.cost, w.margin, w.risk_units)
+        # Python divides at 28 significant digits, PostgreSQL at 40 decimal places.
+        assert abs(g.risk_units_per_stop - w.risk_units_per_stop) < Decimal("1e-24")
+    assert any(e.risk_units_per_stop for e in got)
+
+
+def test_focus_loads_the_symbols_positions_unless_hedging(user, tick):
+    account = _positions(user, tick)
+
+    hedging = PortfolioSession(account, focus="EURUSD")
+    assert hedging.portfolio.tickets == []
+    assert {e.symbol for e in hedging.portfolio.external} == {"EURUSD", "USDJPY", "XAUUSD"}
+
+    Account.objects.filter(pk=account.pk).update(mode="netting")
+    account.refresh_from_db()
+    netting = PortfolioSession(account, focus="EURUSD")
+    assert sorted(t.lots for t in netting.portfolio.tickets) == [
+        Decimal("0.03"),
+        Decimal("0.07"),
+        Decimal("0.10"),
+    ]
+    assert {e.symbol for e in netting.portfolio.external} == {"USDJPY", "XAUUSD"}
+    loaded = {t.id: t for t in netting.portfolio.tickets}
+    for row in PaperTrade.objects.filter(pk__in=loaded):
+        ticket = loaded[row.pk]
+        assert (ticket.entry_price, ticket.stop_loss, ticket.trailing_stop_price, ticket.created_at) == (
+            row.entry_price,
+            row.stop_loss,
+            row.trailing_stop_price,
+            row.created_at,
+        )
