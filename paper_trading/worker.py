@@ -42,27 +42,27 @@ def worker_running(symbol: str) -> bool:
 
 
 class Coalescer:
-    """At most `rate` events per key in any one-second window, at least half a slot apart.
+    """At most `rate` events per key in any one-second window (CONTRACT §5: 10 prices per
+    second per symbol).
 
-    A steady feed at exactly `rate` per second passes untouched even with network jitter (a
-    fixed minimum gap would hold back every tick that arrives a millisecond early). An event
-    that has to wait is held as the key's latest and sent by `due` when a slot frees; an older
-    held-back event is replaced, so a client always ends on the latest price.
+    A sliding window, not a fixed gap: a steady 10/s feed whose ticks reach the server bunched
+    by network or server jitter passes untouched (a fixed 100 ms gap would hold back every tick
+    that arrives early and drop the one after it). An event that has to wait is held as the
+    key's latest and sent by `due` when the window frees; an older held-back event is replaced,
+    so a client always ends on the latest price.
     """
 
     def __init__(self, rate: int = PRICE_EVENTS_PER_SECOND, clock=time.monotonic):
         self.rate = rate
-        self.gap = 1.0 / rate
         self.clock = clock
         self.sent: dict[str, deque[float]] = {}
         self.pending: dict[str, dict] = {}
 
     def _free_at(self, key: str) -> float:
         times = self.sent.get(key)
-        if not times:
+        if times is None or len(times) < self.rate:
             return float("-inf")
-        spaced = times[-1] + self.gap / 2
-        return max(spaced, times[0] + 1.0) if len(times) == self.rate else spaced
+        return times[0] + 1.0
 
     def _mark(self, key: str, now: float) -> None:
         self.sent.setdefault(key, deque(maxlen=self.rate)).append(now)

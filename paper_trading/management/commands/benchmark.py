@@ -1,4 +1,5 @@
-"""`python manage.py benchmark engine|api [--json]`: rerunnable speed figures (docs/performance.md)."""
+"""`python manage.py benchmark engine|api|replay|ws [--json]`: rerunnable speed figures
+(docs/performance.md)."""
 
 import json
 import sys
@@ -10,7 +11,7 @@ class Command(BaseCommand):
     help = "Run a benchmark and print a table (or one JSON object with --json)."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=["engine", "api", "replay"])
+        parser.add_argument("name", choices=["engine", "api", "replay", "ws"])
         parser.add_argument("--json", action="store_true", help="print one JSON object of the figures")
         parser.add_argument("--ticks", type=int, default=200_000, help="engine: quiet ticks to time")
         parser.add_argument("--open-trades", type=int, default=10_000)
@@ -25,6 +26,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--replay-trades", type=int, default=1000, help="replay: positions + pending orders"
+        )
+        parser.add_argument("--ws-clients", type=int, default=500, help="ws: sockets with Redis")
+        parser.add_argument("--embedded-clients", type=int, default=200, help="ws: sockets, embedded")
+        parser.add_argument("--seconds", type=float, default=60.0, help="ws: how long ticks are driven")
+        parser.add_argument("--rate", type=int, default=10, help="ws: ticks per second per symbol")
+        parser.add_argument(
+            "--modes", default="pubsub,core,embedded", help="ws: comma list of pubsub, core, embedded"
         )
 
     def handle(self, *args, name, **opts):
@@ -48,6 +56,20 @@ class Command(BaseCommand):
             from paper_trading.benchmarks import replay
 
             figures = replay.run(file=opts["file"], trades=opts["replay_trades"], progress=progress)
+        elif name == "ws":
+            from paper_trading.benchmarks import ws
+
+            modes = [m for m in opts["modes"].split(",") if m]
+            if not set(modes) <= set(ws.MODES):
+                raise CommandError(f"--modes takes {', '.join(ws.MODES)}")
+            figures = ws.run(
+                modes=modes,
+                clients=opts["ws_clients"],
+                embedded_clients=opts["embedded_clients"],
+                seconds=opts["seconds"],
+                rate=opts["rate"],
+                progress=progress,
+            )
         else:  # pragma: no cover - argparse refuses other names
             raise CommandError(name)
         if opts["json"]:

@@ -1,0 +1,295 @@
+"""Tick-to-client latency over WebSockets: a real server process on loopback, hundreds of real
+client sockets in separate processes, manual ticks pushed through the REST API at a steady
+rate, for each channel layer (Redis pub/sub, Redis core) and for the embedded default."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.management.base import CommandError
+
+MODES = ("pubsub", "core", "embedded")
+SYMBOLS = {
+    "EURUSD": (Decimal("1.10000"), Decimal("0.00001")),
+    "XAUUSD": (Decimal("2000.00"), Decimal("0.01")),
+}
+USERS = 50  # sockets are spread over this many users (several tabs each)
+
+PREPARE = """
+import json
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+User = get_user_model()
+User.objects.filter(username__startswith="bench_ws_").delete()
+staff = User.objects.create_user("bench_ws_staff", is_staff=True)
+users = [User.objects.create_user(f"bench_ws_{{i}}") for i in range({users})]
+print(json.dumps({{"staff": Token.objects.create(user=staff).key,
+                  "users": [Token.objects.create(user=u).key for u in users]}}))
+"""
+CLEANUP = """
+from django.contrib.auth import get_user_model
+get_user_model().objects.filter(username__startswith="bench_ws_").delete()
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _manage(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    return subprocess.run(
+        [sys.executable, str(manage), *args], env=env, check=True, capture_output=True, text=True, **kw
+    )
+
+
+def _environment(mode: str, workdir: Path) -> dict:
+    prefix = f"bws{uuid.uuid4().hex[:6]}"
+    env = {
+        **os.environ,
+        "FEED": "manual",
+        "EMBEDDED_WORKER": "0",
+        "LOG_LEVEL": "WARNING",
+        "API_THROTTLE_USER": "1000000/min",
+        "CACHE_KEY_PREFIX": prefix,
+        "CHANNEL_PREFIX": prefix,
+        "DEBUG": "0",
+    }
+    if mode == "embedded":
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench_ws.sqlite3'}"
+        env["REDIS_URL"] = ""
+    else:
+        if not settings.REDIS_URL or not os.environ.get("DATABASE_URL"):
+            raise CommandError("benchmark ws needs DATABASE_URL and REDIS_URL for the Redis layers")
+        env["CHANNEL_LAYER"] = mode
+    return env
+
+
+class Server:
+    def __init__(self, env: dict, log: Path):
+        self.port = _free_port()
+        manage = Path(settings.BASE_DIR) / "manage.py"
+        self.log = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(manage), "serve", "--port", str(self.port), "--no-worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise CommandError(f"the server did not start; see {log}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+def _start_clients(urls: list[str], origin: str, processes: int) -> list[subprocess.Popen]:
+    procs = []
+    for part in range(processes):
+        chunk = urls[part::processes]
+        if not chunk:
+            continue
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "paper_trading.benchmarks.ws_client"],
+            cwd=settings.BASE_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        proc.stdin.write(json.dumps({"urls": chunk, "origin": origin, "symbols": list(SYMBOLS)}) + "\n")
+        proc.stdin.flush()
+        procs.append(proc)
+    return procs
+
+
+def _drive(base: str, staff: str, seconds: float, rate: int, progress) -> tuple[dict, list[float]]:
+    """Push `rate` ticks per second per symbol for `seconds`, one paced thread per symbol (a
+    slow answer for one symbol does not delay the other); returns send times and POST times."""
+    sent: dict[str, float] = {}
+    posts: list[float] = []
+    failures: list[str] = []
+    steps = int(seconds * rate)
+    began = time.monotonic() + 0.05
+
+    def symbol_thread(symbol: str, start: Decimal, step: Decimal) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {staff}"
+        for k in range(steps):
+            delay = began + k / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            bid = start + step * (k % 5000)
+            sent[f"{symbol} {bid}"] = time.time()
+            t0 = time.perf_counter()
+            response = session.post(
+                f"{base}/api/paper-trading/price/ticks/",
+                json={"symbol": symbol, "bid": str(bid), "ask": str(bid + step * 10)},
+                timeout=10,
+            )
+            posts.append(time.perf_counter() - t0)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:200]}")
+                return
+            if progress and symbol == "EURUSD" and k % rate == 0:
+                progress(k // rate, int(seconds))
+
+    threads = [threading.Thread(target=symbol_thread, args=(s, *spec)) for s, spec in SYMBOLS.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise CommandError(f"tick refused: {failures[0]}")
+    return sent, posts
+
+
+def _warm_up(base: str, staff: str) -> None:
+    """A few ticks before the clock starts: the first requests of a new process import and
+    connect, and a slow first answer would bunch the next ticks together."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {staff}"
+    for n in range(10):
+        for symbol, (start, step) in SYMBOLS.items():
+            bid = start - step * (100 + n)
+            session.post(
+                f"{base}/api/paper-trading/price/ticks/",
+                json={"symbol": symbol, "bid": str(bid), "ask": str(bid + step * 10)},
+                timeout=10,
+            )
+        time.sleep(0.1)
+    time.sleep(1.0)  # a fresh one-second window for the coalescer
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q) - 1))]
+
+
+def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_processes: int, progress) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        env = _environment(mode, workdir)
+        if mode == "embedded":
+            _manage(env, "migrate", "-v0")
+        keys = json.loads(
+            _manage(env, "shell", "-c", PREPARE.format(users=USERS)).stdout.strip().splitlines()[-1]
+        )
+        server = Server(env, Path(tempfile.gettempdir()) / f"bench_ws_{mode}.log")
+        clients_procs: list[subprocess.Popen] = []
+        try:
+            origin = f"http://127.0.0.1:{server.port}"
+            urls = [
+                f"ws://127.0.0.1:{server.port}/ws/trading/?token={keys['users'][i % len(keys['users'])]}"
+                for i in range(clients)
+            ]
+            _warm_up(origin, keys["staff"])
+            began = time.monotonic()
+            clients_procs = _start_clients(urls, origin, client_processes)
+            connected = 0
+            for proc in clients_procs:
+                line = proc.stdout.readline().split()
+                if not line or line[0] != "READY":
+                    raise CommandError("a client process failed to start")
+                connected += int(line[1])
+            connect_seconds = time.monotonic() - began
+            cpu_before = _cpu_seconds(server.proc.pid)
+            sent, posts = _drive(origin, keys["staff"], seconds, rate, progress)
+            time.sleep(2.0)  # stragglers
+            server_cpu = _cpu_seconds(server.proc.pid) - cpu_before
+            latencies: list[float] = []
+            delivered = dropped = 0
+            errors: list[str] = []
+            heard: set[str] = set()
+            for proc in clients_procs:
+                out, _ = proc.communicate("STOP\n", timeout=120)
+                result = json.loads(out.strip().splitlines()[-1])
+                dropped += result["dropped"]
+                errors += result["errors"]
+                for key, arrivals in result["arrivals"].items():
+                    if key in sent:
+                        heard.add(key)
+                        delivered += len(arrivals)
+                        latencies += [t - sent[key] for t in arrivals]
+        finally:
+            for proc in clients_procs:
+                if proc.poll() is None:
+                    proc.kill()
+            server.stop()
+            if mode != "embedded":
+                _manage(env, "shell", "-c", CLEANUP)
+    expected = len(sent) * connected
+    ordered = sorted(latencies) or [float("nan")]
+    return {
+        "clients": clients,
+        "connected": connected,
+        "connect_s": round(connect_seconds, 2),
+        "ticks_sent": len(sent),
+        "messages_expected": expected,
+        "messages_delivered": delivered,
+        "delivered_pct": round(100 * delivered / expected, 3) if expected else 0.0,
+        "ticks_nobody_heard": len(set(sent) - heard),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p99_ms": round(_percentile(ordered, 0.99) * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "tick_post_p50_ms": round(statistics.median(sorted(posts)) * 1000, 1),
+        "server_cpu_pct": round(100 * server_cpu / (seconds + 2.0), 1),
+        "sockets_dropped": dropped,
+        "first_error": errors[0] if errors else "none",
+    }
+
+
+def run(
+    *,
+    modes=MODES,
+    clients=500,
+    embedded_clients=200,
+    seconds=60.0,
+    rate=10,
+    client_processes=2,
+    progress=None,
+) -> dict:
+    figures: dict = {"symbols": ",".join(SYMBOLS), "ticks_per_s_per_symbol": rate, "seconds": seconds}
+    for mode in modes:
+        n = embedded_clients if mode == "embedded" else clients
+        if progress:
+            sys.stderr.write(f"\n{mode}: {n} clients\n")
+        result = run_mode(
+            mode, clients=n, seconds=seconds, rate=rate, client_processes=client_processes, progress=progress
+        )
+        figures.update({f"{mode}.{key}": value for key, value in result.items()})
+    return figures
