@@ -80,6 +80,15 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
     async def joined(self) -> None:
         await self.accept()
 
+    async def dispatch(self, message):
+        """Broadcaster events go straight to their handler. Channels' own dispatch first closes
+        stale database connections in a worker thread, a thread hop per message that cost a
+        third of the server's CPU at 10,000 messages/s; these handlers never touch the database."""
+        if message["type"] in realtime.EVENT_TYPES:
+            await getattr(self, message["type"])(message)
+        else:
+            await super().dispatch(message)
+
     async def disconnect(self, code):
         for symbol in getattr(self, "symbols", ()):
             await self.channel_layer.group_discard(realtime.group_name("symbol", symbol), self.channel_name)

@@ -39,6 +39,7 @@ SYMBOL_EVENTS = {
     "price_update": ("symbol", "bid", "ask", "mid", "time", "source"),
     "bar_update": ("symbol", "interval", "bar"),
 }
+EVENT_TYPES = frozenset(USER_EVENTS) | frozenset(SYMBOL_EVENTS)
 _GROUP = re.compile(r"^[A-Za-z0-9._-]{1,99}$")
 QUEUE_LIMIT = 10_000  # events waiting for the loop; beyond that the oldest market data is dropped
 

@@ -45,9 +45,19 @@ async def connect():
             await communicator.disconnect()
 
 
-async def drain(communicator, timeout=0.3) -> list[dict]:
-    """Everything the socket receives until it is quiet for `timeout` seconds."""
-    out = []
-    while not await communicator.receive_nothing(timeout=timeout):
+async def drain(communicator, *, until: str | None = None, first=5.0, quiet=0.5) -> list[dict]:
+    """What the socket receives: wait up to `first` seconds for the first message (and for a
+    message of type `until`, if given), then everything until it is quiet for `quiet` seconds."""
+    out: list[dict] = []
+    if await communicator.receive_nothing(timeout=first):
+        return out
+    while until is not None and not any(m["type"] == until for m in out):
+        out.append(await communicator.receive_json_from(timeout=first))
+    while not await communicator.receive_nothing(timeout=quiet):
         out.append(await communicator.receive_json_from())
     return out
+
+
+async def silent(communicator, quiet=0.5) -> bool:
+    """Nothing arrives within `quiet` seconds."""
+    return await communicator.receive_nothing(timeout=quiet)
