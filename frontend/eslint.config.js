@@ -18,6 +18,7 @@ export default tseslint.config(
   {
     files: ["e2e/**/*.{js,mjs}", "*.config.js"],
     extends: [js.configs.recommended],
-    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
+    // e2e scripts run in Node but pass callbacks to the page (page.evaluate): both globals.
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node, ...globals.browser } },
   },
 );

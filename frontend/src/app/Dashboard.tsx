@@ -12,7 +12,6 @@ import { OrderTicket } from "../features/orders/OrderTicket";
 import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
-import { useLiveUnrealized } from "../features/positions/useLiveUnrealized";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
 import type { Trade, User } from "../lib/types";
 import { useConnectionState, useLiveQuotes, useRealtime } from "./realtime";
@@ -71,7 +70,6 @@ export function Dashboard({ user }: { user: User }) {
   const openTrades = open.data?.results ?? EMPTY;
   const pendingTrades = pending.data?.results ?? EMPTY;
   const activeTrades = useMemo(() => [...openTrades, ...pendingTrades], [openTrades, pendingTrades]);
-  const live = useLiveUnrealized(openTrades, instruments, account?.currency ?? "USD");
   useLiveQuotes(useMemo(() => [symbol, ...openTrades.map((t) => t.symbol)], [symbol, openTrades]));
 
   useEffect(() => {
@@ -142,7 +140,7 @@ export function Dashboard({ user }: { user: User }) {
           </button>
         </div>
       </header>
-      {account && <AccountBar account={account} liveUnrealized={live.total} />}
+      {account && <AccountBar account={account} openTrades={openTrades} instruments={instruments} />}
       {!account || !instrument ? (
         <div className="splash">{accounts.isError ? accounts.error.message : "Loading account…"}</div>
       ) : view === "trade" ? (
@@ -159,20 +157,15 @@ export function Dashboard({ user }: { user: User }) {
             barLimit={limit}
           />
           <aside className="side-column">
-            <OrderTicket
-              instrument={instrument}
-              account={account.id}
-              accountCurrency={account.currency}
-              equity={Number(account.balance) + (live.total ?? Number(account.unrealized_pnl))}
-            />
+            <OrderTicket instrument={instrument} account={account} openTrades={openTrades} instruments={instruments} />
             <SignalsPanel account={account.id} instruments={instruments} />
           </aside>
           <PositionsPanel
             account={account.id}
             instruments={instruments}
+            accountCurrency={account.currency}
             open={openTrades}
             pending={pendingTrades}
-            live={live.byId}
             onSelectSymbol={chooseSymbol}
           />
         </main>

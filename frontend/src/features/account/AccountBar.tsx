@@ -1,17 +1,25 @@
 import { useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { formatMoney, formatPct, signClass } from "../../lib/format";
-import type { Account } from "../../lib/types";
+import type { Account, Instrument, Trade } from "../../lib/types";
+import { useLiveUnrealized } from "../positions/useLiveUnrealized";
 import { useResetAccount } from "./api";
 import { liveAccount } from "./live";
 
 interface Props {
   account: Account;
-  liveUnrealized: number | null;
+  openTrades: Trade[];
+  instruments: Map<string, Instrument>;
 }
 
-export function AccountBar({ account, liveUnrealized }: Props) {
-  const live = liveAccount(account, liveUnrealized);
+/** Re-renders on ticks of the open trades' symbols only (not the whole dashboard). */
+export function AccountBar({ account, openTrades, instruments }: Props) {
+  const unrealized = useLiveUnrealized(
+    openTrades.filter((t) => t.account === account.id),
+    instruments,
+    account.currency,
+  );
+  const live = liveAccount(account, unrealized.total);
   const [confirming, setConfirming] = useState(false);
   const reset = useResetAccount();
   const ccy = account.currency;

@@ -11,6 +11,7 @@ import {
   createSeriesMarkers,
   CrosshairMode,
   LineStyle,
+  type AutoscaleInfo,
   type IChartApi,
   type IPriceLine,
   type ISeriesApi,
@@ -67,6 +68,8 @@ interface Props {
 }
 
 interface Handle extends TradeLevel {
+  /** Where the handle is drawn: the draft while dragging, else the trade's level (`price`). */
+  shown: number;
   y: number | null;
 }
 
@@ -113,17 +116,22 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     frameRef.current = requestAnimationFrame(() => {
       frameRef.current = null;
       const series = seriesRef.current;
+      const height = containerRef.current?.clientHeight ?? 0;
       if (!series) return;
       const next = levelsRef.current
         .filter((l) => l.draggable)
         .map((l) => {
-          const price = draftRef.current.get(l.key) ?? l.price;
-          const y = series.priceToCoordinate(price);
-          return { ...l, price, y: y === null ? null : Math.round(y) };
+          const shown = draftRef.current.get(l.key) ?? l.price;
+          const y = series.priceToCoordinate(shown);
+          // Off-scale levels get no handle (it would float over other panels).
+          const visible = y !== null && y >= 0 && y <= height - 28;
+          return { ...l, shown, y: visible ? Math.round(y) : null };
         });
       setHandles((previous) =>
         previous.length === next.length &&
-        previous.every((h, i) => h.key === next[i]!.key && h.y === next[i]!.y && h.price === next[i]!.price)
+        previous.every(
+          (h, i) => h.key === next[i]!.key && h.y === next[i]!.y && h.shown === next[i]!.shown && h.price === next[i]!.price,
+        )
           ? previous
           : next,
       );
@@ -156,6 +164,19 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
       wickDownColor: CHART_COLORS.down,
       priceLineVisible: false,
       priceFormat: { type: "price", precision: digits, minMove: Number((10 ** -digits).toFixed(digits)) },
+      // Keep the open trades' SL/TP in view so their lines can be seen and dragged.
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+        const info = original();
+        const prices = levelsRef.current.map((l) => l.price); // not drafts: the scale holds still while dragging
+        if (!info?.priceRange || !prices.length) return info;
+        return {
+          ...info,
+          priceRange: {
+            minValue: Math.min(info.priceRange.minValue, ...prices),
+            maxValue: Math.max(info.priceRange.maxValue, ...prices),
+          },
+        };
+      },
     });
     chartRef.current = chart;
     seriesRef.current = series;
@@ -350,8 +371,8 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
               className={`level-handle ${h.kind === "stop_loss" ? "sl" : "tp"}${dragging === h.key ? " dragging" : ""}`}
               style={{ top: `${h.y}px` }}
               data-testid={`handle-${h.tradeId}-${h.kind}`}
-              data-price={formatPrice(h.price, digits)}
-              aria-label={`${h.label} at ${formatPrice(h.price, digits)}: drag, or use arrow keys and Enter`}
+              data-price={formatPrice(h.shown, digits)}
+              aria-label={`${h.label} at ${formatPrice(h.shown, digits)}: drag, or use arrow keys and Enter`}
               onPointerDown={onPointerDown(h)}
               onPointerMove={onPointerMove(h)}
               onPointerUp={onPointerUp(h)}

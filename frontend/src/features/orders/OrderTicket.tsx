@@ -6,14 +6,16 @@ import { api, API, ApiError } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPrice } from "../../lib/format";
 import { quoteStore, useQuotes } from "../../lib/quotes";
 import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
-import type { Instrument, Trade } from "../../lib/types";
+import type { Account, Instrument, Trade } from "../../lib/types";
+import { liveAccount } from "../account/live";
+import { useLiveUnrealized } from "../positions/useLiveUnrealized";
 import { buildOrder, initialTicket, previewTicket, ticketReducer, TP_FIELDS, type TicketState } from "./ticket";
 
 interface Props {
   instrument: Instrument;
-  account: number;
-  accountCurrency: string;
-  equity: number;
+  account: Account;
+  openTrades: Trade[];
+  instruments: Map<string, Instrument>;
 }
 
 let orderSeq = 0;
@@ -22,7 +24,11 @@ function newClientOrderId() {
   return `web-${Date.now().toString(36)}-${orderSeq}`;
 }
 
-export function OrderTicket({ instrument, account, accountCurrency, equity }: Props) {
+export function OrderTicket({ instrument, account: accountRow, openTrades, instruments }: Props) {
+  const account = accountRow.id;
+  const accountCurrency = accountRow.currency;
+  const unrealized = useLiveUnrealized(openTrades, instruments, accountCurrency);
+  const equity = liveAccount(accountRow, unrealized.total).equity;
   const [state, dispatch] = useReducer(ticketReducer, initialTicket);
   const [lastTrade, setLastTrade] = useState<Trade | null>(null);
   const id = useId();

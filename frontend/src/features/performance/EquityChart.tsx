@@ -43,8 +43,8 @@ export function EquityChart({ points }: { points: CurvePoint[] }) {
       lineWidth: 1,
       lineStyle: 2,
       priceFormat: money,
-      title: "Balance",
       lastValueVisible: false,
+      priceLineVisible: false,
     });
     const drawdown = chart.addSeries(
       AreaSeries,
@@ -77,7 +77,10 @@ export function EquityChart({ points }: { points: CurvePoint[] }) {
     s.balance.setData(points.map((p) => ({ time: t(p), value: p.balance })));
     s.drawdown.setData(points.map((p) => ({ time: t(p), value: p.drawdown })));
     chartRef.current?.timeScale().fitContent();
-    if (ref.current) ref.current.dataset.points = String(points.length);
+    if (ref.current) {
+      ref.current.dataset.points = String(points.length);
+      ref.current.dataset.lastEquity = points.length ? points[points.length - 1]!.equity.toFixed(2) : "";
+    }
   }, [points]);
 
   return <div className="equity-chart" ref={ref} data-testid="equity-chart" data-points="0" />;

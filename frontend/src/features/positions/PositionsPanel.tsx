@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { memo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { API, withQuery } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPips, formatPrice, formatTime, signClass } from "../../lib/format";
@@ -12,22 +12,23 @@ import {
   type HistoryFilters,
   type TradeChanges,
 } from "./api";
-import type { Unrealized } from "./reducer";
+import { quoteStore, useQuote } from "../../lib/quotes";
+import { unrealizedAt } from "./reducer";
 
 type Tab = "open" | "pending" | "history";
 
 interface Props {
   account: number;
+  accountCurrency: string;
   instruments: Map<string, Instrument>;
   open: Trade[];
   pending: Trade[];
-  live: Map<number, Unrealized>;
   onSelectSymbol: (symbol: string) => void;
 }
 
 const digitsOf = (instruments: Map<string, Instrument>, symbol: string) => instruments.get(symbol)?.digits ?? 5;
 
-export function PositionsPanel({ account, instruments, open, pending, live, onSelectSymbol }: Props) {
+export function PositionsPanel({ account, accountCurrency, instruments, open, pending, onSelectSymbol }: Props) {
   const [tab, setTab] = useState<Tab>("open");
   const [filters, setFilters] = useState<HistoryFilters>({ status: "closed", symbol: "", days: "30" });
   const history = useHistory(tab === "history" ? account : undefined, filters);
@@ -88,7 +89,7 @@ export function PositionsPanel({ account, instruments, open, pending, live, onSe
                   key={trade.id}
                   trade={trade}
                   instrument={instruments.get(trade.symbol)}
-                  live={live.get(trade.id)}
+                  accountCurrency={accountCurrency}
                   onSelectSymbol={onSelectSymbol}
                   onClose={(lots) => close.mutate({ id: trade.id, lots })}
                   busy={close.isPending}
@@ -252,18 +253,22 @@ export function PositionsPanel({ account, instruments, open, pending, live, onSe
 interface RowProps {
   trade: Trade;
   instrument: Instrument | undefined;
-  live: Unrealized | undefined;
+  accountCurrency: string;
   onSelectSymbol: (symbol: string) => void;
   onClose: (lots?: string) => void;
   busy: boolean;
 }
 
-function OpenRow({ trade, instrument, live, onSelectSymbol, onClose, busy }: RowProps) {
+/** One open trade; re-renders on its own symbol's ticks only. */
+const OpenRow = memo(function OpenRow({ trade, instrument, accountCurrency, onSelectSymbol, onClose, busy }: RowProps) {
   const d = instrument?.digits ?? 5;
+  const quote = useQuote(trade.symbol);
+  const live =
+    quote && instrument ? unrealizedAt(trade, quote, instrument, accountCurrency, quoteStore.mids()) : undefined;
   const [editing, setEditing] = useState(false);
   const [partial, setPartial] = useState("");
-  const pips = live?.pips ?? trade.unrealized_pips;
-  const pnl = live?.pnl ?? trade.unrealized_pnl;
+  const pips = live ? live.pips : trade.unrealized_pips;
+  const pnl = live && live.pnl !== null ? live.pnl : trade.unrealized_pnl;
   const tps = [trade.take_profit_1, trade.take_profit_2, trade.take_profit_3].filter(Boolean) as string[];
   return (
     <>
@@ -338,7 +343,7 @@ function OpenRow({ trade, instrument, live, onSelectSymbol, onClose, busy }: Row
       )}
     </>
   );
-}
+});
 
 const LEVELS = ["stop_loss", "take_profit_1", "take_profit_2", "take_profit_3"] as const;
 

@@ -1,0 +1,487 @@
+// End-to-end: the built dashboard in Debian's Chromium (playwright-core) against the real server
+// (`manage.py serve`, daphne + WebSockets) with FEED=manual on a fresh SQLite database.
+//
+// sign in → chart shows candles → market buy with SL and TP from the ticket → the position's live
+// P&L follows pushed ticks → drag the TP line → a tick hits the new TP → history shows the right
+// P&L → performance cards and equity curve change; a second user sees none of it.
+// Also measures the figures of docs/performance.md ("Dashboard"): bundle size, first paint and
+// long tasks with 5,000 candles and 20 ticks per second. Screenshots and figures.json go to
+// frontend/test-results/e2e/.
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
+import { chromium } from "playwright-core";
+
+const FRONTEND = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(FRONTEND, "..");
+const ARTIFACTS = path.join(FRONTEND, "test-results", "e2e");
+const PYTHON = process.env.E2E_PYTHON ?? path.join(ROOT, ".venv", "bin", "python");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HEADLESS = process.env.E2E_HEADED !== "1";
+const PASSWORDS = { ops: "ops-e2e-pass-1", trader: "trader-e2e-pass-1", rival: "rival-e2e-pass-1" };
+const SEED_BARS = 5000;
+
+const figures = {};
+const cleanups = [];
+let step = "setup";
+const openPages = [];
+
+function log(message) {
+  process.stdout.write(`[e2e] ${message}\n`);
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function manage(env, args, input) {
+  return execFileSync(PYTHON, ["manage.py", ...args], { cwd: ROOT, env, input, encoding: "utf8" });
+}
+
+/** Users (staff pusher, trader, rival) and 5,000 one-minute EURUSD bars ending at 1.10000. */
+const SEED = `
+import random
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from django.contrib.auth import get_user_model
+from paper_trading.bars import upsert_bars
+from paper_trading.domain.bars import Bar
+
+User = get_user_model()
+User.objects.create_user("e2e_ops", password="${PASSWORDS.ops}", is_staff=True)
+User.objects.create_user("trader", password="${PASSWORDS.trader}")
+User.objects.create_user("rival", password="${PASSWORDS.rival}")
+
+rng = random.Random(7)
+now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+raw, price = [], 0.0
+for i in range(${SEED_BARS}, 0, -1):
+    o = price
+    c = o + rng.gauss(0, 0.00012)
+    h = max(o, c) + abs(rng.gauss(0, 0.00005))
+    lo = min(o, c) - abs(rng.gauss(0, 0.00005))
+    raw.append((now - timedelta(minutes=i), o, h, lo, c))
+    price = c
+shift = 1.10000 - price
+q = lambda v: Decimal(f"{v + shift:.5f}")
+bars = [Bar(t, q(o), q(h), q(lo), q(c), Decimal(rng.randint(10, 400))) for t, o, h, lo, c in raw]
+print(upsert_bars("EURUSD", "1m", bars, "manual"))
+`;
+
+async function waitForHealth(base, server) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
+    try {
+      const response = await fetch(`${base}/healthz`);
+      if (response.ok) return response.json();
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server did not answer /healthz within 30 s");
+}
+
+function makePusher(base, token) {
+  return async function push(ticks) {
+    const response = await fetch(`${base}/api/paper-trading/price/ticks/`, {
+      method: "POST",
+      headers: { Authorization: `Token ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(ticks),
+    });
+    const body = await response.json();
+    assert.equal(response.status, 200, `tick push refused: ${JSON.stringify(body)}`);
+    return body;
+  };
+}
+
+const eur = (bid) => ({ symbol: "EURUSD", bid: bid.toFixed(5), ask: (bid + 0.0001).toFixed(5) });
+
+async function shot(page, name) {
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  log(`screenshot ${path.relative(FRONTEND, file)}`);
+}
+
+async function signIn(page, base, username, password) {
+  await page.goto(`${base}/`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("paper-banner").waitFor();
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+}
+
+const money = (n) => n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const text = (page, testId) => page.getByTestId(testId).first().innerText();
+
+async function expectText(locator, expected, what) {
+  try {
+    await locator.filter({ hasText: expected }).first().waitFor({ timeout: 10_000 });
+  } catch {
+    const actual = await locator.first().innerText().catch(() => "<missing>");
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, saw ${JSON.stringify(actual)}`);
+  }
+}
+
+function bundleFigures() {
+  const assets = path.join(FRONTEND, "dist", "assets");
+  let raw = 0;
+  let gz = 0;
+  for (const name of fs.readdirSync(assets)) {
+    if (!name.endsWith(".js")) continue;
+    const data = fs.readFileSync(path.join(assets, name));
+    raw += data.length;
+    gz += zlib.gzipSync(data, { level: 9 }).length;
+  }
+  return { js_bytes: raw, js_gzip_bytes: gz, js_gzip_kb: Math.round((gz / 1024) * 10) / 10 };
+}
+
+async function main() {
+  fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  if (!fs.existsSync(path.join(FRONTEND, "dist", "index.html"))) {
+    log("no dist/: building");
+    execFileSync("npm", ["run", "build"], { cwd: FRONTEND, stdio: "inherit" });
+  }
+  figures.bundle = bundleFigures();
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fx-e2e-"));
+  cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite:///${tmp}/e2e.sqlite3`,
+    REDIS_URL: "",
+    FEED: "manual",
+    DEBUG: "false",
+    SECRET_KEY: "e2e-only-not-secret-0123456789abcdef0123456789",
+    ALLOWED_HOSTS: "127.0.0.1,localhost",
+    AUTH_THROTTLE: "1000/min",
+    PYTHONUNBUFFERED: "1",
+  };
+  step = "database";
+  manage(env, ["migrate", "--noinput", "-v", "0"]);
+  manage(env, ["collectstatic", "--noinput", "-v", "0"]);
+  log(`seeded bars (created, updated): ${manage(env, ["shell"], SEED).trim()}`);
+
+  step = "server";
+  const serverLog = fs.openSync(path.join(ARTIFACTS, "server.log"), "w");
+  const server = spawn(PYTHON, ["manage.py", "serve", "--host", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", serverLog, serverLog],
+  });
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        if (server.exitCode !== null) return resolve();
+        const timer = setTimeout(() => server.kill("SIGKILL"), 10_000);
+        server.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.kill("SIGTERM");
+      }),
+  );
+  const health = await waitForHealth(base, server);
+  assert.equal(health.feed, "manual");
+  log(`server on ${base} (feed ${health.feed})`);
+
+  const tokenResponse = await fetch(`${base}/api/auth/token/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "e2e_ops", password: PASSWORDS.ops }),
+  });
+  const { token } = await tokenResponse.json();
+  const push = makePusher(base, token);
+  await push([eur(1.1)]);
+
+  step = "browser";
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: HEADLESS,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  cleanups.unshift(() => browser.close());
+  const desktop = { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 };
+
+  // ---- sign in ------------------------------------------------------------------------------
+  step = "sign in";
+  const ctxA = await browser.newContext(desktop);
+  const page = await ctxA.newPage();
+  openPages.push(page);
+  const consoleErrors = [];
+  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+  await page.goto(`${base}/`);
+  await page.getByLabel("Username").waitFor();
+  await shot(page, "01-sign-in");
+  await page.getByLabel("Username").fill("trader");
+  await page.getByLabel("Password").fill("wrong-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expectText(page.getByTestId("login-error"), "Wrong username or password.", "bad credentials");
+  await page.getByLabel("Password").fill(PASSWORDS.trader);
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  // ---- chart shows candles ------------------------------------------------------------------
+  step = "chart";
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  const candles = Number(await page.getByTestId("price-chart").getAttribute("data-candles"));
+  assert.ok(candles >= 1000, `chart shows ${candles} candles`);
+  await expectText(page.getByTestId("feed-badge"), "MANUAL", "feed badge");
+  await expectText(page.getByTestId("connection-state"), "Connected", "connection state");
+  await expectText(page.getByTestId("quote-strip"), "1.10000", "quote strip bid");
+  await expectText(page.getByTestId("account-balance"), "10,000.00", "balance");
+  await page.getByTestId("view-performance").click();
+  await expectText(page.getByTestId("perf-total_trades"), "0", "trades before");
+  await page.waitForFunction(() => document.querySelector("[data-testid=equity-chart]")?.dataset.lastEquity);
+  assert.equal(await page.getByTestId("equity-chart").getAttribute("data-last-equity"), "10000.00");
+  await page.getByTestId("view-trade").click();
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+
+  // The rival signs in now, so anything leaking would reach them live.
+  const ctxB = await browser.newContext(desktop);
+  const rival = await ctxB.newPage();
+  await signIn(rival, base, "rival", PASSWORDS.rival);
+
+  // ---- ticket: market buy 0.10 with SL and TP -------------------------------------------------
+  step = "ticket";
+  await page.getByTestId("ticket-lots").fill("0.10");
+  await page.getByTestId("ticket-sl").fill("1.09800");
+  await page.getByTestId("ticket-tp1").fill("1.10300");
+  // Entry at the ask 1.10010: risk 0.00210 × 0.10 × 100,000 = 21.00 USD; R:R 0.00290 / 0.00210 = 1.38
+  await expectText(page.getByTestId("preview-risk"), "21.00 USD", "ticket risk");
+  await expectText(page.getByTestId("preview-rr"), "1 : 1.38", "ticket R:R");
+  // Risk mode: 1 % of 10,000 over 21 pips = 100 / 210 per lot = 0.47 lots, shown before sending.
+  await page.getByRole("radio", { name: "Risk %" }).click();
+  await page.getByTestId("ticket-risk").fill("1");
+  await expectText(page.getByTestId("preview-lots"), "0.47", "lots from risk");
+  await page.getByRole("radio", { name: "Lots" }).click();
+  await expectText(page.getByTestId("preview-lots"), "0.10", "lots");
+  await shot(page, "02-ticket");
+  await page.getByTestId("ticket-submit").click();
+
+  // ---- the position appears; live P&L follows ticks --------------------------------------------
+  step = "position";
+  const row = page.locator("[data-testid^=position-]").filter({ hasText: "EURUSD" }).first();
+  await row.waitFor();
+  const tradeId = Number(await row.getAttribute("data-trade-id"));
+  assert.ok(tradeId > 0);
+  await expectText(row, "1.10010", "entry at the ask");
+  await push([eur(1.1006)]); // bid 1.10060: +5.0 pips, 0.00050 × 0.10 × 100,000 = +5.00
+  await expectText(row.getByTestId("position-pnl"), "+5.00", "live P&L at 1.10060");
+  await expectText(row.getByTestId("position-pips"), "+5.0", "live pips at 1.10060");
+  await push([eur(1.1011)]); // +10.0 pips, +10.00
+  await expectText(row.getByTestId("position-pnl"), "+10.00", "live P&L at 1.10110");
+  await expectText(page.getByTestId("account-unrealized"), "+10.00", "account unrealized");
+  await expectText(page.getByTestId("account-equity"), "10,010.00", "account equity");
+  await shot(page, "03-position");
+
+  // ---- drag the TP line from 1.10300 towards 1.10200 --------------------------------------------
+  step = "drag TP";
+  const tpHandle = page.getByTestId(`handle-${tradeId}-take_profit_1`);
+  const slHandle = page.getByTestId(`handle-${tradeId}-stop_loss`);
+  await tpHandle.waitFor();
+  const tpBox = await tpHandle.boundingBox();
+  const slBox = await slHandle.boundingBox();
+  const yTp = tpBox.y + tpBox.height / 2;
+  const ySl = slBox.y + slBox.height / 2;
+  const yTarget = yTp + ((1.103 - 1.102) / (1.103 - 1.098)) * (ySl - yTp);
+  const x = tpBox.x + tpBox.width / 2;
+  await page.mouse.move(x, yTp);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i += 1) await page.mouse.move(x, yTp + ((yTarget - yTp) * i) / 8);
+  await page.mouse.up();
+  const tpCell = row.getByTestId("position-tp");
+  await page.waitForFunction(
+    (id) => {
+      const cell = document.querySelector(`[data-trade-id="${id}"] [data-testid=position-tp]`);
+      return cell && cell.textContent.trim() !== "1.10300";
+    },
+    tradeId,
+    { timeout: 10_000 },
+  );
+  const newTp = Number((await tpCell.innerText()).trim());
+  assert.ok(newTp > 1.1015 && newTp < 1.1025, `TP dragged to ${newTp}`);
+  const foreign = await fetch(`${base}/api/paper-trading/trades/${tradeId}/`, {
+    headers: { Authorization: `Token ${token}` },
+  });
+  assert.equal(foreign.status, 404, "another user (even staff) cannot read the trader's trade");
+  await shot(page, "04-tp-dragged");
+
+  // A refused drag (TP below the bid for a buy) shows the contract's validation error.
+  step = "refused drag";
+  const box2 = await tpHandle.boundingBox();
+  const y2 = box2.y + box2.height / 2;
+  await page.mouse.move(x, y2);
+  await page.mouse.down();
+  for (let i = 1; i <= 6; i += 1) await page.mouse.move(x, y2 + ((ySl - 10 - y2) * i) / 6);
+  await page.mouse.up();
+  await page.getByTestId("modify-error").waitFor();
+  const refusal = await text(page, "modify-error");
+  assert.match(refusal, /take_profit_1/);
+  await shot(page, "05-refused-drag");
+  await page.getByTestId("modify-error").getByRole("button", { name: "Dismiss" }).click();
+  assert.equal((await tpCell.innerText()).trim(), newTp.toFixed(5), "a refused drag keeps the TP");
+
+  // ---- a tick reaches the new TP; the trade moves to history with its P&L ------------------------
+  step = "TP hit";
+  const expectedPnl = Math.round((newTp - 1.1001) * 0.1 * 100000 * 100) / 100;
+  const expectedPips = Math.round(((newTp - 1.1001) / 0.0001) * 10) / 10;
+  const hit = await push([eur(newTp)]);
+  assert.ok(JSON.stringify(hit.results[0].triggered).includes(String(tradeId)), "the tick triggered the trade");
+  await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  await page.getByTestId("tab-history").click();
+  const historyRow = page.locator(`[data-testid=history] tr[data-trade-id="${tradeId}"]`);
+  await historyRow.waitFor();
+  await expectText(historyRow.getByTestId("exit-reason"), "tp1_hit", "exit reason");
+  await expectText(historyRow.getByTestId("history-pnl"), `+${expectedPnl.toFixed(2)}`, "realized P&L");
+  await expectText(historyRow, `+${expectedPips.toFixed(1)}`, "realized pips");
+  await expectText(page.getByTestId("account-balance"), money(10000 + expectedPnl), "balance after");
+  await shot(page, "06-history");
+
+  // ---- performance cards and the equity curve changed --------------------------------------------
+  step = "performance";
+  await page.getByTestId("view-performance").click();
+  await expectText(page.getByTestId("perf-total_trades"), "1", "trades after");
+  await expectText(page.getByTestId("perf-total_pnl"), `+${expectedPnl.toFixed(2)}`, "net P&L card");
+  await expectText(page.getByTestId("perf-win_rate"), "100.0 %", "win rate card");
+  await expectText(page.getByTestId("by-symbol"), "EURUSD", "per-symbol table");
+  await page.waitForFunction(
+    (equity) => document.querySelector("[data-testid=equity-chart]")?.dataset.lastEquity === equity,
+    (10000 + expectedPnl).toFixed(2),
+  );
+  assert.ok(Number(await page.getByTestId("equity-chart").getAttribute("data-points")) >= 2);
+  await shot(page, "07-performance");
+
+  // ---- the second user saw none of it --------------------------------------------------------
+  step = "isolation";
+  await rival.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  await expectText(rival.getByTestId("account-balance"), "10,000.00", "rival balance");
+  await rival.getByTestId("tab-history").click();
+  await rival.getByTestId("history").getByText("Nothing in this period.").waitFor();
+  await rival.getByTestId("view-performance").click();
+  await expectText(rival.getByTestId("perf-total_trades"), "0", "rival trades");
+  const leaked = await rival.evaluate(() => document.body.innerText.includes("tp1_hit"));
+  assert.equal(leaked, false);
+  await shot(rival, "08-second-user");
+
+  // ---- phone ------------------------------------------------------------------------------------
+  step = "phone";
+  const ctxPhone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
+  const phone = await ctxPhone.newPage();
+  await signIn(phone, base, "trader", PASSWORDS.trader);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 390 px`);
+  await shot(phone, "09-phone");
+  await phone.getByTestId("ticket-submit").scrollIntoViewIfNeeded();
+  await shot(phone, "10-phone-ticket");
+
+  // ---- figures: first paint, long tasks with 5,000 candles at 20 ticks/s ----------------------------
+  step = "figures";
+  const perfCtx = await browser.newContext(desktop);
+  await perfCtx.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longtasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: "longtask", buffered: true });
+  });
+  const perfPage = await perfCtx.newPage();
+  await signIn(perfPage, base, "trader", PASSWORDS.trader);
+  await perfPage.goto(`${base}/?bars=5000`);
+  await perfPage.waitForFunction(
+    () => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) >= 5000,
+  );
+  await perfPage.waitForFunction(() => performance.getEntriesByName("dashboard-ready").length > 0);
+  const paint = await perfPage.evaluate(() => ({
+    fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null,
+    chartReady: performance.getEntriesByName("chart-ready")[0]?.startTime ?? null,
+    dashboardReady: performance.getEntriesByName("dashboard-ready")[0]?.startTime ?? null,
+  }));
+  const loadTasks = await perfPage.evaluate(() => window.__longtasks.slice());
+  await perfPage.evaluate(() => {
+    window.__longtasks = [];
+  });
+  // Open a position so every tick also moves a P&L row and the account bar.
+  await perfPage.getByTestId("ticket-lots").fill("0.10");
+  await perfPage.getByTestId("ticket-sl").fill("1.09000");
+  await perfPage.getByTestId("ticket-submit").click();
+  await perfPage.locator("[data-testid^=position-]").filter({ hasText: "EURUSD" }).first().waitFor();
+  await perfPage.evaluate(() => {
+    window.__longtasks = [];
+  });
+  const tickCount = 200;
+  const started = Date.now();
+  let bid = newTp;
+  for (let i = 0; i < tickCount; i += 1) {
+    bid += (Math.sin(i / 7) + (i % 3) - 1) * 0.00003;
+    const due = started + i * 50;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await push([eur(bid)]);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  const tickTasks = await perfPage.evaluate(() => window.__longtasks.slice());
+  const longest = (tasks) => tasks.reduce((m, t) => Math.max(m, t.duration), 0);
+  figures.first_paint = {
+    first_contentful_paint_ms: paint.fcp === null ? null : Math.round(paint.fcp),
+    chart_with_5000_candles_ms: paint.chartReady === null ? null : Math.round(paint.chartReady),
+    dashboard_ready_ms: paint.dashboardReady === null ? null : Math.round(paint.dashboardReady),
+  };
+  figures.long_tasks = {
+    candles: 5000,
+    ticks_pushed: tickCount,
+    ticks_per_second: Math.round((tickCount / seconds) * 10) / 10,
+    during_load: { count: loadTasks.length, longest_ms: Math.round(longest(loadTasks)) },
+    during_ticks: { count: tickTasks.length, longest_ms: Math.round(longest(tickTasks)) },
+  };
+  await shot(perfPage, "11-5000-candles");
+
+  assert.deepEqual(consoleErrors, [], "uncaught errors in the page");
+  fs.writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));
+  log(`figures: ${JSON.stringify(figures)}`);
+}
+
+async function cleanup() {
+  for (const fn of cleanups) {
+    try {
+      await fn();
+    } catch (error) {
+      log(`cleanup: ${error}`);
+    }
+  }
+}
+
+main()
+  .then(async () => {
+    await cleanup();
+    log("passed");
+  })
+  .catch(async (error) => {
+    log(`FAILED at step "${step}": ${error?.stack ?? error}`);
+    for (const [i, p] of openPages.entries()) {
+      await p.screenshot({ path: path.join(ARTIFACTS, `failure-${i}.png`) }).catch(() => {});
+    }
+    await cleanup();
+    process.exit(1);
+  });
