@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -230,23 +230,25 @@ def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
 # ---- hand-written SQL for the order path ------------------------------------------------------
 # Compiling a queryset costs more CPU than PostgreSQL spends answering it (docs/performance.md),
 # so the statements every order runs are written once per backend and their columns converted
-# with the ORM's own converters (none on PostgreSQL; SQLite returns floats and text).
+# with the ORM's own converters (none on PostgreSQL; SQLite returns floats and text). They use
+# the connection object itself: each attribute read through the `connection` proxy is a
+# context-local lookup, which adds up over fifty columns.
 _SQL: dict[tuple, str] = {}
 _CONVERTERS: dict[tuple, list] = {}
 
 
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _db():
+    return connections[DEFAULT_DB_ALIAS]
 
 
-def _converters(fields: tuple) -> list:
-    key = (connection.vendor, fields)
+def _converters(db, fields: tuple) -> list:
+    key = (db.vendor, fields)
     found = _CONVERTERS.get(key)
     if found is None:
         found = []
         for index, field in enumerate(fields):
             col = field.get_col(field.model._meta.db_table)
-            functions = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+            functions = db.ops.get_db_converters(col) + field.get_db_converters(db)
             if functions:
                 found.append((index, functions, col))
         _CONVERTERS[key] = found
@@ -255,10 +257,11 @@ def _converters(fields: tuple) -> list:
 
 def fetch(sql: str, params, fields: tuple) -> list[tuple]:
     """Rows of a hand-written SELECT whose columns are `fields`, valued as the ORM would value them."""
-    with connection.cursor() as cursor:
+    db = _db()
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    converters = _converters(fields)
+    converters = _converters(db, fields)
     if not converters:
         return rows
     converted = []
@@ -267,7 +270,7 @@ def fetch(sql: str, params, fields: tuple) -> list[tuple]:
         for index, functions, col in converters:
             value = row[index]
             for function in functions:
-                value = function(value, col, connection)
+                value = function(value, col, db)
             row[index] = value
         converted.append(tuple(row))
     return converted
@@ -279,28 +282,30 @@ def insert(objs: list) -> None:
     if not objs:
         return
     model = type(objs[0])
-    if not connection.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
+    db = _db()
+    if not db.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
         model.objects.bulk_create(objs)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    key = ("insert", connection.vendor, model, len(objs))
+    key = ("insert", db.vendor, model, len(objs))
     sql = _SQL.get(key)
     if sql is None:
+        qn = db.ops.quote_name
         row = "({})".format(", ".join(["%s"] * len(fields)))
         sql = _SQL[key] = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
-            _qn(model._meta.db_table),
-            ", ".join(_qn(f.column) for f in fields),
+            qn(model._meta.db_table),
+            ", ".join(qn(f.column) for f in fields),
             ", ".join([row] * len(objs)),
-            _qn(model._meta.pk.column),
+            qn(model._meta.pk.column),
         )
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()
     for obj, (pk,) in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 def as_stored(obj):
@@ -316,34 +321,35 @@ def as_stored(obj):
 
 _ACCOUNT_FIELDS = tuple(Account._meta.concrete_fields)
 _PERIOD_FIELDS = tuple(AccountPeriod._meta.concrete_fields)
+_ACCOUNT_NAMES = [f.attname for f in _ACCOUNT_FIELDS]
+_PERIOD_NAMES = [f.attname for f in _PERIOD_FIELDS]
 
 
 def lock_account(*, account_id: int | None = None, user_id: int | None = None) -> Account:
     """The account row, locked (FOR UPDATE) with its current period: by id, by id and owner, or
     the owner's default account. One round trip; `NotFound` when there is no such row."""
-    if account_id is not None:
-        where = "a.{} = %s".format(_qn("id"))
-        params = [account_id]
-        if user_id is not None:
-            where += " AND a.{} = %s".format(_qn("user_id"))
-            params.append(user_id)
+    db = _db()
+    if account_id is None:
+        by, params = ("user_id", "is_default"), [user_id, True]
+    elif user_id is None:
+        by, params = ("id",), [account_id]
     else:
-        where = "a.{} = %s AND a.{} = %s".format(_qn("user_id"), _qn("is_default"))
-        params = [user_id, True]
-    key = ("lock", connection.vendor, where)
+        by, params = ("id", "user_id"), [account_id, user_id]
+    key = ("lock", db.vendor, by)
     sql = _SQL.get(key)
     if sql is None:
+        qn = db.ops.quote_name
         lock = ""
-        if connection.features.has_select_for_update:
-            lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else " FOR UPDATE"
+        if db.features.has_select_for_update:
+            lock = " FOR UPDATE OF a" if db.features.has_select_for_update_of else " FOR UPDATE"
         sql = _SQL[key] = "SELECT {}, {} FROM {} a LEFT OUTER JOIN {} p ON p.{} = a.{} WHERE {}{}".format(
-            ", ".join("a." + _qn(f.column) for f in _ACCOUNT_FIELDS),
-            ", ".join("p." + _qn(f.column) for f in _PERIOD_FIELDS),
-            _qn(Account._meta.db_table),
-            _qn(AccountPeriod._meta.db_table),
-            _qn("id"),
-            _qn("period_id"),
-            where,
+            ", ".join("a." + qn(f.column) for f in _ACCOUNT_FIELDS),
+            ", ".join("p." + qn(f.column) for f in _PERIOD_FIELDS),
+            qn(Account._meta.db_table),
+            qn(AccountPeriod._meta.db_table),
+            qn("id"),
+            qn("period_id"),
+            " AND ".join(f"a.{qn(column)} = %s" for column in by),
             lock,
         )
     rows = fetch(sql, params, _ACCOUNT_FIELDS + _PERIOD_FIELDS)
@@ -351,9 +357,9 @@ def lock_account(*, account_id: int | None = None, user_id: int | None = None) -
         raise NotFound("No such account.")
     values = rows[0]
     split = len(_ACCOUNT_FIELDS)
-    account = Account.from_db(connection.alias, [f.attname for f in _ACCOUNT_FIELDS], values[:split])
+    account = Account.from_db(db.alias, _ACCOUNT_NAMES, values[:split])
     if values[split] is not None:
-        period = AccountPeriod.from_db(connection.alias, [f.attname for f in _PERIOD_FIELDS], values[split:])
+        period = AccountPeriod.from_db(db.alias, _PERIOD_NAMES, values[split:])
         Account.period.field.set_cached_value(account, period)
     return account
 
@@ -362,86 +368,91 @@ _TRADE_FIELDS = tuple(PaperTrade._meta.concrete_fields)
 _EXPOSURE_FIELDS = tuple(PaperTrade._meta.get_field(name) for name in _EXPOSURE_COLUMNS)
 
 
-def _focus_condition(hedging: bool, ticket_ids) -> tuple[str, list]:
-    """SQL for `PortfolioSession`'s `needed` rows: pending orders, the named tickets, and unless
-    the account hedges, every position on the focus symbol (its parameter comes last)."""
-    parts = ["{} = %s".format(_qn("status"))]
-    params: list = [PaperTrade.Status.PENDING.value]
+def _focus_sql(db, statuses: int, ticket_ids: int, hedging: bool) -> tuple[str, str, str]:
+    """The SELECT of the rows an operation on one symbol needs (pending orders, the named tickets,
+    and unless the account hedges every position on the symbol), and of the other open positions,
+    raw and summarized. Parameters: account, statuses, PENDING, ids, [symbol] / account, OPEN, ..."""
+    key = ("focus", db.vendor, statuses, ticket_ids, hedging)
+    found = _SQL.get(key)
+    if found is not None:
+        return found
+    qn = db.ops.quote_name
+    table = qn(PaperTrade._meta.db_table)
+    parts = [f"{qn('status')} = %s"]
     if ticket_ids:
-        parts.append("{} IN ({})".format(_qn("id"), ", ".join(["%s"] * len(ticket_ids))))
-        params.extend(sorted(ticket_ids))
+        parts.append("{} IN ({})".format(qn("id"), ", ".join(["%s"] * ticket_ids)))
     if not hedging:
-        parts.append("{} = %s".format(_qn("symbol")))
-    return "(" + " OR ".join(parts) + ")", params
+        parts.append(f"{qn('symbol')} = %s")
+    needed = "(" + " OR ".join(parts) + ")"
+    rows = "SELECT {} FROM {} WHERE {} = %s AND {} IN ({}) AND {} ORDER BY {}".format(
+        ", ".join(qn(f.column) for f in _TRADE_FIELDS),
+        table,
+        qn("account_id"),
+        qn("status"),
+        ", ".join(["%s"] * statuses),
+        needed,
+        qn("id"),
+    )
+    others = f"{qn('account_id')} = %s AND {qn('status')} = %s AND NOT {needed}"
+    raw = "SELECT {} FROM {} WHERE {}".format(
+        ", ".join(qn(f.column) for f in _EXPOSURE_FIELDS), table, others
+    )
+    found = _SQL[key] = (rows, raw, _summary_sql(qn, table, others))
+    return found
 
 
 def _load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[list[tuple], list[Exposure]]:
     """The rows an operation on `focus` needs, and the other open positions summed per side."""
+    db = _db()
     hedging = account.mode == Account.Mode.HEDGING
-    needed, needed_params = _focus_condition(hedging, ticket_ids)
+    rows_sql, raw_sql, summary_sql = _focus_sql(db, len(statuses), len(ticket_ids), hedging)
+    needed = [PaperTrade.Status.PENDING.value, *sorted(ticket_ids)]
     if not hedging:
-        needed_params.append(focus)
-    table = _qn(PaperTrade._meta.db_table)
-    status_in = "{} IN ({})".format(_qn("status"), ", ".join(["%s"] * len(statuses)))
-    sql = "SELECT {} FROM {} WHERE {} = %s AND {} AND {} ORDER BY {}".format(
-        ", ".join(_qn(f.column) for f in _TRADE_FIELDS),
-        table,
-        _qn("account_id"),
-        status_in,
-        needed,
-        _qn("id"),
-    )
-    rows = fetch(sql, [account.pk, *statuses, *needed_params], _TRADE_FIELDS)
-    others = "{} = %s AND {} = %s AND NOT {}".format(_qn("account_id"), _qn("status"), needed)
-    others_params = [account.pk, PaperTrade.Status.OPEN.value, *needed_params]
-    if connection.vendor == "postgresql":
-        return rows, _summarize_in_database(table, others, others_params)
-    sql = "SELECT {} FROM {} WHERE {}".format(
-        ", ".join(_qn(f.column) for f in _EXPOSURE_FIELDS), table, others
-    )
-    return rows, summarize(fetch(sql, others_params, _EXPOSURE_FIELDS))
+        needed.append(focus)
+    rows = fetch(rows_sql, [account.pk, *statuses, *needed], _TRADE_FIELDS)
+    others = [account.pk, PaperTrade.Status.OPEN.value, *needed]
+    if db.vendor != "postgresql":
+        return rows, summarize(fetch(raw_sql, others, _EXPOSURE_FIELDS))
+    with db.cursor() as cursor:
+        cursor.execute(summary_sql, others)
+        sums = cursor.fetchall()
+    return rows, [
+        Exposure(symbol, 1 if side == "buy" else -1, lots, cost, margin, units, per_stop)
+        for symbol, side, lots, cost, margin, units, per_stop in sums
+    ]
 
 
-def _summarize_in_database(table: str, where: str, params: list) -> list[Exposure]:
+def _summary_sql(qn, table: str, where: str) -> str:
     """`summarize` computed by PostgreSQL: the same sums, exact in `numeric` (the division per
     position is carried to 40 decimal places, finer than Python's 28 significant digits), so an
     order does not fetch and add up every open position of the account."""
-    sql = _SQL.get(("summary", where))
-    if sql is None:
-        columns = {name: _qn(name) for name in _EXPOSURE_COLUMNS}
-        stop = "CASE WHEN {side} = 'buy' THEN GREATEST({sl}, {ts}) ELSE LEAST({sl}, {ts}) END".format(
-            side=columns["side"], sl=columns["stop_loss"], ts=columns["trailing_stop_price"]
-        )
-        distance = "CASE WHEN {side} = 'buy' THEN {entry} - stop_level ELSE stop_level - {entry} END".format(
-            side=columns["side"], entry=columns["entry_price"]
-        )
-        sql = _SQL[("summary", where)] = (
-            "SELECT {symbol}, {side}, SUM({lots}), SUM({lots} * {entry}), SUM({margin}), "
-            "COALESCE(SUM(CASE WHEN distance > 0 THEN distance * {lots} END), 0), "
-            "COALESCE(SUM(CASE WHEN distance > 0 THEN "
-            "CAST(distance * {lots} AS numeric(80, 40)) / stop_level END), 0) "
-            "FROM (SELECT *, {distance} AS distance FROM "
-            "(SELECT {symbol}, {side}, {lots}, {entry}, {margin}, "
-            "{stop} AS stop_level FROM {table} WHERE {where}) AS positions) AS rows "
-            "GROUP BY {symbol}, {side} ORDER BY {symbol}, {side}"
-        ).format(
-            symbol=columns["symbol"],
-            side=columns["side"],
-            lots=columns["lot_size"],
-            entry=columns["entry_price"],
-            margin=columns["margin"],
-            stop=stop,
-            distance=distance,
-            table=table,
-            where=where,
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [
-        Exposure(symbol, 1 if side == "buy" else -1, lots, cost, margin, units, per_stop)
-        for symbol, side, lots, cost, margin, units, per_stop in rows
-    ]
+    columns = {name: qn(name) for name in _EXPOSURE_COLUMNS}
+    stop = "CASE WHEN {side} = 'buy' THEN GREATEST({sl}, {ts}) ELSE LEAST({sl}, {ts}) END".format(
+        side=columns["side"], sl=columns["stop_loss"], ts=columns["trailing_stop_price"]
+    )
+    distance = "CASE WHEN {side} = 'buy' THEN {entry} - stop_level ELSE stop_level - {entry} END".format(
+        side=columns["side"], entry=columns["entry_price"]
+    )
+    return (
+        "SELECT {symbol}, {side}, SUM({lots}), SUM({lots} * {entry}), SUM({margin}), "
+        "COALESCE(SUM(CASE WHEN distance > 0 THEN distance * {lots} END), 0), "
+        "COALESCE(SUM(CASE WHEN distance > 0 THEN "
+        "CAST(distance * {lots} AS numeric(80, 40)) / stop_level END), 0) "
+        "FROM (SELECT *, {distance} AS distance FROM "
+        "(SELECT {symbol}, {side}, {lots}, {entry}, {margin}, "
+        "{stop} AS stop_level FROM {table} WHERE {where}) AS positions) AS rows "
+        "GROUP BY {symbol}, {side} ORDER BY {symbol}, {side}"
+    ).format(
+        symbol=columns["symbol"],
+        side=columns["side"],
+        lots=columns["lot_size"],
+        entry=columns["entry_price"],
+        margin=columns["margin"],
+        stop=stop,
+        distance=distance,
+        table=table,
+        where=where,
+    )
 
 
 class PortfolioSession:

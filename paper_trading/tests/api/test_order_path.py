@@ -173,3 +173,52 @@ def test_focus_loads_the_symbols_positions_unless_hedging(user, tick):
             row.trailing_stop_price,
             row.created_at,
         )
+
+
+# ---- token authentication in one query (paper_trading/api/authentication.py) -------------
+
+
+def test_token_authenticates_its_user_with_the_token_as_auth(api, user, eurusd):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIRequestFactory
+
+    from paper_trading.api.authentication import TokenAuthentication
+
+    key = Token.objects.get(user=user).key
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
+    found_user, token = TokenAuthentication().authenticate(request)
+    assert (found_user.pk, found_user.username, found_user.is_active) == (user.pk, "alice", True)
+    assert token.key == key and token.user is found_user
+
+
+def test_deleted_token_is_401_on_the_next_request(api, user, no_limits, eurusd):
+    from rest_framework.authtoken.models import Token
+
+    assert execute(api, stop_loss="1.09500").status_code == 201
+    Token.objects.filter(user=user).delete()
+
+    response = execute(api, stop_loss="1.09500")
+
+    body = assert_error(response, 401, "authentication_failed")
+    assert body["message"] == "Invalid token."
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_deactivated_user_is_401_on_the_next_request(api, user, no_limits, eurusd):
+    assert api.get(url("trades/")).status_code == 200
+    user.is_active = False
+    user.save()
+
+    body = assert_error(api.get(url("trades/")), 401, "authentication_failed")
+
+    assert body["message"] == "User inactive or deleted."
+
+
+def test_replaced_token_only_the_new_one_works(api, user, client_for):
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    fresh = client_for(user)
+
+    assert_error(api.get(url("trades/")), 401, "authentication_failed")
+    assert fresh.get(url("trades/")).status_code == 200
