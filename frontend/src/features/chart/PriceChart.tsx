@@ -243,13 +243,18 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
         askLineRef.current?.applyOptions({ price: ask });
       }
     };
-    showQuote();
-    const offQuote = quoteStore.onAny((quote) => {
-      if (quote.symbol !== symbol) return;
+    const onQuote = () => {
+      const quote = quoteStore.get(symbol);
+      if (!quote) return;
       showQuote();
       const time = Math.floor(Date.parse(quote.time) / 1000);
       if (Number.isFinite(time)) update(applyTick(lastRef.current, Number(quote.bid), time, interval));
       placeHandles();
+    };
+    // The current quote already moves the forming candle (stored history ends at the last closed bar).
+    onQuote();
+    const offQuote = quoteStore.onAny((quote) => {
+      if (quote.symbol === symbol) onQuote();
     });
     const offBars = realtime.onMessage((message: ServerMessage) => {
       if (message.type !== "bar_update" || message.symbol !== symbol || message.interval !== "1m") return;

@@ -1,0 +1,107 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { renderHook, waitFor } from "@testing-library/react";
+import type { ReactNode } from "react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { accountsKey } from "../features/account/api";
+import { openKey, pendingKey } from "../features/positions/api";
+import { signalsKey, useSignals, type SignalsState } from "../features/signals/api";
+import { quoteStore } from "../lib/quotes";
+import type { Account, Page, Signal, Trade } from "../lib/types";
+import { applyServerMessage } from "./realtime";
+
+const page = <T,>(...results: T[]): Page<T> => ({ count: results.length, next: null, previous: null, results });
+const trade = (id: number, status: Trade["status"], account = 1) => ({ id, status, account, symbol: "EURUSD" }) as Trade;
+
+afterEach(() => {
+  quoteStore.clear();
+  vi.unstubAllGlobals();
+});
+
+describe("applyServerMessage: WebSocket events into the query cache", () => {
+  it("moves a trade between the pending and open lists of its account and refreshes history", () => {
+    const client = new QueryClient();
+    client.setQueryData(pendingKey(1), page(trade(5, "pending")));
+    client.setQueryData(openKey(1), page(trade(4, "open")));
+    client.setQueryData(openKey(2), page(trade(9, "open", 2)));
+    const invalidate = vi.spyOn(client, "invalidateQueries");
+
+    applyServerMessage(client, { type: "trade_execution", trade: trade(5, "open") });
+    expect(client.getQueryData<Page<Trade>>(pendingKey(1))!.results).toEqual([]);
+    expect(client.getQueryData<Page<Trade>>(openKey(1))!.results.map((t) => t.id)).toEqual([5, 4]);
+    expect(client.getQueryData<Page<Trade>>(openKey(2))!.results.map((t) => t.id)).toEqual([9]);
+
+    applyServerMessage(client, { type: "trade_closed", trade: trade(4, "closed"), reason: "tp1_hit" });
+    expect(client.getQueryData<Page<Trade>>(openKey(1))!.results.map((t) => t.id)).toEqual([5]);
+    const keys = invalidate.mock.calls.map(([filters]) => JSON.stringify(filters?.queryKey));
+    expect(keys).toContain(JSON.stringify(["trades", "history", 1]));
+    expect(keys).toContain(JSON.stringify(["performance", 1]));
+    expect(keys).toContain(JSON.stringify(["equity", 1]));
+  });
+
+  it("replaces the account from account_update and margin_call", () => {
+    const client = new QueryClient();
+    client.setQueryData(accountsKey, page({ id: 1, balance: "10000.00" } as Account, { id: 2 } as Account));
+    applyServerMessage(client, { type: "margin_call", account: { id: 1, balance: "900.00", margin_call: true } as Account });
+    const accounts = client.getQueryData<Page<Account>>(accountsKey)!.results;
+    expect(accounts[0]).toMatchObject({ id: 1, balance: "900.00", margin_call: true });
+    expect(accounts[1]).toEqual({ id: 2 });
+  });
+
+  it("puts price updates in the quote store, not in React state", () => {
+    const client = new QueryClient();
+    const seen = vi.fn();
+    const off = quoteStore.subscribe("EURUSD", seen);
+    applyServerMessage(client, {
+      type: "price_update",
+      symbol: "EURUSD",
+      bid: "1.10000",
+      ask: "1.10010",
+      mid: "1.10005",
+      time: "2026-01-01T00:00:01Z",
+      source: "manual",
+    });
+    // An older snapshot (e.g. a slow REST answer) does not overwrite the newer tick.
+    quoteStore.set({ symbol: "EURUSD", bid: "1.0", ask: "1.0", time: "2026-01-01T00:00:00Z", source: "manual" });
+    off();
+    expect(quoteStore.get("EURUSD")?.bid).toBe("1.10000");
+    expect(seen).toHaveBeenCalledTimes(1);
+    expect(client.getQueryCache().getAll()).toHaveLength(0);
+  });
+
+  it("adds signal alerts to the signals list even before the REST list exists", () => {
+    const client = new QueryClient();
+    applyServerMessage(client, { type: "signal_alert", signal: { id: 3, confidence: "85" } as Signal });
+    expect(client.getQueryData<SignalsState>(signalsKey)).toEqual({
+      available: false,
+      results: [{ id: 3, confidence: "85" }],
+    });
+  });
+});
+
+describe("useSignals", () => {
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      {children}
+    </QueryClientProvider>
+  );
+
+  it("shows an empty, unavailable list when the signals API answers 404", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response(JSON.stringify({ code: "not_found", message: "Not found." }), { status: 404 })),
+    );
+    const { result } = renderHook(() => useSignals(), { wrapper });
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    expect(result.current.data).toEqual({ available: false, results: [] });
+  });
+
+  it("reports other errors as errors", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response(JSON.stringify({ code: "error", message: "Boom" }), { status: 500 })),
+    );
+    const { result } = renderHook(() => useSignals(), { wrapper });
+    await waitFor(() => expect(result.current.isError).toBe(true));
+    expect(result.current.error).toMatchObject({ status: 500, code: "error", message: "Boom" });
+  });
+});

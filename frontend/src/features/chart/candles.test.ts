@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import type { Trade } from "../../lib/types";
+import { applyTick, bucketStart, mergeMinuteBar, tradeLevels, tradeMarkers, type Candle } from "./candles";
+
+const T0 = 1_736_150_400; // 2025-01-06 08:00:00 UTC, a 4h boundary
+const c = (time: number, open: number, high: number, low: number, close: number): Candle => ({
+  time,
+  open,
+  high,
+  low,
+  close,
+});
+
+describe("bucketStart", () => {
+  it("aligns to UTC boundaries like the server's roll-ups", () => {
+    expect(bucketStart(T0 + 59, "1m")).toBe(T0);
+    expect(bucketStart(T0 + 299, "5m")).toBe(T0);
+    expect(bucketStart(T0 + 300, "5m")).toBe(T0 + 300);
+    expect(bucketStart(T0 + 3 * 3600 + 59 * 60, "4h")).toBe(T0);
+    expect(bucketStart(T0 + 3600, "1d")).toBe(T0 - 8 * 3600);
+  });
+});
+
+describe("mergeMinuteBar into the forming candle", () => {
+  const last = c(T0, 1.1, 1.1005, 1.0995, 1.1002);
+  it("widens the 5m candle with a later 1m bar of the same bucket and keeps its open", () => {
+    expect(mergeMinuteBar(last, c(T0 + 120, 1.1002, 1.101, 1.1001, 1.1008), "5m")).toEqual(
+      c(T0, 1.1, 1.101, 1.0995, 1.1008),
+    );
+  });
+  it("replaces the 1m candle with the update of the same minute", () => {
+    expect(mergeMinuteBar(c(T0, 1.1, 1.1, 1.1, 1.1), c(T0, 1.1, 1.1003, 1.0999, 1.1001), "1m")).toEqual(
+      c(T0, 1.1, 1.1003, 1.0999, 1.1001),
+    );
+  });
+  it("opens a new candle at the bucket start when the bar is in the next bucket", () => {
+    expect(mergeMinuteBar(last, c(T0 + 360, 1.1003, 1.1004, 1.1, 1.1001), "5m")).toEqual(
+      c(T0 + 300, 1.1003, 1.1004, 1.1, 1.1001),
+    );
+  });
+  it("ignores a bar older than the last candle (the chart cannot rewrite history)", () => {
+    expect(mergeMinuteBar(last, c(T0 - 60, 1, 1, 1, 1), "5m")).toBeNull();
+  });
+});
+
+describe("applyTick", () => {
+  it("moves close, high and low of the forming candle", () => {
+    const last = c(T0, 1.1, 1.1005, 1.0995, 1.1002);
+    expect(applyTick(last, 1.1011, T0 + 30, "1h")).toEqual(c(T0, 1.1, 1.1011, 1.0995, 1.1011));
+    expect(applyTick(last, 1.099, T0 + 30, "1h")).toEqual(c(T0, 1.1, 1.1005, 1.099, 1.099));
+  });
+  it("starts a flat candle in a new bucket and ignores stale ticks", () => {
+    const last = c(T0, 1.1, 1.1005, 1.0995, 1.1002);
+    expect(applyTick(last, 1.1003, T0 + 65, "1m")).toEqual(c(T0 + 60, 1.1003, 1.1003, 1.1003, 1.1003));
+    expect(applyTick(last, 1.1003, T0 - 1, "1m")).toBeNull();
+    expect(applyTick(undefined, 1.2, T0 + 61, "1m")).toEqual(c(T0 + 60, 1.2, 1.2, 1.2, 1.2));
+  });
+});
+
+function trade(overrides: Partial<Trade>): Trade {
+  return {
+    id: 1,
+    account: 1,
+    symbol: "EURUSD",
+    pair: "EURUSD",
+    order_type: "buy",
+    entry_type: "market",
+    status: "open",
+    lot_size: "0.10",
+    original_lot_size: "0.10",
+    price: null,
+    limit_price: null,
+    time_in_force: "GTC",
+    expire_at: null,
+    entry_price: "1.10010",
+    stop_loss: "1.09800",
+    take_profit_1: "1.10300",
+    take_profit_2: null,
+    take_profit_3: null,
+    entry_time: new Date(T0 * 1000 + 90_000).toISOString(),
+    exit_time: null,
+    exit_price: null,
+    exit_reason: null,
+    pips_gained: "0.0",
+    profit_loss: "0.00",
+    risk_reward_ratio: null,
+    signal_source: null,
+    created_at: new Date(T0 * 1000).toISOString(),
+    ...overrides,
+  };
+}
+
+describe("trade levels and markers", () => {
+  it("draws entry (fixed), SL and each TP (draggable) for open trades of this symbol only", () => {
+    const levels = tradeLevels(
+      [
+        trade({ id: 7, take_profit_2: "1.10500" }),
+        trade({ id: 8, symbol: "GBPUSD" }),
+        trade({ id: 9, status: "closed" }),
+      ],
+      "EURUSD",
+    );
+    expect(levels.map((l) => [l.key, l.price, l.draggable])).toEqual([
+      ["7:entry", 1.1001, false],
+      ["7:stop_loss", 1.098, true],
+      ["7:take_profit_1", 1.103, true],
+      ["7:take_profit_2", 1.105, true],
+    ]);
+  });
+  it("a pending order's entry line is its order price", () => {
+    const [entry] = tradeLevels([trade({ status: "pending", entry_price: null, price: "1.09500" })], "EURUSD");
+    expect(entry).toMatchObject({ kind: "entry", price: 1.095 });
+  });
+  it("marks entries and each exit fill at their candle, sorted by time", () => {
+    const closed = trade({
+      id: 3,
+      order_type: "sell",
+      status: "closed",
+      fills: [
+        { id: 1, kind: "entry", side: "sell", lot_size: "0.10", price: "1.1", time: new Date(T0 * 1000 + 90_000).toISOString(), reason: "entry", pnl: "0", pips: "0" },
+        { id: 2, kind: "exit", side: "buy", lot_size: "0.05", price: "1.099", time: new Date(T0 * 1000 + 400_000).toISOString(), reason: "tp1_hit", pnl: "5", pips: "10" },
+      ],
+    });
+    const markers = tradeMarkers([closed, trade({ id: 4, status: "cancelled" })], "EURUSD", "5m");
+    expect(markers.map((m) => [m.time, m.shape, m.position, m.text])).toEqual([
+      [T0, "arrowDown", "aboveBar", "Sell 0.10"],
+      [T0 + 300, "circle", "belowBar", "TP1"],
+    ]);
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import type { Instrument } from "../../lib/types";
+import { buildOrder, initialTicket, levelPrice, previewTicket, ticketReducer, type TicketState } from "./ticket";
+
+const EURUSD: Instrument = {
+  symbol: "EURUSD",
+  description: "Euro vs US Dollar",
+  asset_class: "fx",
+  base_currency: "EUR",
+  quote_currency: "USD",
+  pip_size: "0.0001",
+  digits: 5,
+  contract_size: "100000",
+  min_lot: "0.01",
+  lot_step: "0.01",
+  max_lot: "100",
+  default_spread_pips: "1.0",
+};
+const ctx = { instrument: EURUSD, bid: 1.1, ask: 1.1001, equity: 10000, accountCurrency: "USD", rate: 1 };
+const ticket = (patch: Partial<TicketState>): TicketState => ({ ...initialTicket, ...patch });
+
+describe("ticketReducer", () => {
+  it("switching level units clears levels (a price is not a pip distance)", () => {
+    const s = ticket({ stopLoss: "1.09800", takeProfits: ["1.10300", "", ""] });
+    const next = ticketReducer(s, { type: "set", field: "levelUnit", value: "pips" });
+    expect(next.stopLoss).toBe("");
+    expect(next.takeProfits).toEqual(["", "", ""]);
+  });
+  it("a market order cannot keep a resting time in force", () => {
+    const s = ticket({ type: "limit", timeInForce: "GTD" });
+    expect(ticketReducer(s, { type: "set", field: "type", value: "market" }).timeInForce).toBe("GTC");
+  });
+  it("after sending, keeps side, size and units but clears levels", () => {
+    const s = ticket({ side: "sell", lots: "0.30", levelUnit: "pips", stopLoss: "20", takeProfits: ["40", "", ""] });
+    expect(ticketReducer(s, { type: "sent" })).toMatchObject({
+      side: "sell",
+      lots: "0.30",
+      levelUnit: "pips",
+      stopLoss: "",
+      takeProfits: ["", "", ""],
+    });
+  });
+});
+
+describe("levels in pips", () => {
+  it("SL below and TP above the entry for a buy; mirrored for a sell", () => {
+    expect(levelPrice("20", "pips", 1.1001, "buy", "stop", EURUSD)).toBe(1.0981);
+    expect(levelPrice("40", "pips", 1.1001, "buy", "target", EURUSD)).toBe(1.1041);
+    expect(levelPrice("20", "pips", 1.1, "sell", "stop", EURUSD)).toBe(1.102);
+    expect(levelPrice("15.5", "pips", 1.1, "sell", "target", EURUSD)).toBe(1.09845);
+    expect(levelPrice("", "pips", 1.1, "sell", "target", EURUSD)).toBeNull();
+  });
+});
+
+describe("previewTicket", () => {
+  it("market buy: entry at the ask, risk and R:R from the levels", () => {
+    // ask 1.10010, SL 1.09800: 21 pips × 0.10 lots × $10 = $21.00; TP 1.10300: 29 / 21 = 1.38
+    const p = previewTicket(ticket({ lots: "0.10", stopLoss: "1.09800", takeProfits: ["1.10300", "", ""] }), ctx);
+    expect(p.entry).toBe(1.1001);
+    expect(p.riskMoney).toBeCloseTo(21, 9);
+    expect(p.rewardToRisk).toBeCloseTo(29 / 21, 9);
+    expect(p.errors).toEqual({});
+  });
+  it("risk % mode sizes the lots from the stop distance before sending", () => {
+    // 1 % of 10,000 = 100 USD over 20 pips (200 USD per lot) → 0.50 lots
+    const p = previewTicket(ticket({ sizeMode: "risk", riskPct: "1", levelUnit: "pips", stopLoss: "20" }), ctx);
+    expect(p.stopLoss).toBe(1.0981);
+    expect(p.lots).toBe(0.5);
+    expect(p.riskMoney).toBeCloseTo(100, 9);
+  });
+  it("risk % mode without a stop explains why it cannot size", () => {
+    const p = previewTicket(ticket({ sizeMode: "risk", riskPct: "1" }), ctx);
+    expect(p.lots).toBeNull();
+    expect(p.errors.lot_size).toBe("Risk sizing needs a stop loss.");
+  });
+  it("puts each error on its field", () => {
+    const p = previewTicket(
+      ticket({ side: "sell", lots: "0.015", stopLoss: "1.09000", takeProfits: ["", "1.20000", ""] }),
+      ctx,
+    );
+    expect(p.errors).toEqual({
+      lot_size: "In steps of 0.01.",
+      stop_loss: "A sell's stop loss must be above the entry.",
+      take_profit_2: "A sell's take profit must be below the entry.",
+    });
+  });
+  it("a limit order needs its price and measures levels from it", () => {
+    expect(previewTicket(ticket({ type: "limit" }), ctx).errors.price).toBe("Enter a price.");
+    const p = previewTicket(ticket({ type: "limit", price: "1.09500", levelUnit: "pips", stopLoss: "30" }), ctx);
+    expect(p.entry).toBe(1.095);
+    expect(p.stopLoss).toBe(1.092);
+  });
+});
+
+describe("buildOrder", () => {
+  it("a market GTC order goes to trades/execute/ with prices at the instrument's digits", () => {
+    const s = ticket({ lots: "0.1", stopLoss: "1.098", takeProfits: ["1.103", "", ""] });
+    const order = buildOrder(s, previewTicket(s, ctx), EURUSD, 4, "web-1");
+    expect(order).toEqual({
+      path: "trades/execute/",
+      body: {
+        symbol: "EURUSD",
+        order_type: "buy",
+        lot_size: "0.10",
+        account: 4,
+        client_order_id: "web-1",
+        entry_price: "1.10010",
+        stop_loss: "1.09800",
+        take_profit_1: "1.10300",
+      },
+    });
+  });
+  it("a stop-limit GTD order goes to orders/ with both prices and the expiry", () => {
+    const s = ticket({
+      side: "sell",
+      type: "stop_limit",
+      price: "1.0950",
+      limitPrice: "1.0945",
+      timeInForce: "GTD",
+      expireAt: "2030-01-02T03:04",
+      lots: "0.25",
+    });
+    const order = buildOrder(s, previewTicket(s, ctx), EURUSD, 4, "web-2");
+    expect(order.path).toBe("orders/");
+    expect(order.body).toMatchObject({
+      side: "sell",
+      type: "stop_limit",
+      price: "1.09500",
+      limit_price: "1.09450",
+      time_in_force: "GTD",
+      lot_size: "0.25",
+    });
+    expect(order.body.expire_at).toBe(new Date("2030-01-02T03:04").toISOString());
+  });
+  it("an IOC market order goes to orders/ (execute has no time in force)", () => {
+    const s = ticket({ timeInForce: "IOC", stopLoss: "1.09800" });
+    expect(buildOrder(s, previewTicket(s, ctx), EURUSD, 1, "x").path).toBe("orders/");
+  });
+});

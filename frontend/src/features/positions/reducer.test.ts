@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import type { Page, Trade } from "../../lib/types";
+import { applyTrade, unrealizedAt } from "./reducer";
+
+const EURUSD = { pip_size: "0.0001", contract_size: "100000", base_currency: "EUR", quote_currency: "USD" };
+const USDJPY = { pip_size: "0.01", contract_size: "100000", base_currency: "USD", quote_currency: "JPY" };
+const XAUUSD = { pip_size: "0.1", contract_size: "100", base_currency: "XAU", quote_currency: "USD" };
+const EURGBP = { pip_size: "0.0001", contract_size: "100000", base_currency: "EUR", quote_currency: "GBP" };
+
+const t = (id: number, status: Trade["status"], extra: Partial<Trade> = {}) =>
+  ({ id, status, account: 1, symbol: "EURUSD", lot_size: "0.10", ...extra }) as Trade;
+const page = (...results: Trade[]): Page<Trade> => ({ count: results.length, next: null, previous: null, results });
+
+describe("applyTrade keeps lists current without reordering", () => {
+  it("replaces an open trade in place", () => {
+    const before = page(t(3, "open"), t(2, "open"), t(1, "open"));
+    const after = applyTrade(before, t(2, "open", { stop_loss: "1.09900" }), "open")!;
+    expect(after.results.map((x) => x.id)).toEqual([3, 2, 1]);
+    expect(after.results[1]!.stop_loss).toBe("1.09900");
+    expect(after.results[0]).toBe(before.results[0]); // untouched rows keep identity: no re-render
+  });
+  it("adds a new trade first and drops a closed one", () => {
+    const opened = applyTrade(page(t(1, "open")), t(2, "open"), "open")!;
+    expect(opened.results.map((x) => x.id)).toEqual([2, 1]);
+    expect(opened.count).toBe(2);
+    const closed = applyTrade(opened, t(1, "closed"), "open")!;
+    expect(closed.results.map((x) => x.id)).toEqual([2]);
+    expect(closed.count).toBe(1);
+  });
+  it("moves a filled order from pending to open", () => {
+    const pending = page(t(5, "pending"));
+    const filled = t(5, "open");
+    expect(applyTrade(pending, filled, "pending")!.results).toEqual([]);
+    expect(applyTrade(page(), filled, "open")!.results.map((x) => x.id)).toEqual([5]);
+  });
+  it("returns the same page when the event does not concern the list", () => {
+    const before = page(t(1, "open"));
+    expect(applyTrade(before, t(9, "closed"), "open")).toBe(before);
+    expect(applyTrade(undefined, t(9, "open"), "open")).toBeUndefined();
+  });
+});
+
+describe("unrealizedAt (CONTRACT §3.2, §3.3)", () => {
+  const buy = { order_type: "buy" as const, entry_price: "1.10010", lot_size: "0.10" };
+  it("values a buy at the bid: 1.10110 − 1.10010 = +10.0 pips, +10.00 USD on 0.10 lots", () => {
+    expect(unrealizedAt(buy, { bid: "1.10110", ask: "1.10120" }, EURUSD, "USD")).toEqual({
+      price: 1.1011,
+      pips: 10,
+      pnl: 10,
+    });
+  });
+  it("values a sell at the ask", () => {
+    const sell = { order_type: "sell" as const, entry_price: "1.10000", lot_size: "1.00" };
+    expect(unrealizedAt(sell, { bid: "1.09900", ask: "1.09915" }, EURUSD, "USD")).toEqual({
+      price: 1.09915,
+      pips: 8.5,
+      pnl: 85,
+    });
+  });
+  it("XAUUSD 1 lot 2000.00 → 2001.00 = +10 pips, +100.00", () => {
+    const gold = { order_type: "buy" as const, entry_price: "2000.00", lot_size: "1" };
+    expect(unrealizedAt(gold, { bid: "2001.00", ask: "2001.30" }, XAUUSD, "USD")).toEqual({
+      price: 2001,
+      pips: 10,
+      pnl: 100,
+    });
+  });
+  it("USDJPY 1 lot 150.000 → 150.500 = +50 pips, +332.23 USD (divided by the price)", () => {
+    const jpy = { order_type: "buy" as const, entry_price: "150.000", lot_size: "1" };
+    expect(unrealizedAt(jpy, { bid: "150.500", ask: "150.515" }, USDJPY, "USD")).toEqual({
+      price: 150.5,
+      pips: 50,
+      pnl: 332.23,
+    });
+  });
+  it("EURGBP converts through GBPUSD's mid, and has no money figure without it", () => {
+    const cross = { order_type: "buy" as const, entry_price: "0.85000", lot_size: "1" };
+    const quote = { bid: "0.85100", ask: "0.85110" };
+    expect(unrealizedAt(cross, quote, EURGBP, "USD", { GBPUSD: 1.25 })?.pnl).toBe(125);
+    expect(unrealizedAt(cross, quote, EURGBP, "USD", {})).toEqual({ price: 0.851, pips: 10, pnl: null });
+  });
+  it("has nothing for a trade without an entry (pending)", () => {
+    expect(unrealizedAt({ ...buy, entry_price: null }, { bid: "1", ask: "1" }, EURUSD, "USD")).toBeNull();
+  });
+});
