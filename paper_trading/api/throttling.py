@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
@@ -40,9 +40,10 @@ _sequence = itertools.count()
 
 def _script():
     """The registered script on the cache's Redis client, or None when the cache is not Redis."""
-    if not isinstance(cache, RedisCache):
+    backend = caches[DEFAULT_CACHE_ALIAS]  # the backend itself: `cache` is a proxy to it
+    if not isinstance(backend, RedisCache):
         return None
-    client = cache._cache.get_client(write=True)
+    client = backend._cache.get_client(write=True)
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts[id(client)] = client.register_script(_SLIDING_LOG)
@@ -64,7 +65,7 @@ class SlidingLogInRedis:
         self.now = self.timer()
         member = f"{self.now!r}:{os.getpid()}:{next(_sequence)}"
         allowed, count, oldest = script(
-            keys=[cache.make_key(f"{self.key}:log")],
+            keys=[caches[DEFAULT_CACHE_ALIAS].make_key(f"{self.key}:log")],
             args=[repr(self.now), self.duration, self.num_requests, member],
         )
         self._count = int(count) - int(allowed)  # the log as DRF's `history` held it before this request

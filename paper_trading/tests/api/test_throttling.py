@@ -52,3 +52,20 @@ def test_requests_without_credentials_are_limited_per_address(client, clock):
     assert client.get("/api/auth/session/").status_code == 200
     assert client.get("/api/auth/session/").status_code == 200
     assert_error(client.get("/api/auth/session/"), 429, "throttled")
+
+
+def test_with_redis_the_log_is_one_sorted_set_per_client(api, clock, user):
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("the cache is local memory: DRF's own list is used")
+    for _ in range(2):
+        assert api.get(url("symbols/")).status_code == 200
+
+    log = backend.make_key(f"throttle_user_{user.pk}:log")
+    client = backend._cache.get_client(write=True)
+    assert client.zcard(log) == 2
+    assert 0 < client.ttl(log) <= 60
+    assert cache.get(f"throttle_user_{user.pk}") is None  # no pickled list beside it
