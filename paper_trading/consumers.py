@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from . import realtime
+from . import fanout, realtime
 from .domain.errors import InvalidInput
 from .domain.instruments import get_instrument
 
@@ -82,16 +82,17 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
 
     async def dispatch(self, message):
         """Broadcaster events go straight to their handler. Channels' own dispatch first closes
-        stale database connections in a worker thread, a thread hop per message that cost a
-        third of the server's CPU at 10,000 messages/s; these handlers never touch the database."""
+        stale database connections in a worker thread, a thread hop per message; these handlers
+        never touch the database."""
         if message["type"] in realtime.EVENT_TYPES:
             await getattr(self, message["type"])(message)
         else:
             await super().dispatch(message)
 
     async def disconnect(self, code):
-        for symbol in getattr(self, "symbols", ()):
-            await self.channel_layer.group_discard(realtime.group_name("symbol", symbol), self.channel_name)
+        for symbol in list(getattr(self, "symbols", ())):
+            await fanout.hub().leave(symbol, self)
+        self.symbols = set()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
@@ -113,7 +114,7 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         symbols = parse_symbols(value, have=self.symbols)
         for symbol in symbols:
             if symbol not in self.symbols:
-                await self.channel_layer.group_add(realtime.group_name("symbol", symbol), self.channel_name)
+                await fanout.hub().join(symbol, self)
                 self.symbols.add(symbol)
         return sorted(self.symbols)
 
@@ -121,14 +122,9 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         symbols = parse_symbols(value, have=set())
         for symbol in symbols:
             if symbol in self.symbols:
-                await self.channel_layer.group_discard(
-                    realtime.group_name("symbol", symbol), self.channel_name
-                )
+                await fanout.hub().leave(symbol, self)
                 self.symbols.discard(symbol)
         return symbols
-
-    async def bar_update(self, message):
-        pass  # only /ws/trading/ forwards bars
 
 
 class TradingConsumer(SymbolSubscriptions):
@@ -177,11 +173,9 @@ class TradingConsumer(SymbolSubscriptions):
     trade_execution = trade_updated = trade_closed = _private
     account_update = margin_call = signal_alert = decision = _private
 
-    async def _market(self, message):
-        if message.get("symbol") in self.symbols:  # drops what was in flight before an unsubscribe
-            await self.send_json(message["payload"])
-
-    price_update = bar_update = _market
+    async def market_event(self, message):
+        """Prices and bars of the subscribed symbols, from this process's fan-out hub."""
+        await self.send(text_data=message["text"])
 
 
 class PricesConsumer(SymbolSubscriptions):
@@ -200,16 +194,9 @@ class PricesConsumer(SymbolSubscriptions):
         else:
             raise BadMessage("unknown_action", f"Unknown action {action!r}: use subscribe or unsubscribe.")
 
-    async def price_update(self, message):
-        if message.get("symbol") in self.symbols:
-            p = message["payload"]
-            await self.send_json(
-                {
-                    "type": "price",
-                    "symbol": p["symbol"],
-                    "bid": p["bid"],
-                    "ask": p["ask"],
-                    "time": p["time"],
-                    "source": p["source"],
-                }
-            )
+    async def market_event(self, message):
+        if message["type"] == "price_update":
+            if "price_text" not in message:  # encoded once for every socket of this process
+                p = message["payload"]
+                message["price_text"] = json.dumps({"type": "price", **{k: p[k] for k in PRICE_FIELDS}})
+            await self.send(text_data=message["price_text"])
