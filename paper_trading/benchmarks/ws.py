@@ -227,10 +227,11 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
                     raise CommandError("a client process failed to start")
                 connected += int(line[1])
             connect_seconds = time.monotonic() - began
-            cpu_before = _cpu_seconds(server.proc.pid)
+            cpu_before, wall_before = _cpu_seconds(server.proc.pid), time.monotonic()
             sent, posts = _drive(origin, keys["staff"], seconds, rate, progress)
             time.sleep(2.0)  # stragglers
             server_cpu = _cpu_seconds(server.proc.pid) - cpu_before
+            wall = time.monotonic() - wall_before
             latencies: list[float] = []
             delivered = dropped = 0
             errors: list[str] = []
@@ -267,7 +268,9 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
         "p99_ms": round(_percentile(ordered, 0.99) * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "tick_post_p50_ms": round(statistics.median(sorted(posts)) * 1000, 1),
-        "server_cpu_pct": round(100 * server_cpu / (seconds + 2.0), 1),
+        "drive_s": round(wall - 2.0, 1),
+        "server_cpu_pct": round(100 * server_cpu / wall, 1),
+        "server_cpu_us_per_message": round(1e6 * server_cpu / max(delivered, 1), 1),
         "sockets_dropped": dropped,
         "first_error": errors[0] if errors else "none",
     }
