@@ -36,7 +36,15 @@ from .domain.quotes import make_quote
 from .domain.sessions import next_rollover
 from .domain.trading import OrderRequest, Portfolio
 from .market import STATE, CachedMarket, publish_quote
-from .models import Account, AccountPeriod, EquitySnapshot, LedgerEntry, PaperTrade, PerformanceMetrics
+from .models import (
+    Account,
+    AccountPeriod,
+    EquitySnapshot,
+    Fill,
+    LedgerEntry,
+    PaperTrade,
+    PerformanceMetrics,
+)
 from .repository import (
     ACTIVE,
     SWAP_COLUMNS,
@@ -733,6 +741,7 @@ class PaperTradingEngine:
             if closed_today:
                 self._record_daily(account, closed_today, figures)
             by_id = {r.pk: r for r in rows}
+            fills = self._event_fills(session, pf.events)
             for event in pf.events:
                 if event.type == "margin_call":
                     outgoing.append(
@@ -753,7 +762,7 @@ class PaperTradingEngine:
                         "account_id": account.pk,
                         "symbol": row.symbol,
                         "reason": event.reason,
-                        "trade": representations.trade_dict(row, market),
+                        "trade": representations.trade_dict(row, market, fills=fills.get(row.pk, [])),
                     }
                 )
             outgoing.append(
@@ -765,6 +774,24 @@ class PaperTradingEngine:
             )
         pf.events.clear()
         events.publish_on_commit(outgoing)
+
+    @staticmethod
+    def _event_fills(session: PortfolioSession, portfolio_events) -> dict[int, list[Fill]]:
+        """The fills of every trade an event carries (events show the REST trade, fills
+        included): a new trade's from the session, the others' in one query."""
+        ids = {e.ticket.id for e in portfolio_events if e.type != "margin_call" and e.ticket is not None}
+        found: dict[int, list[Fill]] = {}
+        older = []
+        for trade_id in ids:
+            new = session.fills_of_new(trade_id)
+            if new is None:
+                older.append(trade_id)
+            else:
+                found[trade_id] = new
+        if older:
+            for fill in Fill.objects.filter(trade_id__in=older).order_by("time", "id"):
+                found.setdefault(fill.trade_id, []).append(fill)
+        return found
 
     def _record_daily(self, account: Account, closed: list[PaperTrade], figures: dict) -> None:
         today = timezone.now().date()

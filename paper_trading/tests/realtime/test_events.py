@@ -69,6 +69,12 @@ async def test_take_profit_hit_by_a_manual_tick_reaches_the_owner_in_order(conne
     assert closed["trade"]["status"] == "closed" and closed["trade"]["exit_price"] == "1.10100"
     assert closed["trade"]["pips_gained"] == "10.0" and closed["trade"]["profit_loss"] == "10.00"
     assert account["account"]["balance"] == "10010.00"
+    # Events carry the REST trade, fills included: the entry, then the take-profit.
+    assert [(f["price"], f["pnl"]) for f in closed["trade"]["fills"]] == [
+        ("1.10000", "0.00"),
+        ("1.10100", "10.00"),
+    ]
+    assert opened[0]["trade"]["fills"][0]["price"] == "1.10000"
     bar = next(m for m in got if m["type"] == "bar_update")
     assert bar["interval"] == "1m" and bar["bar"]["close"] == "1.10110"
 
