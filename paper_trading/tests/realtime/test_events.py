@@ -129,3 +129,33 @@ async def test_an_event_for_a_user_goes_only_to_that_users_group(connect, user, 
     )
     assert await drain(alice) == [{"type": "margin_call", "account": {"id": 1, "margin_level": "45.00"}}]
     assert await silent(bob)
+
+
+async def test_an_admin_close_reaches_the_owners_socket(connect, market, user, staff):
+    from django.test import Client
+    from django.urls import reverse
+
+    alice = await open_socket(connect, user)
+    trade = await database_sync_to_async(call)(
+        market["alice"],
+        "post",
+        "/trades/execute/",
+        {"pair": "EURUSD", "order_type": "sell", "lot_size": "0.10"},
+    )
+    await drain(alice, until="account_update")
+
+    def admin_close():
+        staff.is_superuser = True
+        staff.save()
+        admin = Client()
+        admin.force_login(staff)
+        url = reverse("admin:paper_trading_papertrade_changelist")
+        response = admin.post(url, {"action": "close_at_market", "_selected_action": [trade["id"]]})
+        assert response.status_code == 302
+
+    await database_sync_to_async(admin_close)()
+    got = await drain(alice, until="account_update")
+    closed = next(m for m in got if m["type"] == "trade_closed")
+    # A sell closes at the ask, 1.10000 -- where it opened (at the bid, 1.09990): -1.0 pip, -1.00.
+    assert closed["reason"] == "manual" and closed["trade"]["exit_price"] == "1.10000"
+    assert closed["trade"]["profit_loss"] == "-1.00"
