@@ -400,6 +400,17 @@ async function main() {
   step = "figures";
   const perfCtx = await browser.newContext(desktop);
   await perfCtx.addInitScript(() => {
+    window.__wsTypes = {};
+    const NativeWebSocket = window.WebSocket;
+    window.WebSocket = class extends NativeWebSocket {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", (event) => {
+          const type = JSON.parse(event.data).type;
+          window.__wsTypes[type] = (window.__wsTypes[type] ?? 0) + 1;
+        });
+      }
+    };
     window.__longtasks = [];
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) window.__longtasks.push({ start: entry.startTime, duration: entry.duration });
@@ -428,7 +439,14 @@ async function main() {
   await perfPage.locator("[data-testid^=position-]").filter({ hasText: "EURUSD" }).first().waitFor();
   await perfPage.evaluate(() => {
     window.__longtasks = [];
+    window.__wsTypes = {};
   });
+  const profiler = process.env.E2E_PROFILE === "1" ? await perfCtx.newCDPSession(perfPage) : null;
+  if (profiler) {
+    await profiler.send("Profiler.enable");
+    await profiler.send("Profiler.start");
+  }
+  const loadBefore = os.loadavg()[0];
   const tickCount = 200;
   const started = Date.now();
   let bid = newTp;
@@ -442,6 +460,12 @@ async function main() {
   const seconds = (Date.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 500));
   const tickTasks = await perfPage.evaluate(() => window.__longtasks.slice());
+  const wsTypes = await perfPage.evaluate(() => window.__wsTypes);
+  const origin = await perfPage.evaluate(() => performance.timeOrigin);
+  if (profiler) {
+    const { profile } = await profiler.send("Profiler.stop");
+    fs.writeFileSync(path.join(ARTIFACTS, "ticks.cpuprofile"), JSON.stringify(profile));
+  }
   const longest = (tasks) => tasks.reduce((m, t) => Math.max(m, t.duration), 0);
   figures.first_paint = {
     first_contentful_paint_ms: paint.fcp === null ? null : Math.round(paint.fcp),
@@ -454,6 +478,12 @@ async function main() {
     ticks_per_second: Math.round((tickCount / seconds) * 10) / 10,
     during_load: { count: loadTasks.length, longest_ms: Math.round(longest(loadTasks)) },
     during_ticks: { count: tickTasks.length, longest_ms: Math.round(longest(tickTasks)) },
+    tasks_ms: tickTasks.map((t) => Math.round(t.duration)),
+    // The machine is shared: a busy CPU stretches every task. Reported next to the figures.
+    load_average_1m: { before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
+    cpus: os.cpus().length,
+    tasks_at_second_of_minute: tickTasks.map((t) => Math.round(((origin + t.start) / 1000) % 60)),
+    websocket_messages_during_ticks: wsTypes,
   };
   await shot(perfPage, "11-5000-candles");
 

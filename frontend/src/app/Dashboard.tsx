@@ -90,7 +90,7 @@ export function Dashboard({ user }: { user: User }) {
   return (
     <div className="app">
       <div className="paper-banner" role="note" data-testid="paper-banner">
-        PAPER TRADING · simulated account · no real money
+        PAPER TRADING<span className="wide-only"> · simulated account</span> · no real money
       </div>
       <header className="topbar">
         <div className="brand">

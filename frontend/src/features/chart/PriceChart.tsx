@@ -221,12 +221,21 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
   // Live: ticks move the forming candle and the bid/ask lines; 1m bars fix its OHLC.
   useEffect(() => {
     const symbol = instrument.symbol;
-    const update = (candle: Candle | null) => {
+    // Ticks and bar updates fold into the forming candle at once (so the next one merges with
+    // it) but reach the chart at most once per frame: one series.update, one legend write.
+    let frame: number | null = null;
+    const flush = () => {
+      frame = null;
       const series = seriesRef.current;
-      if (!candle || !series || !bars) return;
+      const candle = lastRef.current;
+      if (!series || !candle) return;
       series.update({ ...candle, time: candle.time as UTCTimestamp });
-      lastRef.current = candle;
       writeLegend(candle);
+    };
+    const update = (candle: Candle | null) => {
+      if (!candle || !seriesRef.current || !bars) return;
+      lastRef.current = candle;
+      if (frame === null) frame = requestAnimationFrame(flush);
     };
     const showQuote = () => {
       const quote = quoteStore.get(symbol);
@@ -263,6 +272,7 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     return () => {
       offQuote();
       offBars();
+      if (frame !== null) cancelAnimationFrame(frame);
     };
   }, [instrument.symbol, interval, bars, realtime, writeLegend, placeHandles]);
 

@@ -282,7 +282,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           </div>
           <div>
             <dt>Risk</dt>
-            <dd className="num down" data-testid="preview-risk">
+            <dd className={`num${preview.riskMoney === null ? "" : " down"}`} data-testid="preview-risk">
               {preview.riskMoney === null ? "—" : `${formatMoney(preview.riskMoney)} ${accountCurrency}`}
               {preview.riskMoney !== null && equity > 0 && (
                 <span className="muted"> ({((preview.riskMoney / equity) * 100).toFixed(2)} %)</span>
