@@ -33,6 +33,9 @@ from .representations import iso
 log = logging.getLogger(__name__)
 SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots
 PRICE_EVENTS_PER_SECOND = 10
+# The forming candle once a second: prices (10/s) already carry its close, and every bar frame
+# costs the server as much as a price frame (docs/websocket.md, docs/performance.md).
+BAR_EVENTS_PER_SECOND = 1
 HEARTBEAT = "worker:alive:{symbol}"
 
 
@@ -52,20 +55,30 @@ class Coalescer:
     so a client always ends on the latest price.
     """
 
-    def __init__(self, rate: int = PRICE_EVENTS_PER_SECOND, clock=time.monotonic):
+    def __init__(
+        self,
+        rate: int = PRICE_EVENTS_PER_SECOND,
+        clock=time.monotonic,
+        *,
+        rates: dict[str, int] | None = None,
+    ):
         self.rate = rate
+        self.rates = rates or {}  # key prefix -> its own rate (e.g. "bar:" -> 1)
         self.clock = clock
         self.sent: dict[str, deque[float]] = {}
         self.pending: dict[str, dict] = {}
 
+    def rate_of(self, key: str) -> int:
+        return next((rate for prefix, rate in self.rates.items() if key.startswith(prefix)), self.rate)
+
     def _free_at(self, key: str) -> float:
         times = self.sent.get(key)
-        if times is None or len(times) < self.rate:
+        if times is None or len(times) < times.maxlen:
             return float("-inf")
         return times[0] + 1.0
 
     def _mark(self, key: str, now: float) -> None:
-        self.sent.setdefault(key, deque(maxlen=self.rate)).append(now)
+        self.sent.setdefault(key, deque(maxlen=self.rate_of(key))).append(now)
 
     def offer(self, key: str, event: dict) -> dict | None:
         now = self.clock()
@@ -186,7 +199,7 @@ class PriceWorker:
         self.lock = symbol_lock(self.owner, ttl=lock_ttl or max(30.0, interval * 6))
         self.owned: list[str] = []
         self.builders = {s: BarBuilder() for s in self.symbols}
-        self.coalescer = Coalescer()
+        self.coalescer = Coalescer(rates={"bar:": BAR_EVENTS_PER_SECOND})
         self.stopping = threading.Event()
         self.last_snapshot = 0.0
         self.ticks = 0

@@ -186,6 +186,18 @@ def test_price_events_are_coalesced_to_ten_per_second():
     assert coalescer.wait() is None
 
 
+def test_forming_bars_go_out_once_a_second_beside_ten_prices():
+    clock = [0.0]
+    coalescer = Coalescer(rate=10, clock=lambda: clock[0], rates={"bar:": 1})
+    prices = bars = 0
+    for i in range(20):  # two seconds at 10 ticks per second
+        clock[0] = i * 0.1
+        prices += coalescer.offer("EURUSD", {"n": i}) is not None
+        bars += coalescer.offer("bar:EURUSD", {"n": i}) is not None
+    assert (prices, bars) == (20, 2)
+    assert coalescer.pending == {"bar:EURUSD": {"n": 19}}  # the latest candle follows
+
+
 def test_a_steady_ten_per_second_feed_with_jitter_loses_nothing():
     import random
 
