@@ -212,6 +212,9 @@ async function main() {
   await push([eur(1.1)]);
 
   step = "browser";
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: HEADLESS,
