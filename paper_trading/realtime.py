@@ -162,8 +162,8 @@ class ChannelLayerBroadcaster:
         if queue is None:  # the pump starts on the next iteration of this loop
             loop.call_soon(self._enqueue, loop, routed)
             return
-        if queue.qsize() >= QUEUE_LIMIT:
-            self.dropped += 1
+        if queue.qsize() >= QUEUE_LIMIT and routed[1]["type"] in SYMBOL_EVENTS:
+            self.dropped += 1  # the next price supersedes it; trade and account events always go
             return
         queue.put_nowait(routed)
 
