@@ -1,8 +1,11 @@
 """Market orders through the REST API: real daphne processes on loopback, concurrent clients
-with keep-alive sessions, the shared database and cache of this configuration."""
+with keep-alive connections, the shared database and cache of this configuration. Every answer
+is parsed and checked (201, an open trade on the right side with its entry fill)."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import statistics
 import subprocess
@@ -25,7 +28,10 @@ BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
 PREFIX = "bench_api_"
 
 
-def _start_servers(count: int) -> list[subprocess.Popen]:
+FLOOR_APPS = {"bare": "bare", "django": "through_django"}
+
+
+def _start_servers(count: int, floor: str | None = None) -> list[subprocess.Popen]:
     env = {
         **os.environ,
         "FEED": "manual",
@@ -34,10 +40,18 @@ def _start_servers(count: int) -> list[subprocess.Popen]:
         "API_THROTTLE_USER": "1000000/min",
     }
     manage = Path(settings.BASE_DIR) / "manage.py"
+
+    def command(port: int) -> list[str]:
+        if floor is None:
+            return [sys.executable, str(manage), "serve", "--port", str(port), "--no-worker"]
+        app = f"paper_trading.benchmarks.floor:{FLOOR_APPS[floor]}"
+        return [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app]
+
     procs = [
         subprocess.Popen(
-            [sys.executable, str(manage), "serve", "--port", str(BASE_PORT + i), "--no-worker"],
+            command(BASE_PORT + i),
             env=env,
+            cwd=settings.BASE_DIR,
             stdout=subprocess.DEVNULL,
             stderr=open(f"/tmp/bench_server_{i}.log", "w"),
         )
@@ -60,8 +74,26 @@ def _start_servers(count: int) -> list[subprocess.Popen]:
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc), to show where the time goes."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the process ended between the listing and the read
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(name: str) -> float:
+    """CPU seconds of every process called `name` (PostgreSQL backends come and go; the figure
+    includes any other use of the same server while the benchmark runs)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm == name:
+                total += _cpu_seconds(int(entry.name))
+    return total
 
 
 def _stop(procs) -> None:
@@ -89,36 +121,52 @@ def _users(clients: int):
     return tokens
 
 
-def run(*, clients=16, orders=3000, servers=2, progress=None) -> dict:
+def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dict:
+    """`floor` ("bare" or "django"): the same clients against a server that answers at once
+    (paper_trading/benchmarks/floor.py), to show what HTTP, daphne and Django cost by themselves."""
     if not settings.REDIS_URL:
         raise CommandError("benchmark api needs REDIS_URL (the server processes share quotes through it)")
-    tokens = _users(clients)
-    PaperTradingEngine().process_tick("EURUSD", Decimal("1.09995"), Decimal("1.10005"))
-    procs = _start_servers(servers)
+    if floor is None:
+        tokens = _users(clients)
+        PaperTradingEngine().process_tick("EURUSD", Decimal("1.09995"), Decimal("1.10005"))
+    else:
+        from .floor import BODY
+
+        tokens = ["-"] * clients
+    procs = _start_servers(servers, floor)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     per_client = orders // clients
     done = [0]
+    wrong_bodies = [0]  # 201s whose body is not the open trade with its entry fill
 
     def client(index: int) -> None:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Token {tokens[index]}"
-        url = f"http://127.0.0.1:{BASE_PORT + index % servers}/api/paper-trading/trades/execute/"
+        # http.client over one keep-alive connection: real HTTP/1.1 on loopback, without the
+        # per-request machinery of `requests` (the load generator shares the machine's cores).
+        conn = http.client.HTTPConnection("127.0.0.1", BASE_PORT + index % servers, timeout=30)
+        headers = {"Authorization": f"Token {tokens[index]}", "Content-Type": "application/json"}
         for n in range(per_client):
             side = "buy" if n % 2 == 0 else "sell"
             stop = "1.09000" if side == "buy" else "1.11000"
+            body = json.dumps({"pair": "EURUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop})
             began = time.perf_counter()
-            response = session.post(
-                url, json={"pair": "EURUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop}
-            )
+            conn.request("POST", "/api/paper-trading/trades/execute/", body, headers)
+            response = conn.getresponse()
+            answer = response.read()
             elapsed = time.perf_counter() - began
+            if floor is None:
+                wrong = response.status == 201 and not _is_open_trade(answer, side)
+            else:
+                wrong = response.status == 201 and answer != BODY
             with lock:
                 latencies.append(elapsed)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+                wrong_bodies[0] += wrong
                 done[0] += 1
                 if progress and done[0] % 200 == 0:
                     progress(done[0], per_client * clients)
+        conn.close()
 
     try:
         # Warm up each server (first requests import and connect) before the clock starts.
@@ -129,7 +177,9 @@ def run(*, clients=16, orders=3000, servers=2, progress=None) -> dict:
                 timeout=10,
             )
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        load = os.getloadavg()[0]
         server_cpu_before = sum(_cpu_seconds(p.pid) for p in procs)
+        database_cpu_before, redis_cpu_before = _cpu_of("postgres"), _cpu_of("redis-server")
         client_cpu_before = time.process_time()
         began = time.perf_counter()
         for t in threads:
@@ -139,17 +189,21 @@ def run(*, clients=16, orders=3000, servers=2, progress=None) -> dict:
         seconds = time.perf_counter() - began
         server_cpu = sum(_cpu_seconds(p.pid) for p in procs) - server_cpu_before
         client_cpu = time.process_time() - client_cpu_before
+        database_cpu = _cpu_of("postgres") - database_cpu_before
+        redis_cpu = _cpu_of("redis-server") - redis_cpu_before
     finally:
         _stop(procs)
         get_user_model().objects.filter(username__startswith=PREFIX).delete()
     ordered = sorted(latencies)
     return {
+        "floor": floor or "none (real orders)",
         "database": connection.vendor,
         "cache": "redis" if settings.REDIS_URL else "locmem",
         "servers": servers,
         "clients": clients,
         "orders": len(latencies),
         "created_201": statuses.get(201, 0),
+        "created_wrong_body": wrong_bodies[0],
         "other_statuses": ", ".join(f"{k}:{v}" for k, v in sorted(statuses.items()) if k != 201) or "none",
         "seconds": round(seconds, 2),
         "orders_per_s": round(len(latencies) / seconds, 1),
@@ -157,5 +211,24 @@ def run(*, clients=16, orders=3000, servers=2, progress=None) -> dict:
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "server_cpu_ms_per_order": round(server_cpu / len(latencies) * 1000, 2),
+        "postgres_cpu_ms_per_order": round(database_cpu / len(latencies) * 1000, 2),
+        "redis_cpu_ms_per_order": round(redis_cpu / len(latencies) * 1000, 2),
         "client_cpu_ms_per_order": round(client_cpu / len(latencies) * 1000, 2),
+        "load_average_at_start": round(load, 2),
     }
+
+
+def _is_open_trade(answer: bytes, side: str) -> bool:
+    try:
+        trade = json.loads(answer)
+    except ValueError:
+        return False
+    fills = trade.get("fills") or []
+    return (
+        trade.get("status") == "open"
+        and trade.get("order_type") == side
+        and trade.get("lot_size") == "0.01"
+        and len(fills) == 1
+        and fills[0].get("kind") == "entry"
+        and trade.get("entry_price") == fills[0].get("price")
+    )

@@ -22,6 +22,13 @@ class Command(BaseCommand):
             "--servers", type=int, default=2, help="api: daphne processes to spread clients on"
         )
         parser.add_argument(
+            "--floor",
+            choices=["bare", "django"],
+            default=None,
+            help="api: the same load against a server that answers at once (bare ASGI, or Django's "
+            "middleware chain and one trivial view): the per-request floor",
+        )
+        parser.add_argument(
             "--file", default=None, help="replay: bars file (default ../shared/data/EURUSD_H4.csv)"
         )
         parser.add_argument(
@@ -50,7 +57,11 @@ class Command(BaseCommand):
             from paper_trading.benchmarks import api
 
             figures = api.run(
-                clients=opts["clients"], orders=opts["orders"], servers=opts["servers"], progress=progress
+                clients=opts["clients"],
+                orders=opts["orders"],
+                servers=opts["servers"],
+                floor=opts["floor"],
+                progress=progress,
             )
         elif name == "replay":
             from paper_trading.benchmarks import replay
