@@ -242,25 +242,32 @@ def _db():
 
 
 def _converters(db, fields: tuple) -> list:
-    key = (db.vendor, fields)
+    # Keyed by identity: hashing fifty `Field`s per lookup cost more than the lookup saved.
+    # Callers pass module-level tuples, so the ids stay valid.
+    key = (db.vendor, id(fields))
     found = _CONVERTERS.get(key)
-    if found is None:
-        found = []
+    if found is None or found[0] is not fields:  # (an id can be reused by a new tuple)
+        converters = []
         for index, field in enumerate(fields):
             col = field.get_col(field.model._meta.db_table)
             functions = db.ops.get_db_converters(col) + field.get_db_converters(db)
             if functions:
-                found.append((index, functions, col))
-        _CONVERTERS[key] = found
-    return found
+                converters.append((index, functions, col))
+        found = _CONVERTERS[key] = (fields, converters)
+    return found[1]
 
 
 def fetch(sql: str, params, fields: tuple) -> list[tuple]:
-    """Rows of a hand-written SELECT whose columns are `fields`, valued as the ORM would value them."""
+    """Rows of a hand-written SELECT whose columns are `fields` (a module-level tuple), valued
+    as the ORM would value them."""
     db = _db()
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _convert(db, rows, fields)
+
+
+def _convert(db, rows: list[tuple], fields: tuple) -> list[tuple]:
     converters = _converters(db, fields)
     if not converters:
         return rows
@@ -321,6 +328,7 @@ def as_stored(obj):
 
 _ACCOUNT_FIELDS = tuple(Account._meta.concrete_fields)
 _PERIOD_FIELDS = tuple(AccountPeriod._meta.concrete_fields)
+_LOCK_FIELDS = _ACCOUNT_FIELDS + _PERIOD_FIELDS
 _ACCOUNT_NAMES = [f.attname for f in _ACCOUNT_FIELDS]
 _PERIOD_NAMES = [f.attname for f in _PERIOD_FIELDS]
 
@@ -352,7 +360,7 @@ def lock_account(*, account_id: int | None = None, user_id: int | None = None) -
             " AND ".join(f"a.{qn(column)} = %s" for column in by),
             lock,
         )
-    rows = fetch(sql, params, _ACCOUNT_FIELDS + _PERIOD_FIELDS)
+    rows = fetch(sql, params, _LOCK_FIELDS)
     if not rows:
         raise NotFound("No such account.")
     values = rows[0]
@@ -409,14 +417,22 @@ def _load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[lis
     needed = [PaperTrade.Status.PENDING.value, *sorted(ticket_ids)]
     if not hedging:
         needed.append(focus)
-    rows = fetch(rows_sql, [account.pk, *statuses, *needed], _TRADE_FIELDS)
+    params = [account.pk, *statuses, *needed]
     others = [account.pk, PaperTrade.Status.OPEN.value, *needed]
     if db.vendor != "postgresql":
+        rows = fetch(rows_sql, params, _TRADE_FIELDS)
         return rows, summarize(fetch(raw_sql, others, _EXPOSURE_FIELDS))
     with db.cursor() as cursor:
-        cursor.execute(summary_sql, others)
+        if db.settings_dict["OPTIONS"].get("server_side_binding"):
+            cursor.execute(rows_sql, params)
+            rows = cursor.fetchall()
+            cursor.execute(summary_sql, others)
+        else:  # client-side binding sends both statements in one round trip
+            cursor.execute(f"{rows_sql}; {summary_sql}", params + others)
+            rows = cursor.fetchall()
+            cursor.nextset()
         sums = cursor.fetchall()
-    return rows, [
+    return _convert(db, rows, _TRADE_FIELDS), [
         Exposure(symbol, 1 if side == "buy" else -1, lots, cost, margin, units, per_stop)
         for symbol, side, lots, cost, margin, units, per_stop in sums
     ]

@@ -17,12 +17,18 @@ from rest_framework.authtoken.models import Token
 from ..repository import fetch
 
 _SQL: dict[str, str] = {}
+_FIELDS: list[tuple] = []  # (token fields, user fields, both), built on first use
 
 
 def _token_and_user(key: str) -> tuple[Token, object] | None:
     user_model = get_user_model()
-    token_fields = tuple(Token._meta.concrete_fields)
-    user_fields = tuple(user_model._meta.concrete_fields)
+    if not _FIELDS:
+        token_fields, user_fields = (
+            tuple(Token._meta.concrete_fields),
+            tuple(user_model._meta.concrete_fields),
+        )
+        _FIELDS.append((token_fields, user_fields, token_fields + user_fields))
+    token_fields, user_fields, both = _FIELDS[0]
     sql = _SQL.get(connection.vendor)
     if sql is None:
         qn = connection.ops.quote_name
@@ -37,7 +43,7 @@ def _token_and_user(key: str) -> tuple[Token, object] | None:
                 qn(Token._meta.pk.column),
             )
         )
-    rows = fetch(sql, [key], token_fields + user_fields)
+    rows = fetch(sql, [key], both)
     if not rows:
         return None
     split = len(token_fields)
