@@ -341,12 +341,19 @@ async function main() {
   await page.getByTestId("modify-error").getByRole("button", { name: "Dismiss" }).click();
   assert.equal((await tpCell.innerText()).trim(), newTp.toFixed(5), "a refused drag keeps the TP");
 
+  // Keyboard: Tab to the SL handle, five pips up with the arrow keys, Enter sends the PATCH.
+  step = "keyboard SL";
+  await slHandle.focus();
+  for (let i = 0; i < 5; i += 1) await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("Enter");
+  await expectText(row.getByTestId("position-sl"), "1.09850", "SL moved by keyboard");
+
   // ---- a tick reaches the new TP; the trade moves to history with its P&L ------------------------
   step = "TP hit";
   const expectedPnl = Math.round((newTp - 1.1001) * 0.1 * 100000 * 100) / 100;
   const expectedPips = Math.round(((newTp - 1.1001) / 0.0001) * 10) / 10;
   const hit = await push([eur(newTp)]);
-  assert.ok(JSON.stringify(hit.results[0].triggered).includes(String(tradeId)), "the tick triggered the trade");
+  assert.ok(JSON.stringify(hit.results[0].triggered).includes(String(tradeId)), `tick at ${newTp}: ${JSON.stringify(hit)}`);
   await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
   await page.getByTestId("tab-history").click();
   const historyRow = page.locator(`[data-testid=history] tr[data-trade-id="${tradeId}"]`);
@@ -356,6 +363,10 @@ async function main() {
   await expectText(historyRow, `+${expectedPips.toFixed(1)}`, "realized pips");
   await expectText(page.getByTestId("account-balance"), money(10000 + expectedPnl), "balance after");
   await shot(page, "06-history");
+  const csvHref = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  const csv = await (await page.request.get(`${base}${csvHref}`)).text();
+  const csvRow = csv.split("\n").find((line) => line.startsWith(`${tradeId},`));
+  assert.ok(csvRow && csvRow.includes("tp1_hit") && csvRow.includes(expectedPnl.toFixed(2)), `CSV row: ${csvRow}`);
 
   // ---- performance cards and the equity curve changed --------------------------------------------
   step = "performance";
@@ -383,6 +394,17 @@ async function main() {
   assert.equal(leaked, false);
   await shot(rival, "08-second-user");
 
+  // ---- reset (confirmation says history is kept) ----------------------------------------------------
+  step = "reset";
+  await page.getByTestId("view-trade").click();
+  await page.getByRole("button", { name: "Reset account" }).click();
+  const dialog = page.getByRole("dialog");
+  await expectText(dialog, "History is kept", "reset confirmation");
+  await shot(page, "09-reset-confirm");
+  await dialog.getByRole("button", { name: "Reset account" }).click();
+  await dialog.waitFor({ state: "detached" });
+  await expectText(page.getByTestId("account-balance"), "10,000.00", "balance after reset");
+
   // ---- phone ------------------------------------------------------------------------------------
   step = "phone";
   const ctxPhone = await browser.newContext({
@@ -395,9 +417,9 @@ async function main() {
   await signIn(phone, base, "trader", PASSWORDS.trader);
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 390 px`);
-  await shot(phone, "09-phone");
+  await shot(phone, "10-phone");
   await phone.getByTestId("ticket-submit").scrollIntoViewIfNeeded();
-  await shot(phone, "10-phone-ticket");
+  await shot(phone, "11-phone-ticket");
 
   // ---- figures: first paint, long tasks with 5,000 candles at 20 ticks/s ----------------------------
   step = "figures";
@@ -449,6 +471,10 @@ async function main() {
     await profiler.send("Profiler.enable");
     await profiler.send("Profiler.start");
   }
+  const cdp = await perfCtx.newCDPSession(perfPage);
+  await cdp.send("Performance.enable");
+  const metric = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+  const metricsBefore = await metric();
   const loadBefore = os.loadavg()[0];
   const tickCount = 200;
   const started = Date.now();
@@ -462,6 +488,8 @@ async function main() {
   }
   const seconds = (Date.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 500));
+  const metricsAfter = await metric();
+  const busy = (name) => Math.round(((metricsAfter[name] - metricsBefore[name]) / seconds) * 1000);
   const tickTasks = await perfPage.evaluate(() => window.__longtasks.slice());
   const wsTypes = await perfPage.evaluate(() => window.__wsTypes);
   const origin = await perfPage.evaluate(() => performance.timeOrigin);
@@ -482,13 +510,15 @@ async function main() {
     during_load: { count: loadTasks.length, longest_ms: Math.round(longest(loadTasks)) },
     during_ticks: { count: tickTasks.length, longest_ms: Math.round(longest(tickTasks)) },
     tasks_ms: tickTasks.map((t) => Math.round(t.duration)),
+    // Main-thread time per second of ticking (CDP Performance metrics), all tasks and script.
+    main_thread_ms_per_s: { tasks: busy("TaskDuration"), script: busy("ScriptDuration") },
     // The machine is shared: a busy CPU stretches every task. Reported next to the figures.
     load_average_1m: { before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
     cpus: os.cpus().length,
     tasks_at_second_of_minute: tickTasks.map((t) => Math.round(((origin + t.start) / 1000) % 60)),
     websocket_messages_during_ticks: wsTypes,
   };
-  await shot(perfPage, "11-5000-candles");
+  await shot(perfPage, "12-5000-candles");
 
   assert.deepEqual(consoleErrors, [], "uncaught errors in the page");
   fs.writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));

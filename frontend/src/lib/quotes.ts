@@ -2,10 +2,13 @@
  * Latest quote per symbol, outside React state: ticks arrive up to 10/s per symbol and only the
  * components that show a symbol re-render (useSyncExternalStore), the chart none at all.
  */
-import { useSyncExternalStore } from "react";
+import { useCallback, useSyncExternalStore } from "react";
 import type { Quote } from "./types";
 
 type Listener = () => void;
+
+/** Big components (ticket, account bar) follow ticks this often: readable, cheap at any tick rate. */
+export const UI_REFRESH_MS = 200;
 
 export class QuoteStore {
   private readonly quotes = new Map<string, Quote>();
@@ -68,16 +71,53 @@ export function useQuote(symbol: string, store: QuoteStore = quoteStore): Quote 
   );
 }
 
-/** Re-renders when any of `symbols` ticks; returns their quotes keyed by symbol. */
-export function useQuotes(symbols: string[], store: QuoteStore = quoteStore): Record<string, Quote | undefined> {
-  const key = [...new Set(symbols)].sort().join(",");
-  const snapshot = useSyncExternalStore(
-    (listener) => {
-      const offs = key ? key.split(",").map((s) => store.subscribe(s, listener)) : [];
-      return () => offs.forEach((off) => off());
+/**
+ * Calls `listener` at most once per `ms` (trailing: the last change is never lost). Big
+ * components (the ticket, the account bar) follow ticks a few times a second, not at tick rate.
+ */
+export function throttled(listener: () => void, ms: number): { call: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = -Infinity;
+  const run = () => {
+    timer = null;
+    last = Date.now();
+    listener();
+  };
+  return {
+    call: () => {
+      if (timer !== null) return;
+      const wait = last + ms - Date.now();
+      if (wait <= 0) run();
+      else timer = setTimeout(run, wait);
     },
-    () => key.split(",").map((s) => store.sequence(s)).join("|"),
+    cancel: () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
+/**
+ * Re-renders when any of `symbols` ticks (at most once per `throttleMs` when given); returns
+ * their quotes keyed by symbol.
+ */
+export function useQuotes(
+  symbols: string[],
+  { store = quoteStore, throttleMs = 0 }: { store?: QuoteStore; throttleMs?: number } = {},
+): Record<string, Quote | undefined> {
+  const key = [...new Set(symbols)].sort().join(",");
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const notify = throttleMs > 0 ? throttled(listener, throttleMs) : { call: listener, cancel: () => {} };
+      const offs = key ? key.split(",").map((s) => store.subscribe(s, notify.call)) : [];
+      return () => {
+        offs.forEach((off) => off());
+        notify.cancel();
+      };
+    },
+    [key, store, throttleMs],
   );
+  const snapshot = useSyncExternalStore(subscribe, () => key.split(",").map((s) => store.sequence(s)).join("|"));
   void snapshot;
   const out: Record<string, Quote | undefined> = {};
   for (const symbol of key ? key.split(",") : []) out[symbol] = store.get(symbol);

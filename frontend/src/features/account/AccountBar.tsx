@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { formatMoney, formatPct, signClass } from "../../lib/format";
+import { UI_REFRESH_MS } from "../../lib/quotes";
 import type { Account, Instrument, Trade } from "../../lib/types";
 import { useLiveUnrealized } from "../positions/useLiveUnrealized";
 import { useResetAccount } from "./api";
@@ -18,6 +19,7 @@ export function AccountBar({ account, openTrades, instruments }: Props) {
     openTrades.filter((t) => t.account === account.id),
     instruments,
     account.currency,
+    UI_REFRESH_MS,
   );
   const live = liveAccount(account, unrealized.total);
   const [confirming, setConfirming] = useState(false);

@@ -27,7 +27,6 @@ export function ChartPanel(props: Props) {
   const history = useSymbolTrades(account, instrument.symbol);
   const modify = useModifyTrade();
   const [modifyError, setModifyError] = useState<unknown>(null);
-  const quote = useQuote(instrument.symbol);
   const bars = useMemo(() => ohlc.data?.data.map(toCandle), [ohlc.data]);
   const markerTrades = useMemo(() => {
     const byId = new Map<number, Trade>();
@@ -46,7 +45,6 @@ export function ChartPanel(props: Props) {
     }
   };
 
-  const spread = quote ? (Number(quote.ask) - Number(quote.bid)) / Number(instrument.pip_size) : null;
   return (
     <section className="panel chart-panel" aria-label="Chart">
       <div className="toolbar">
@@ -79,11 +77,7 @@ export function ChartPanel(props: Props) {
             </button>
           ))}
         </div>
-        <div className="quote-strip num" data-testid="quote-strip">
-          <span className="bid">{quote ? formatPrice(quote.bid, instrument.digits) : "—"}</span>
-          <span className="spread">{spread === null ? "" : spread.toFixed(1)}</span>
-          <span className="ask">{quote ? formatPrice(quote.ask, instrument.digits) : "—"}</span>
-        </div>
+        <QuoteStrip instrument={instrument} />
       </div>
       {ohlc.isError && <ErrorBanner error={ohlc.error} />}
       {modifyError ? (
@@ -109,3 +103,16 @@ export function ChartPanel(props: Props) {
   );
 }
 
+
+/** Bid, spread in pips, ask: the only part of the panel that re-renders on every tick. */
+function QuoteStrip({ instrument }: { instrument: Instrument }) {
+  const quote = useQuote(instrument.symbol);
+  const spread = quote ? (Number(quote.ask) - Number(quote.bid)) / Number(instrument.pip_size) : null;
+  return (
+    <div className="quote-strip num" data-testid="quote-strip">
+      <span className="bid">{quote ? formatPrice(quote.bid, instrument.digits) : "—"}</span>
+      <span className="spread">{spread === null ? "" : spread.toFixed(1)}</span>
+      <span className="ask">{quote ? formatPrice(quote.ask, instrument.digits) : "—"}</span>
+    </div>
+  );
+}

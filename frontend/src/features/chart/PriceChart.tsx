@@ -22,7 +22,7 @@ import {
 } from "lightweight-charts";
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { formatPrice, roundTo } from "../../lib/format";
-import { quoteStore } from "../../lib/quotes";
+import { quoteStore, throttled } from "../../lib/quotes";
 import type { Instrument, ServerMessage, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
 import {
@@ -49,6 +49,9 @@ export const CHART_COLORS = {
   sl: "#f23645",
   tp: "#089981",
 };
+
+/** The canvas follows live prices at most this often (10 frames per second). */
+export const CHART_REFRESH_MS = 100;
 
 const LEVEL_COLOR: Record<LevelKind, string> = {
   entry: CHART_COLORS.entry,
@@ -222,20 +225,24 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
   useEffect(() => {
     const symbol = instrument.symbol;
     // Ticks and bar updates fold into the forming candle at once (so the next one merges with
-    // it) but reach the chart at most once per frame: one series.update, one legend write.
-    let frame: number | null = null;
-    const flush = () => {
-      frame = null;
+    // it) but reach the canvas at most every CHART_REFRESH_MS: one series.update, one move of
+    // the bid/ask lines, one repaint, whatever the tick rate.
+    let dirty = false;
+    const paint = throttled(() => {
+      showQuote();
       const series = seriesRef.current;
       const candle = lastRef.current;
-      if (!series || !candle) return;
-      series.update({ ...candle, time: candle.time as UTCTimestamp });
-      writeLegend(candle);
-    };
+      if (dirty && series && candle) {
+        series.update({ ...candle, time: candle.time as UTCTimestamp });
+        writeLegend(candle);
+      }
+      dirty = false;
+      placeHandles();
+    }, CHART_REFRESH_MS);
     const update = (candle: Candle | null) => {
       if (!candle || !seriesRef.current || !bars) return;
       lastRef.current = candle;
-      if (frame === null) frame = requestAnimationFrame(flush);
+      dirty = true;
     };
     const showQuote = () => {
       const quote = quoteStore.get(symbol);
@@ -255,10 +262,9 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     const onQuote = () => {
       const quote = quoteStore.get(symbol);
       if (!quote) return;
-      showQuote();
       const time = Math.floor(Date.parse(quote.time) / 1000);
       if (Number.isFinite(time)) update(applyTick(lastRef.current, Number(quote.bid), time, interval));
-      placeHandles();
+      paint.call();
     };
     // The current quote already moves the forming candle (stored history ends at the last closed bar).
     onQuote();
@@ -268,11 +274,12 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     const offBars = realtime.onMessage((message: ServerMessage) => {
       if (message.type !== "bar_update" || message.symbol !== symbol || message.interval !== "1m") return;
       update(mergeMinuteBar(lastRef.current, toCandle(message.bar), interval));
+      paint.call();
     });
     return () => {
       offQuote();
       offBars();
-      if (frame !== null) cancelAnimationFrame(frame);
+      paint.cancel();
     };
   }, [instrument.symbol, interval, bars, realtime, writeLegend, placeHandles]);
 

@@ -4,7 +4,7 @@ import { useLiveQuotes } from "../../app/realtime";
 import { FieldError } from "../../components/FieldError";
 import { api, API, ApiError } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPrice } from "../../lib/format";
-import { quoteStore, useQuotes } from "../../lib/quotes";
+import { quoteStore, UI_REFRESH_MS, useQuotes } from "../../lib/quotes";
 import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
 import type { Account, Instrument, Trade } from "../../lib/types";
 import { liveAccount } from "../account/live";
@@ -27,14 +27,14 @@ function newClientOrderId() {
 export function OrderTicket({ instrument, account: accountRow, openTrades, instruments }: Props) {
   const account = accountRow.id;
   const accountCurrency = accountRow.currency;
-  const unrealized = useLiveUnrealized(openTrades, instruments, accountCurrency);
+  const unrealized = useLiveUnrealized(openTrades, instruments, accountCurrency, UI_REFRESH_MS);
   const equity = liveAccount(accountRow, unrealized.total).equity;
   const [state, dispatch] = useReducer(ticketReducer, initialTicket);
   const [lastTrade, setLastTrade] = useState<Trade | null>(null);
   const id = useId();
   const conversions = useMemo(() => conversionSymbols(instrument, accountCurrency), [instrument, accountCurrency]);
   useLiveQuotes(conversions);
-  const quotes = useQuotes([instrument.symbol, ...conversions]);
+  const quotes = useQuotes([instrument.symbol, ...conversions], { throttleMs: UI_REFRESH_MS });
   const quote = quotes[instrument.symbol];
   const bid = quote ? Number(quote.bid) : null;
   const ask = quote ? Number(quote.ask) : null;

@@ -10,8 +10,12 @@ export function useLiveUnrealized(
   trades: Trade[],
   instruments: Map<string, Instrument>,
   accountCurrency: string,
+  throttleMs = 0,
 ): { byId: Map<number, Unrealized>; total: number | null } {
-  const quotes = useQuotes(trades.map((t) => t.symbol));
+  const quotes = useQuotes(
+    trades.map((t) => t.symbol),
+    { throttleMs },
+  );
   const mids = quoteStore.mids();
   const byId = new Map<number, Unrealized>();
   let total: number | null = 0;
