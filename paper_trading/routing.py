@@ -2,42 +2,59 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
+from django.http.cookie import parse_cookie
 from django.urls import path
 
 from . import consumers
 
 
 @database_sync_to_async
-def user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+def authenticate(session_key: str | None, token: str | None):
+    """The user of a session cookie (Django's own check, so a changed password or a logout
+    ends it), else of a REST token; AnonymousUser when neither holds."""
+    from django.contrib.auth import get_user
+    from django.contrib.auth.models import AnonymousUser
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    if session_key:
+        store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        user = get_user(SimpleNamespace(session=store))
+        if user.is_authenticated:
+            return user
+    if token and len(token) <= 64:
+        from rest_framework.authtoken.models import Token
+
+        found = Token.objects.select_related("user").filter(key=token).first()
+        if found is not None and found.user.is_active:
+            return found.user
+    return AnonymousUser()
 
 
-class TokenAuthMiddleware:
-    """Scripts without a session authenticate with the REST token in the query string
-    (browsers cannot set headers on a WebSocket handshake). A session user wins."""
+class WebSocketAuthMiddleware:
+    """Puts `user` in the scope once, at the handshake: the session cookie (the dashboard) or
+    `?token=<key>` (scripts; browsers cannot set headers on a WebSocket handshake).
+
+    Channels' AuthMiddlewareStack would do the session part too, but it wraps every outgoing
+    frame to save the session, which a socket never changes: that check cost about a tenth of
+    the server's CPU per price frame (docs/performance.md)."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        user = scope.get("user")
-        if user is None or not user.is_authenticated:
-            keys = parse_qs(scope.get("query_string", b"").decode("latin1")).get("token")
-            if keys and 0 < len(keys[0]) <= 64:
-                found = await user_for_token(keys[0])
-                if found is not None:
-                    scope = dict(scope, user=found)
-        return await self.app(scope, receive, send)
+        cookies = {}
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookies = parse_cookie(value.decode("latin1"))
+        tokens = parse_qs(scope.get("query_string", b"").decode("latin1")).get("token")
+        user = await authenticate(cookies.get(settings.SESSION_COOKIE_NAME), tokens[0] if tokens else None)
+        return await self.app(dict(scope, user=user), receive, send)
 
 
 websocket_urlpatterns = [
@@ -47,9 +64,7 @@ websocket_urlpatterns = [
 
 
 def websocket_application():
-    """Origin check (ALLOWED_HOSTS) → session → token → the consumers."""
+    """Origin check (ALLOWED_HOSTS) → session or token → the consumers."""
     from channels.routing import URLRouter
 
-    return AllowedHostsOriginValidator(
-        AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
-    )
+    return AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)))

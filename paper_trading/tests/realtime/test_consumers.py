@@ -178,3 +178,32 @@ async def test_prices_path_streams_price_messages_for_subscribed_symbols(connect
 async def test_prices_path_refuses_anonymous_sockets(connect):
     _, connected, _ = await connect("/ws/prices/")
     assert not connected
+
+
+async def test_a_session_that_ended_is_refused(connect, user):
+    from django.contrib.sessions.models import Session
+
+    cookie = await database_sync_to_async(session_cookie)(user)
+    await database_sync_to_async(Session.objects.all().delete)()  # what logout does to it
+    _, connected, _ = await connect(cookie=cookie)
+    assert not connected
+
+
+async def test_a_session_from_before_a_password_change_is_refused(connect, user):
+    cookie = await database_sync_to_async(session_cookie)(user)
+
+    def change_password():
+        user.set_password("a-new-password-123")
+        user.save()
+
+    await database_sync_to_async(change_password)()
+    _, connected, _ = await connect(cookie=cookie)
+    assert not connected
+
+
+async def test_the_token_of_a_deactivated_user_is_refused(connect, user):
+    key = await database_sync_to_async(token_for)(user)
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+    _, connected, _ = await connect(f"/ws/trading/?token={key}")
+    assert not connected
