@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from .domain.errors import NotFound
@@ -234,7 +234,8 @@ def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
 # the connection object itself: each attribute read through the `connection` proxy is a
 # context-local lookup, which adds up over fifty columns.
 _SQL: dict[tuple, str] = {}
-_CONVERTERS: dict[tuple, list] = {}
+_CONVERTERS: dict[tuple, tuple] = {}
+_INSERT_FIELDS: dict[type, list] = {}
 
 
 def _db():
@@ -293,7 +294,14 @@ def insert(objs: list) -> None:
     if not db.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
         model.objects.bulk_create(objs)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = _INSERT_FIELDS.get(model)
+    if fields is None:
+        fields = _INSERT_FIELDS[model] = [
+            # Only fields that override `pre_save` (auto_now dates) compute their value there.
+            (f, type(f).pre_save is not Field.pre_save)
+            for f in model._meta.concrete_fields
+            if not f.primary_key
+        ]
     key = ("insert", db.vendor, model, len(objs))
     sql = _SQL.get(key)
     if sql is None:
@@ -301,11 +309,15 @@ def insert(objs: list) -> None:
         row = "({})".format(", ".join(["%s"] * len(fields)))
         sql = _SQL[key] = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
             qn(model._meta.db_table),
-            ", ".join(qn(f.column) for f in fields),
+            ", ".join(qn(f.column) for f, _ in fields),
             ", ".join([row] * len(objs)),
             qn(model._meta.pk.column),
         )
-    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in objs for f in fields]
+    params = [
+        f.get_db_prep_save(f.pre_save(obj, True) if auto else getattr(obj, f.attname), db)
+        for obj in objs
+        for f, auto in fields
+    ]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()
