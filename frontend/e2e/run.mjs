@@ -353,7 +353,13 @@ async function main() {
   const expectedPnl = Math.round((newTp - 1.1001) * 0.1 * 100000 * 100) / 100;
   const expectedPips = Math.round(((newTp - 1.1001) / 0.0001) * 10) / 10;
   const hit = await push([eur(newTp)]);
-  assert.ok(JSON.stringify(hit.results[0].triggered).includes(String(tradeId)), `tick at ${newTp}: ${JSON.stringify(hit)}`);
+  if (!JSON.stringify(hit.results[0].triggered).includes(String(tradeId))) {
+    const stored = await (await page.request.get(`${base}/api/paper-trading/trades/${tradeId}/`)).json();
+    const { status, stop_loss: sl, take_profit_1: tp1, current_price: current } = stored;
+    throw new Error(
+      `tick at ${newTp} did not trigger #${tradeId}: ${JSON.stringify(hit)}; server: ${JSON.stringify({ status, sl, tp1, current })}`,
+    );
+  }
   await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
   await page.getByTestId("tab-history").click();
   const historyRow = page.locator(`[data-testid=history] tr[data-trade-id="${tradeId}"]`);
