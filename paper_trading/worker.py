@@ -404,35 +404,36 @@ class IdleFeed:
 
 class ManualFeed:
     """FEED=manual in the web process: ticks pushed through `POST price/ticks/` take the
-    worker's own tick path (price event, engine, 1m bar, bar event). A price event held back by
-    the 10-per-second coalescer is sent by a timer, so the last pushed price always goes out."""
+    worker's own tick path (price event, engine, 1m bar, bar event). Events the coalescer holds
+    back are sent by a flusher thread the moment their slot frees, so the last pushed price
+    always goes out and a held price is never replaced by waiting too long."""
 
     def __init__(self):
         from .domain.instruments import REGISTRY
 
         self.worker = PriceWorker(sorted(REGISTRY), feed=IdleFeed(), interval=1.0)
-        self.lock = threading.Lock()
-        self.timer: threading.Timer | None = None
+        self.changed = threading.Condition()
+        self.stopped = False
+        self.flusher = threading.Thread(target=self._flush_forever, name="manual-feed-flusher", daemon=True)
+        self.flusher.start()
 
     def push(self, quote: Quote) -> TickResult:
-        with self.lock:
+        with self.changed:
             try:
                 return self.worker.apply(quote)
             finally:
-                self._arm()
+                self.changed.notify()
 
-    def _arm(self) -> None:
-        wait = self.worker.coalescer.wait()
-        if wait is not None and self.timer is None:
-            self.timer = threading.Timer(wait + 0.001, self._flush)
-            self.timer.daemon = True
-            self.timer.start()
+    def _flush_forever(self) -> None:
+        with self.changed:
+            while not self.stopped:
+                self.changed.wait(timeout=self.worker.coalescer.wait())
+                self.worker.flush_events()
 
-    def _flush(self) -> None:
-        with self.lock:
-            self.timer = None
-            self.worker.flush_events()
-            self._arm()
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify()
 
 
 _manual_feed: ManualFeed | None = None
@@ -452,8 +453,8 @@ def forget_manual_feed() -> None:
     """Drop the manual feed's forming bars and held-back events (tests start from nothing)."""
     global _manual_feed
     with _manual_guard:
-        if _manual_feed is not None and _manual_feed.timer is not None:
-            _manual_feed.timer.cancel()
+        if _manual_feed is not None:
+            _manual_feed.stop()
         _manual_feed = None
 
 

@@ -196,6 +196,41 @@ def _warm_up(base: str, staff: str) -> None:
     time.sleep(1.0)  # a fresh one-second window for the coalescer
 
 
+def _rate_limited(sent: dict[str, float]) -> set[str]:
+    """The ticks the contract's 10-per-second limit had to drop, given when they were sent: the
+    worker's own Coalescer replayed over the send times (a tick sent late and then followed
+    closely by the next one makes 11 in a second). Approximate: the server sees each tick a
+    few milliseconds after the driver sends it."""
+    by_symbol: dict[str, list[tuple[float, str]]] = {}
+    for key, at in sent.items():
+        by_symbol.setdefault(key.split()[0], []).append((at, key))
+    dropped: set[str] = set()
+    for ticks in by_symbol.values():
+        dropped |= _coalesced_away(sorted(ticks))
+    return dropped
+
+
+def _coalesced_away(ticks: list[tuple[float, str]]) -> set[str]:
+    from ..worker import Coalescer
+
+    clock = [0.0]
+    coalescer = Coalescer(clock=lambda: clock[0])
+    passed: set[str] = set()
+
+    def flush_until(t: float) -> None:
+        while (wait := coalescer.wait()) is not None and clock[0] + wait <= t:
+            clock[0] += wait
+            passed.update(e["key"] for e in coalescer.due())
+
+    for at, key in ticks:
+        flush_until(at)
+        clock[0] = at
+        if coalescer.offer("tick", {"key": key}) is not None:
+            passed.add(key)
+    flush_until(float("inf"))
+    return {key for _, key in ticks} - passed
+
+
 def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q) - 1))]
 
@@ -262,6 +297,8 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
             if mode != "embedded":
                 _manage(env, "shell", "-c", CLEANUP)
     expected = len(sent) * connected
+    limited = _rate_limited(sent)
+    allowed = (len(sent) - len(limited)) * connected
     ordered = sorted(latencies) or [float("nan")]
     return {
         "clients": clients,
@@ -272,10 +309,14 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
         "messages_delivered": delivered,
         "delivered_pct": round(100 * delivered / expected, 3) if expected else 0.0,
         "ticks_nobody_heard": len(set(sent) - heard),
+        "ticks_rate_limited": len(limited),
+        "unheard_example": " ".join(sorted(set(sent) - heard)[:4]) or "none",
+        "delivered_pct_of_allowed": round(100 * delivered / allowed, 3) if allowed else 0.0,
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p99_ms": round(_percentile(ordered, 0.99) * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "tick_post_p50_ms": round(statistics.median(sorted(posts)) * 1000, 1),
+        "tick_post_max_ms": round(max(posts) * 1000, 1),
         "drive_s": round(wall - 2.0, 1),
         "server_processes": 1 if tick_server is server else 2,
         "socket_server_cpu_pct": round(100 * server_cpu / wall, 1),

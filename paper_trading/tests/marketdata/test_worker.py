@@ -315,3 +315,21 @@ def test_run_command_falls_back_to_sim_in_one_plain_line_when_no_provider_answer
     finally:
         thread.worker.stop()
         thread.join(timeout=10)
+
+
+@pytest.mark.django_db
+def test_manual_feed_sends_the_price_it_held_back_once_the_second_is_up(recorder):
+    from paper_trading.domain.quotes import make_quote
+    from paper_trading.worker import manual_feed
+
+    feed = manual_feed()
+    now = datetime.now(UTC)
+    for n in range(12):  # a burst: ten go at once, the eleventh is replaced by the twelfth
+        bid = D("1.10000") + D("0.00001") * n
+        feed.push(make_quote("EURUSD", bid, bid + D("0.00010"), now, "manual"))
+    prices = lambda: [e["bid"] for e in recorder.sent if e["type"] == "price_update"]  # noqa: E731
+    assert prices() == [str(D("1.10000") + D("0.00001") * n) for n in range(10)]
+    deadline = time.monotonic() + 3
+    while len(prices()) < 11 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert prices()[10:] == ["1.10011"]  # the latest, sent by the flusher when the window freed
