@@ -166,6 +166,7 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
       wickUpColor: CHART_COLORS.up,
       wickDownColor: CHART_COLORS.down,
       priceLineVisible: false,
+      lastValueVisible: false, // the bid line carries the live price on the axis
       priceFormat: { type: "price", precision: digits, minMove: Number((10 ** -digits).toFixed(digits)) },
       // Keep the open trades' SL/TP in view so their lines can be seen and dragged.
       autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
