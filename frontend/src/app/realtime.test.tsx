@@ -105,3 +105,16 @@ describe("useSignals", () => {
     expect(result.current.error).toMatchObject({ status: 500, code: "error", message: "Boom" });
   });
 });
+
+describe("tradeIntoCache", () => {
+  it("patches the lists without refetching them (a stale refetch could resurrect a closed trade)", async () => {
+    const { tradeIntoCache } = await import("../features/positions/api");
+    const client = new QueryClient();
+    client.setQueryData(openKey(1), page(trade(4, "open")));
+    client.setQueryData(["trades", "markers", 1, "EURUSD"], page());
+    tradeIntoCache(client, trade(4, "closed"));
+    expect(client.getQueryData<Page<Trade>>(openKey(1))!.results).toEqual([]);
+    expect(client.getQueryState(openKey(1))!.isInvalidated).toBe(false);
+    expect(client.getQueryState(["trades", "markers", 1, "EURUSD"])!.isInvalidated).toBe(true);
+  });
+});

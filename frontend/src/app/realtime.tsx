@@ -6,8 +6,7 @@
 import { useQueries, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
 import { accountsKey, replaceAccount } from "../features/account/api";
-import { openKey, pendingKey } from "../features/positions/api";
-import { applyTrade } from "../features/positions/reducer";
+import { tradeIntoCache } from "../features/positions/api";
 import { signalsKey, type SignalsState } from "../features/signals/api";
 import { mergeSignal } from "../features/signals/reducer";
 import { api, API, ApiError } from "../lib/api-client";
@@ -34,19 +33,14 @@ export function applyServerMessage(client: QueryClient, message: ServerMessage):
     case "trade_updated":
     case "trade_closed": {
       const trade: Trade = message.trade;
-      client.setQueryData(openKey(trade.account), (page: Page<Trade> | undefined) => applyTrade(page, trade, "open"));
-      client.setQueryData(pendingKey(trade.account), (page: Page<Trade> | undefined) =>
-        applyTrade(page, trade, "pending"),
-      );
-      if (trade.status === "closed" || trade.status === "cancelled" || message.type === "trade_closed") {
+      tradeIntoCache(client, trade);
+      if (message.type === "trade_closed" && trade.status === "open") {
+        // A partial close (TP1 of a ladder): still open and smaller, but it has realized P&L.
         void client.invalidateQueries({ queryKey: ["trades", "history", trade.account] });
         void client.invalidateQueries({ queryKey: ["performance", trade.account] });
         void client.invalidateQueries({ queryKey: ["equity", trade.account] });
       }
-      if (message.type !== "trade_updated") {
-        void client.invalidateQueries({ queryKey: accountsKey });
-        void client.invalidateQueries({ queryKey: ["trades", "markers", trade.account] });
-      }
+      if (message.type !== "trade_updated") void client.invalidateQueries({ queryKey: accountsKey });
       return;
     }
     case "account_update":

@@ -8,6 +8,7 @@ import { quoteStore, UI_REFRESH_MS, useQuotes } from "../../lib/quotes";
 import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
 import type { Account, Instrument, Trade } from "../../lib/types";
 import { liveAccount } from "../account/live";
+import { tradeIntoCache } from "../positions/api";
 import { useLiveUnrealized } from "../positions/useLiveUnrealized";
 import { buildOrder, initialTicket, previewTicket, ticketReducer, TP_FIELDS, type TicketState } from "./ticket";
 
@@ -51,7 +52,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
     onSuccess: (trade) => {
       setLastTrade(trade);
       dispatch({ type: "sent" });
-      void queryClient.invalidateQueries({ queryKey: ["trades"] });
+      tradeIntoCache(queryClient, trade);
       void queryClient.invalidateQueries({ queryKey: ["accounts"] });
     },
   });

@@ -1,6 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api, API } from "../../lib/api-client";
 import type { Page, Trade } from "../../lib/types";
+import { applyTrade } from "./reducer";
 
 export const openKey = (account: number) => ["trades", "open", account] as const;
 export const pendingKey = (account: number) => ["trades", "pending", account] as const;
@@ -12,6 +13,23 @@ export interface HistoryFilters {
 }
 
 export const historyKey = (account: number, filters: HistoryFilters) => ["trades", "history", account, filters] as const;
+
+/**
+ * A trade's new state (from a WebSocket event or a mutation's response) into the cached open and
+ * pending lists of its account, in place. The lists are not refetched for it: a refetch started
+ * before a later event could land after it and bring the trade back. History, markers and
+ * reports are refetched when the trade leaves the open list or appears.
+ */
+export function tradeIntoCache(client: QueryClient, trade: Trade, { refreshReports = true } = {}): void {
+  client.setQueryData(openKey(trade.account), (page: Page<Trade> | undefined) => applyTrade(page, trade, "open"));
+  client.setQueryData(pendingKey(trade.account), (page: Page<Trade> | undefined) => applyTrade(page, trade, "pending"));
+  void client.invalidateQueries({ queryKey: ["trades", "markers", trade.account] });
+  if (refreshReports && (trade.status === "closed" || trade.status === "cancelled")) {
+    void client.invalidateQueries({ queryKey: ["trades", "history", trade.account] });
+    void client.invalidateQueries({ queryKey: ["performance", trade.account] });
+    void client.invalidateQueries({ queryKey: ["equity", trade.account] });
+  }
+}
 
 export function useOpenPositions(account: number | undefined) {
   return useQuery({
@@ -57,9 +75,9 @@ function useTradeMutation<V>(fn: (vars: V) => Promise<Trade>) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: fn,
-    onSuccess: () => {
-      // The WebSocket events update the lists; this refetch covers a missed event.
-      void client.invalidateQueries({ queryKey: ["trades"] });
+    onSuccess: (trade) => {
+      // The answer is the trade's new state: no need to wait for (or miss) its event.
+      tradeIntoCache(client, trade);
       void client.invalidateQueries({ queryKey: ["accounts"] });
     },
   });

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, API, ApiError } from "../../lib/api-client";
 import type { Page, Signal, Trade } from "../../lib/types";
+import { tradeIntoCache } from "../positions/api";
 
 export const signalsKey = ["signals"] as const;
 
@@ -33,9 +34,9 @@ export function useExecuteSignal() {
         account: vars.account,
         ...(vars.lots ? { lot_size: vars.lots } : {}),
       }),
-    onSuccess: () => {
+    onSuccess: (trade) => {
       void client.invalidateQueries({ queryKey: signalsKey });
-      void client.invalidateQueries({ queryKey: ["trades"] });
+      tradeIntoCache(client, trade);
     },
   });
 }
