@@ -122,8 +122,16 @@ if REDIS_URL:
             else "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py's async pool allows 100 connections by default; group joins of a few
-                # hundred sockets at once need more.
-                "hosts": [{"address": REDIS_URL, "max_connections": env.int("REDIS_MAX_CONNECTIONS", 1000)}],
+                # hundred sockets at once need more. redis-py 8 also reads with a 5 s timeout,
+                # the very time the core layer blocks in BZPOPMIN on an idle channel: every
+                # quiet socket then died with "Timeout reading" after 5 s. Reads wait longer.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env.int("REDIS_MAX_CONNECTIONS", 1000),
+                        "socket_timeout": 15,
+                    }
+                ],
                 "prefix": f"test{os.getpid()}"
                 if "pytest" in sys.modules
                 else env("CHANNEL_PREFIX", default="fs"),

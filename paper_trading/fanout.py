@@ -41,7 +41,7 @@ class SymbolHub:
     async def join(self, symbol: str, watcher: Watcher) -> None:
         async with self.lock:
             if self.channel is None:
-                self.channel = await self.layer.new_channel("hub.")
+                self.channel = await self.layer.new_channel()  # the core layer reads one key per process
                 self.task = asyncio.get_running_loop().create_task(self._run(self.channel))
             if not self.members[symbol]:
                 await self.layer.group_add(realtime.group_name("symbol", symbol), self.channel)

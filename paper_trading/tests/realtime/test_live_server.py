@@ -67,8 +67,12 @@ def people(no_limits, other_user, staff):
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
-def test_take_profit_over_a_real_socket_price_then_close_then_account(people):
-    server = ServerProcess(database_url=database_url(), redis_url=os.environ["REDIS_URL"]).start()
+@pytest.mark.parametrize("layer", ["pubsub", "core"])
+def test_take_profit_over_a_real_socket_price_then_close_then_account(people, layer):
+    server = ServerProcess(
+        database_url=database_url(), redis_url=os.environ["REDIS_URL"], channel_layer=layer
+    )
+    server.start()
     try:
         keys = {name: token(user) for name, user in people.items()}
         alice, staff = Api(server, keys["alice"]), Api(server, keys["staff"])
