@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from paper_trading.domain.errors import BusinessRefusal, StateConflict
+from paper_trading.domain.quotes import make_quote
 from paper_trading.engine import PaperTradingEngine, account_figures
+from paper_trading.market import publish_quote
 from paper_trading.models import Fill, LedgerEntry, PaperTrade
 
 pytestmark = [
@@ -119,6 +122,10 @@ def test_a_tick_and_manual_closes_racing_close_the_trade_once(user, no_limits, t
     trade = PaperTradingEngine(user).execute_order(
         "EURUSD", "BUY", take_profit_1=Decimal("1.10100"), lot_size=Decimal("0.50")
     )
+
+    # The new quote is in the cache before the race, so a close that wins the lock before any
+    # tick still closes at 1.10100 (otherwise it would rightly close at the old bid, 1.09990).
+    publish_quote(make_quote("EURUSD", Decimal("1.10100"), Decimal("1.10110"), timezone.now(), "manual"))
 
     def act(i):
         if i % 2:
