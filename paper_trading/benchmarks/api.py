@@ -127,6 +127,7 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
     if not settings.REDIS_URL:
         raise CommandError("benchmark api needs REDIS_URL (the server processes share quotes through it)")
     if floor is None:
+        _vacuum()
         tokens = _users(clients)
         PaperTradingEngine().process_tick("EURUSD", Decimal("1.09995"), Decimal("1.10005"))
     else:
@@ -216,6 +217,20 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
         "client_cpu_ms_per_order": round(client_cpu / len(latencies) * 1000, 2),
         "load_average_at_start": round(load, 2),
     }
+
+
+def _vacuum() -> None:
+    """Start from the same state each run: every run deletes its users (and their trades) at the
+    end, and with autovacuum off (as on this machine's PostgreSQL) the dead rows of earlier runs
+    stay in the tables and indexes the order path reads, and the planner's statistics go stale."""
+    if connection.vendor != "postgresql":
+        return
+    from ..models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
+
+    tables = [Token, get_user_model(), Account, AccountPeriod, PaperTrade, Fill, LedgerEntry, EquitySnapshot]
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _is_open_trade(answer: bytes, side: str) -> bool:
