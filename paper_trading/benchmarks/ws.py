@@ -138,7 +138,9 @@ def _start_clients(urls: list[str], origin: str, processes: int) -> list[subproc
     return procs
 
 
-def _drive(base: str, staff: str, seconds: float, rate: int, progress) -> tuple[dict, list[float]]:
+def _drive(
+    base: str, staff: str, seconds: float, rate: int, progress, stagger: bool = True
+) -> tuple[dict, list[float]]:
     """Push `rate` ticks per second per symbol for `seconds`, one paced thread per symbol (a
     slow answer for one symbol does not delay the other); returns send times and POST times."""
     sent: dict[str, float] = {}
@@ -147,11 +149,11 @@ def _drive(base: str, staff: str, seconds: float, rate: int, progress) -> tuple[
     steps = int(seconds * rate)
     began = time.monotonic() + 0.05
 
-    def symbol_thread(symbol: str, start: Decimal, step: Decimal) -> None:
+    def symbol_thread(symbol: str, start: Decimal, step: Decimal, phase: float) -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Token {staff}"
         for k in range(steps):
-            delay = began + k / rate - time.monotonic()
+            delay = began + phase + k / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             bid = start + step * (k % 5000)
@@ -169,7 +171,13 @@ def _drive(base: str, staff: str, seconds: float, rate: int, progress) -> tuple[
             if progress and symbol == "EURUSD" and k % rate == 0:
                 progress(k // rate, int(seconds))
 
-    threads = [threading.Thread(target=symbol_thread, args=(s, *spec)) for s, spec in SYMBOLS.items()]
+    # Symbols tick independently in a market: with `stagger` their schedules are spread evenly
+    # over the period; without it every symbol ticks at the same instant (the worst case).
+    phases = [i / rate / len(SYMBOLS) if stagger else 0.0 for i in range(len(SYMBOLS))]
+    threads = [
+        threading.Thread(target=symbol_thread, args=(s, *spec, phase))
+        for (s, spec), phase in zip(SYMBOLS.items(), phases, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -235,7 +243,17 @@ def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q) - 1))]
 
 
-def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_processes: int, progress) -> dict:
+def run_mode(
+    mode: str,
+    *,
+    clients: int,
+    seconds: float,
+    rate: int,
+    client_processes: int,
+    progress,
+    socket_processes: int = 1,
+    stagger: bool = True,
+) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         env = _environment(mode, workdir)
@@ -245,7 +263,11 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
             _manage(env, "shell", "-c", PREPARE.format(users=USERS)).stdout.strip().splitlines()[-1]
         )
         log_dir = Path(tempfile.gettempdir())
-        server = Server(env, log_dir / f"bench_ws_{mode}.log")
+        socket_servers = [
+            Server(env, log_dir / f"bench_ws_{mode}_{i}.log")
+            for i in range(1 if mode == "embedded" else socket_processes)
+        ]
+        server = socket_servers[0]
         # With Redis the ticks enter through a second process, as in production (the price
         # worker or an API process publishes; the socket processes fan out). Embedded is one
         # process by definition.
@@ -255,7 +277,8 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
             origin = f"http://127.0.0.1:{server.port}"
             tick_base = f"http://127.0.0.1:{tick_server.port}"
             urls = [
-                f"ws://127.0.0.1:{server.port}/ws/trading/?token={keys['users'][i % len(keys['users'])]}"
+                f"ws://127.0.0.1:{socket_servers[i % len(socket_servers)].port}/ws/trading/"
+                f"?token={keys['users'][i % len(keys['users'])]}"
                 for i in range(clients)
             ]
             _warm_up(tick_base, keys["staff"])
@@ -268,10 +291,17 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
                     raise CommandError("a client process failed to start")
                 connected += int(line[1])
             connect_seconds = time.monotonic() - began
-            cpu_before, wall_before = _cpu_seconds(server.proc.pid), time.monotonic()
-            sent, posts = _drive(tick_base, keys["staff"], seconds, rate, progress)
+            pids = [s.proc.pid for s in socket_servers]
+            client_pids = [p.pid for p in clients_procs]
+            others = [tick_server.proc.pid] if tick_server is not server else []
+            cpu_before, wall_before = sum(map(_cpu_seconds, pids)), time.monotonic()
+            client_cpu_before = sum(map(_cpu_seconds, client_pids))
+            other_cpu_before = sum(map(_cpu_seconds, others))
+            sent, posts = _drive(tick_base, keys["staff"], seconds, rate, progress, stagger)
             time.sleep(2.0)  # stragglers
-            server_cpu = _cpu_seconds(server.proc.pid) - cpu_before
+            server_cpu = sum(map(_cpu_seconds, pids)) - cpu_before
+            client_cpu = sum(map(_cpu_seconds, client_pids)) - client_cpu_before
+            tick_cpu = sum(map(_cpu_seconds, others)) - other_cpu_before
             wall = time.monotonic() - wall_before
             latencies: list[float] = []
             delivered = dropped = 0
@@ -291,7 +321,8 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
             for proc in clients_procs:
                 if proc.poll() is None:
                     proc.kill()
-            server.stop()
+            for socket_server in socket_servers:
+                socket_server.stop()
             if tick_server is not server:
                 tick_server.stop()
             if mode != "embedded":
@@ -318,9 +349,12 @@ def run_mode(mode: str, *, clients: int, seconds: float, rate: int, client_proce
         "tick_post_p50_ms": round(statistics.median(sorted(posts)) * 1000, 1),
         "tick_post_max_ms": round(max(posts) * 1000, 1),
         "drive_s": round(wall - 2.0, 1),
-        "server_processes": 1 if tick_server is server else 2,
+        "socket_processes": len(socket_servers),
+        "tick_processes": 0 if tick_server is server else 1,
         "socket_server_cpu_pct": round(100 * server_cpu / wall, 1),
         "socket_server_cpu_us_per_message": round(1e6 * server_cpu / max(delivered, 1), 1),
+        "client_processes_cpu_pct": round(100 * client_cpu / wall, 1),
+        "tick_process_cpu_pct": round(100 * tick_cpu / wall, 1),
         "sockets_dropped": dropped,
         "first_error": errors[0] if errors else "none",
     }
@@ -334,15 +368,29 @@ def run(
     seconds=60.0,
     rate=10,
     client_processes=2,
+    socket_processes=1,
+    stagger=True,
     progress=None,
 ) -> dict:
-    figures: dict = {"symbols": ",".join(SYMBOLS), "ticks_per_s_per_symbol": rate, "seconds": seconds}
+    figures: dict = {
+        "symbols": ",".join(SYMBOLS),
+        "ticks_per_s_per_symbol": rate,
+        "symbols_tick": "staggered" if stagger else "together",
+        "seconds": seconds,
+    }
     for mode in modes:
         n = embedded_clients if mode == "embedded" else clients
         if progress:
             sys.stderr.write(f"\n{mode}: {n} clients\n")
         result = run_mode(
-            mode, clients=n, seconds=seconds, rate=rate, client_processes=client_processes, progress=progress
+            mode,
+            clients=n,
+            seconds=seconds,
+            rate=rate,
+            client_processes=client_processes,
+            socket_processes=socket_processes,
+            stagger=stagger,
+            progress=progress,
         )
         figures.update({f"{mode}.{key}": value for key, value in result.items()})
     return figures

@@ -39,6 +39,14 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=60.0, help="ws: how long ticks are driven")
         parser.add_argument("--rate", type=int, default=10, help="ws: ticks per second per symbol")
         parser.add_argument(
+            "--together",
+            action="store_true",
+            help="ws: every symbol ticks at the same instant (default: spread over the period)",
+        )
+        parser.add_argument(
+            "--socket-processes", type=int, default=1, help="ws: server processes holding the sockets (Redis)"
+        )
+        parser.add_argument(
             "--modes", default="pubsub,core,embedded", help="ws: comma list of pubsub, core, embedded"
         )
 
@@ -79,6 +87,8 @@ class Command(BaseCommand):
                 embedded_clients=opts["embedded_clients"],
                 seconds=opts["seconds"],
                 rate=opts["rate"],
+                socket_processes=opts["socket_processes"],
+                stagger=not opts["together"],
                 progress=progress,
             )
         else:  # pragma: no cover - argparse refuses other names
