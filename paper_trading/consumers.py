@@ -74,7 +74,7 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
             return
         self.user_id = user.pk
         self.symbols: set[str] = set()
-        realtime.bind_current_loop()
+        realtime.bind_loop()
         await self.joined()
 
     async def joined(self) -> None:

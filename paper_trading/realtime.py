@@ -182,6 +182,8 @@ class ChannelLayerBroadcaster:
                 if now - self._last_warning > 5:
                     self._last_warning = now
                     log.warning("channel layer send to %s failed (%s failures): %s", group, self.failed, exc)
+            finally:
+                queue.task_done()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait (from a thread that is not the sending loop) until queued events are sent."""
@@ -190,9 +192,9 @@ class ChannelLayerBroadcaster:
             return True
 
         async def drained():
-            while self._queue is None or not self._queue.empty():
-                await asyncio.sleep(0.005)
-            await asyncio.sleep(0)
+            while self._queue is None:  # the pump starts on the loop's next turn
+                await asyncio.sleep(0)
+            await self._queue.join()  # every queued event sent (or failed), not just dequeued
 
         try:
             asyncio.run_coroutine_threadsafe(drained(), loop).result(timeout)
@@ -213,19 +215,12 @@ def install() -> ChannelLayerBroadcaster:
     return broadcaster
 
 
-def bind_current_loop() -> None:
-    """Bind the installed broadcaster to the running loop (no-op for other broadcasters)."""
+def bind_loop(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Bind the installed broadcaster to `loop` (default: the running one); a no-op for other
+    broadcasters. Consumers call it on connect; `serve` calls it from daphne's `ready_callable`
+    with the reactor's loop, before that loop runs."""
     from . import events
 
     broadcaster = events.get_broadcaster()
     if isinstance(broadcaster, ChannelLayerBroadcaster):
-        broadcaster.bind()
-
-
-def bind_server_loop() -> None:
-    """daphne's `ready_callable`: bind to the reactor's loop before it starts running."""
-    from . import events
-
-    broadcaster = events.get_broadcaster()
-    if isinstance(broadcaster, ChannelLayerBroadcaster):
-        broadcaster.bind(asyncio.get_event_loop())
+        broadcaster.bind(loop)

@@ -1,5 +1,7 @@
 """Serve the dashboard, API and WebSockets with daphne, with the embedded price worker."""
 
+import asyncio
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         from daphne.server import Server
 
         from forex_signal.asgi import application
-        from paper_trading.realtime import bind_server_loop
+        from paper_trading.realtime import bind_loop
         from paper_trading.worker import start_embedded_worker
 
         worker = None
@@ -29,7 +31,8 @@ class Command(BaseCommand):
                 application=application,
                 endpoints=build_endpoint_description_strings(host=host, port=port),
                 signal_handlers=True,
-                ready_callable=bind_server_loop,
+                # Called before the reactor runs: its loop is already the current one.
+                ready_callable=lambda: bind_loop(asyncio.get_event_loop()),
                 verbosity=0,
             ).run()
         finally:
