@@ -110,6 +110,23 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         except BadMessage as exc:
             await self.send_json({"type": "error", "code": exc.code, "message": exc.message})
 
+    # How a client names a command on this path, and the error for one it does not know.
+    command_keys: tuple[str, ...] = ("type",)
+    reply_key = "type"
+    unknown_command = ("unknown_type", "Unknown message type {!r}: use subscribe, unsubscribe or ping.")
+
+    async def receive_json(self, content, **kwargs):
+        kind = next((content[k] for k in self.command_keys if content.get(k)), None)
+        if kind in ("subscribe", "unsubscribe"):
+            change = self.subscribe if kind == "subscribe" else self.unsubscribe
+            symbols = await change(content.get("symbols"))
+            await self.send_json({self.reply_key: f"{kind}d", "symbols": symbols})
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "timestamp": _now()})
+        else:
+            code, message = self.unknown_command
+            raise BadMessage(code, message.format(kind))
+
     async def subscribe(self, value) -> list[str]:
         symbols = parse_symbols(value, have=self.symbols)
         for symbol in symbols:
@@ -150,21 +167,6 @@ class TradingConsumer(SymbolSubscriptions):
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
         await super().disconnect(code)
 
-    async def receive_json(self, content, **kwargs):
-        kind = content.get("type")
-        if kind == "subscribe":
-            symbols = await self.subscribe(content.get("symbols"))
-            await self.send_json({"type": "subscribed", "symbols": symbols})
-        elif kind == "unsubscribe":
-            symbols = await self.unsubscribe(content.get("symbols"))
-            await self.send_json({"type": "unsubscribed", "symbols": symbols})
-        elif kind == "ping":
-            await self.send_json({"type": "pong", "timestamp": _now()})
-        else:
-            raise BadMessage(
-                "unknown_type", f"Unknown message type {kind!r}: use subscribe, unsubscribe or ping."
-            )
-
     # ---- events from the broadcaster (names = event types) ---------------------------------
     async def _private(self, message):
         if message.get("user_id") == self.user_id:  # the group already guarantees it; belt and braces
@@ -181,18 +183,9 @@ class TradingConsumer(SymbolSubscriptions):
 class PricesConsumer(SymbolSubscriptions):
     """`/ws/prices/`: the price stream only, with `action` messages."""
 
-    async def receive_json(self, content, **kwargs):
-        action = content.get("action") or content.get("type")
-        if action == "subscribe":
-            symbols = await self.subscribe(content.get("symbols"))
-            await self.send_json({"action": "subscribed", "symbols": symbols})
-        elif action == "unsubscribe":
-            symbols = await self.unsubscribe(content.get("symbols"))
-            await self.send_json({"action": "unsubscribed", "symbols": symbols})
-        elif action == "ping":
-            await self.send_json({"type": "pong", "timestamp": _now()})
-        else:
-            raise BadMessage("unknown_action", f"Unknown action {action!r}: use subscribe or unsubscribe.")
+    command_keys = ("action", "type")
+    reply_key = "action"
+    unknown_command = ("unknown_action", "Unknown action {!r}: use subscribe or unsubscribe.")
 
     async def market_event(self, message):
         if message["type"] == "price_update":
