@@ -23,6 +23,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from ..engine import PaperTradingEngine, ensure_default_account
+from .processes import cpu_of, cpu_seconds
 
 BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
 PREFIX = "bench_api_"
@@ -70,30 +71,6 @@ def _start_servers(count: int, floor: str | None = None) -> list[subprocess.Pope
                 raise CommandError("the API servers did not start within 60 s")
             time.sleep(0.2)
     return procs
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to show where the time goes."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # the process ended between the listing and the read
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_of(name: str) -> float:
-    """CPU seconds of every process called `name` (PostgreSQL backends come and go; the figure
-    includes any other use of the same server while the benchmark runs)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                comm = (entry / "comm").read_text().strip()
-            except OSError:
-                continue
-            if comm == name:
-                total += _cpu_seconds(int(entry.name))
-    return total
 
 
 def _stop(procs) -> None:
@@ -179,8 +156,8 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
             )
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         load = os.getloadavg()[0]
-        server_cpu_before = sum(_cpu_seconds(p.pid) for p in procs)
-        database_cpu_before, redis_cpu_before = _cpu_of("postgres"), _cpu_of("redis-server")
+        server_cpu_before = sum(cpu_seconds(p.pid) for p in procs)
+        database_cpu_before, redis_cpu_before = cpu_of("postgres"), cpu_of("redis-server")
         client_cpu_before = time.process_time()
         began = time.perf_counter()
         for t in threads:
@@ -188,10 +165,10 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
         for t in threads:
             t.join()
         seconds = time.perf_counter() - began
-        server_cpu = sum(_cpu_seconds(p.pid) for p in procs) - server_cpu_before
+        server_cpu = sum(cpu_seconds(p.pid) for p in procs) - server_cpu_before
         client_cpu = time.process_time() - client_cpu_before
-        database_cpu = _cpu_of("postgres") - database_cpu_before
-        redis_cpu = _cpu_of("redis-server") - redis_cpu_before
+        database_cpu = cpu_of("postgres") - database_cpu_before
+        redis_cpu = cpu_of("redis-server") - redis_cpu_before
     finally:
         _stop(procs)
         get_user_model().objects.filter(username__startswith=PREFIX).delete()

@@ -20,6 +20,8 @@ import requests
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from .processes import cpu_seconds
+
 MODES = ("pubsub", "core", "embedded")
 SYMBOLS = {
     "EURUSD": (Decimal("1.10000"), Decimal("0.00001")),
@@ -50,11 +52,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _manage(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -294,14 +291,14 @@ def run_mode(
             pids = [s.proc.pid for s in socket_servers]
             client_pids = [p.pid for p in clients_procs]
             others = [tick_server.proc.pid] if tick_server is not server else []
-            cpu_before, wall_before = sum(map(_cpu_seconds, pids)), time.monotonic()
-            client_cpu_before = sum(map(_cpu_seconds, client_pids))
-            other_cpu_before = sum(map(_cpu_seconds, others))
+            cpu_before, wall_before = sum(map(cpu_seconds, pids)), time.monotonic()
+            client_cpu_before = sum(map(cpu_seconds, client_pids))
+            other_cpu_before = sum(map(cpu_seconds, others))
             sent, posts = _drive(tick_base, keys["staff"], seconds, rate, progress, stagger)
             time.sleep(2.0)  # stragglers
-            server_cpu = sum(map(_cpu_seconds, pids)) - cpu_before
-            client_cpu = sum(map(_cpu_seconds, client_pids)) - client_cpu_before
-            tick_cpu = sum(map(_cpu_seconds, others)) - other_cpu_before
+            server_cpu = sum(map(cpu_seconds, pids)) - cpu_before
+            client_cpu = sum(map(cpu_seconds, client_pids)) - client_cpu_before
+            tick_cpu = sum(map(cpu_seconds, others)) - other_cpu_before
             wall = time.monotonic() - wall_before
             latencies: list[float] = []
             delivered = dropped = 0
