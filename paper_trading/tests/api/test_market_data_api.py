@@ -22,6 +22,7 @@ from paper_trading.providers.registry import get_provider
 from paper_trading.tests.marketdata.scripted import ScriptedProvider, bars, quote
 from paper_trading.tests.providers.conftest import LoopbackServer, no_internet  # noqa: F401
 
+from ..offline import providers_offline
 from .support import assert_error, url
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,6 @@ BUDGETS = {
     "first": (100, 100),
 }
 BTC_SOURCE = "binance:BTCUSDT (USDT for USD)"
-DISCARD = "http://127.0.0.1:9"  # nothing listens: a call that slips through fails at once
 
 
 @pytest.fixture(autouse=True)
@@ -60,17 +60,7 @@ def _providers_offline(settings):
     settings.PROVIDER_BREAKER_COOLOFF = 300.0
     settings.PROVIDER_TIMEOUT = 2.0
     settings.QUOTE_MAX_AGE = 120.0
-    settings.TWELVE_DATA_API_KEY = ""
-    settings.FINNHUB_API_KEY = ""
-    settings.ALPHA_VANTAGE_API_KEY = ""
-    for name in (
-        "TWELVE_DATA_BASE_URL",
-        "FINNHUB_BASE_URL",
-        "ALPHA_VANTAGE_BASE_URL",
-        "BINANCE_BASE_URL",
-        "YAHOO_BASE_URL",
-    ):
-        setattr(settings, name, DISCARD)
+    providers_offline(settings)
     keys = [f"realtime:asked:{s}" for s in ("EURUSD", "BTCUSD")]
     keys += [f"bars:{s}:{i}:{n}" for s in ("EURUSD", "BTCUSD") for i in ("1m", "1h") for n in (2, 3)]
     cache.delete_many(keys)

@@ -20,6 +20,7 @@ from paper_trading.models import EquitySnapshot, Fill, LedgerEntry, PriceCache
 from paper_trading.providers.base import Unavailable
 from paper_trading.worker import Coalescer, LiveFeed, PriceWorker
 
+from ..offline import point_providers_nowhere
 from .scripted import ScriptedProvider, quote
 
 D = Decimal
@@ -301,9 +302,7 @@ def test_run_price_worker_stops_cleanly_on_sigterm(tmp_path):
 def test_run_command_falls_back_to_sim_in_one_plain_line_when_no_provider_answers(settings, capsys):
     from paper_trading.worker import start_embedded_worker
 
-    dead = "http://127.0.0.1:9"  # the discard port: connection refused at once, no internet involved
-    for name in ("TWELVE_DATA", "FINNHUB", "ALPHA_VANTAGE", "BINANCE", "YAHOO"):
-        setattr(settings, f"{name}_BASE_URL", dead)
+    point_providers_nowhere(settings)  # keys stay: every provider is tried and refused
     settings.FEED = "live"
     settings.PRICE_WORKER_PAIRS = ["EURUSD", "BTCUSD"]
     settings.PROVIDER_TIMEOUT = 0.5

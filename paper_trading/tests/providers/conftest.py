@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
+from ..offline import providers_offline
+
 PAYLOADS = Path(__file__).parent / "payloads"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -178,14 +180,4 @@ def no_internet(monkeypatch):
 def _provider_settings(settings):
     """A short timeout and no real keys or hosts unless a test sets them."""
     settings.PROVIDER_TIMEOUT = 2.0
-    settings.TWELVE_DATA_API_KEY = ""
-    settings.FINNHUB_API_KEY = ""
-    settings.ALPHA_VANTAGE_API_KEY = ""
-    for name in (
-        "TWELVE_DATA_BASE_URL",
-        "FINNHUB_BASE_URL",
-        "ALPHA_VANTAGE_BASE_URL",
-        "BINANCE_BASE_URL",
-        "YAHOO_BASE_URL",
-    ):
-        setattr(settings, name, "http://127.0.0.1:9")  # discard port: nothing real answers
+    providers_offline(settings)
