@@ -113,8 +113,12 @@ class PaperTrade(models.Model):
         CLOSED = "closed"
         CANCELLED = "cancelled"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_trades")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="trades")
+    # No single-column indexes on user, account or updated_at: the composite indexes below lead
+    # with them, and every order INSERT pays for each index on this table.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_trades", db_index=False
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="trades", db_index=False)
     period = models.ForeignKey(AccountPeriod, on_delete=models.CASCADE, related_name="trades")
     symbol = models.CharField(max_length=12)
     side = models.CharField(max_length=4)
@@ -158,7 +162,7 @@ class PaperTrade(models.Model):
     signal_source = models.CharField(max_length=100, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -193,7 +197,8 @@ class Fill(ImmutableModel):
     """An execution: an entry or (partial) exit at a price. Positions are derived from these."""
 
     trade = models.ForeignKey(PaperTrade, on_delete=models.CASCADE, related_name="fills")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="fills")
+    # Indexed by fill_account_time, which leads with the account.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="fills", db_index=False)
     kind = models.CharField(max_length=5)  # entry | exit
     side = models.CharField(max_length=4)
     lot_size = models.DecimalField(**LOTS)
