@@ -86,6 +86,9 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         never touch the database."""
         if message["type"] in realtime.EVENT_TYPES:
             await getattr(self, message["type"])(message)
+        elif message["type"] == realtime.BATCH:
+            for event in realtime.unbatched(message):
+                await self.dispatch(event)
         else:
             await super().dispatch(message)
 

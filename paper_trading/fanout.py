@@ -92,6 +92,10 @@ class SymbolHub:
                 return
 
     async def deliver(self, message: dict) -> None:
+        if message["type"] == realtime.BATCH:  # a price and the bar it formed, say
+            for event in realtime.unbatched(message):
+                await self.deliver(event)
+            return
         if "text" not in message:  # encoded once for every socket of this process
             message["text"] = json.dumps(message["payload"], separators=(",", ":"))
         for watcher in list(self.members.get(message.get("symbol"), ())):

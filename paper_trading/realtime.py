@@ -40,6 +40,10 @@ SYMBOL_EVENTS = {
     "bar_update": ("symbol", "interval", "bar"),
 }
 EVENT_TYPES = frozenset(USER_EVENTS) | frozenset(SYMBOL_EVENTS)
+# Consecutive events for one group that are waiting together travel as one channel-layer
+# message of this type (an order's trade_execution + account_update: one PUBLISH, not two).
+BATCH = "event.batch"
+BATCH_LIMIT = 50
 _GROUP = re.compile(r"^[A-Za-z0-9._-]{1,99}$")
 QUEUE_LIMIT = 10_000  # events waiting for the loop; beyond that the oldest market data is dropped
 
@@ -86,6 +90,27 @@ def channel_message(event: dict) -> tuple[str, dict] | None:
         return group, {"type": kind, "symbol": payload["symbol"], "payload": payload}
     log.debug("event %s has no WebSocket audience", kind)
     return None
+
+
+def batched(routed: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Merge runs of consecutive messages to the same group into one `event.batch` message.
+
+    Order is kept: within a group the batch lists its events in publish order, and the groups
+    follow each other as they were published."""
+    runs: list[tuple[str, list[dict]]] = []
+    for group, message in routed:
+        if runs and runs[-1][0] == group:
+            runs[-1][1].append(message)
+        else:
+            runs.append((group, [message]))
+    return [
+        (group, items[0] if len(items) == 1 else {"type": BATCH, "messages": items}) for group, items in runs
+    ]
+
+
+def unbatched(message: dict) -> list[dict]:
+    """The events a channel-layer message carries: itself, or the contents of a batch."""
+    return message["messages"] if message["type"] == BATCH else [message]
 
 
 class ChannelLayerBroadcaster:
@@ -170,20 +195,28 @@ class ChannelLayerBroadcaster:
     async def _pump(self, queue: asyncio.Queue) -> None:
         layer = get_channel_layer(self.alias)
         while True:
-            group, message = await queue.get()
+            waiting = [await queue.get()]
+            while len(waiting) < BATCH_LIMIT and not queue.empty():
+                waiting.append(queue.get_nowait())
             try:
-                await layer.group_send(group, message)
-                self.sent += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - Redis down: log, keep the pump alive
-                self.failed += 1
-                now = time.monotonic()
-                if now - self._last_warning > 5:
-                    self._last_warning = now
-                    log.warning("channel layer send to %s failed (%s failures): %s", group, self.failed, exc)
+                for group, message in batched(waiting):
+                    await self._send(layer, group, message)
             finally:
-                queue.task_done()
+                for _ in waiting:
+                    queue.task_done()
+
+    async def _send(self, layer, group: str, message: dict) -> None:
+        try:
+            await layer.group_send(group, message)
+            self.sent += 1
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Redis down: log, keep the pump alive
+            self.failed += 1
+            now = time.monotonic()
+            if now - self._last_warning > 5:
+                self._last_warning = now
+                log.warning("channel layer send to %s failed (%s failures): %s", group, self.failed, exc)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait (from a thread that is not the sending loop) until queued events are sent."""

@@ -207,3 +207,41 @@ async def test_the_token_of_a_deactivated_user_is_refused(connect, user):
     await database_sync_to_async(user.save)()
     _, connected, _ = await connect(f"/ws/trading/?token={key}")
     assert not connected
+
+
+async def test_events_published_together_reach_the_socket_in_order_through_one_batch(
+    connect, user, monkeypatch
+):
+    from channels.layers import get_channel_layer
+
+    key = await database_sync_to_async(token_for)(user)
+    socket, _, _ = await connect(f"/ws/trading/?token={key}")
+    await socket.receive_json_from()
+    await socket.send_json_to({"type": "subscribe", "symbols": ["EURUSD"]})
+    await socket.receive_json_from()
+    layer = get_channel_layer()
+    sent = []
+    real_send = layer.group_send
+
+    async def recording_send(group, message):
+        sent.append((group, message["type"]))
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recording_send)
+    broadcaster = events.get_broadcaster()
+    trade = {"id": 9, "symbol": "EURUSD", "status": "open"}
+    broadcaster.publish({"type": "trade_execution", "user_id": user.pk, "trade": trade, "reason": "market"})
+    broadcaster.publish({"type": "account_update", "user_id": user.pk, "account": {"id": 3}})
+    broadcaster.publish(price("EURUSD"))
+    broadcaster.publish(price("EURUSD", "1.10010", "1.10030"))
+
+    got = await drain(socket)
+    assert [(m["type"], m.get("bid")) for m in got] == [
+        ("trade_execution", None),
+        ("account_update", None),
+        ("price_update", "1.10000"),
+        ("price_update", "1.10010"),
+    ]
+    assert got[0] == {"type": "trade_execution", "trade": trade, "reason": "market"}
+    # Two channel-layer messages, not four: one per group.
+    assert sent == [(f"user.{user.pk}", "event.batch"), ("symbol.EURUSD", "event.batch")]

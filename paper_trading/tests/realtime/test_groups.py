@@ -25,3 +25,18 @@ def test_group_names_come_from_one_helper_and_refuse_what_nobody_publishes_to():
     }
     assert channel_message({"type": "trade_closed", "trade": {"id": 1}}) is None
     assert channel_message({"type": "something_internal"}) is None
+
+
+def test_consecutive_events_for_one_group_travel_as_one_batch_in_publish_order():
+    from paper_trading.realtime import BATCH, batched, unbatched
+
+    a1, a2, a3 = ({"type": "trade_execution", "n": n} for n in (1, 2, 3))
+    price = {"type": "price_update", "n": 4}
+    merged = batched([("user.1", a1), ("user.1", a2), ("symbol.EURUSD", price), ("user.1", a3)])
+    # Runs merge; a run broken by another group starts a new message, so order is kept.
+    assert merged == [
+        ("user.1", {"type": BATCH, "messages": [a1, a2]}),
+        ("symbol.EURUSD", price),
+        ("user.1", a3),
+    ]
+    assert unbatched(merged[0][1]) == [a1, a2] and unbatched(price) == [price]
