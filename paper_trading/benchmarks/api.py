@@ -8,8 +8,7 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
+import tempfile
 import threading
 import time
 from decimal import Decimal
@@ -23,6 +22,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from ..engine import PaperTradingEngine, ensure_default_account
+from ..loopback import ServerProcess
 from .processes import cpu_of, cpu_seconds
 
 BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
@@ -32,55 +32,34 @@ PREFIX = "bench_api_"
 FLOOR_APPS = {"bare": "bare", "django": "through_django"}
 
 
-def _start_servers(count: int, floor: str | None = None) -> list[subprocess.Popen]:
+def _start_servers(count: int, floor: str | None = None) -> list[ServerProcess]:
     env = {
-        **os.environ,
         "FEED": "manual",
         "EMBEDDED_WORKER": "0",
         "LOG_LEVEL": "WARNING",
         "API_THROTTLE_USER": "1000000/min",
     }
-    manage = Path(settings.BASE_DIR) / "manage.py"
-
-    def command(port: int) -> list[str]:
-        if floor is None:
-            return [sys.executable, str(manage), "serve", "--port", str(port), "--no-worker"]
-        app = f"paper_trading.benchmarks.floor:{FLOOR_APPS[floor]}"
-        return [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app]
-
-    procs = [
-        subprocess.Popen(
-            command(BASE_PORT + i),
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.DEVNULL,
-            stderr=open(f"/tmp/bench_server_{i}.log", "w"),
+    app = f"paper_trading.benchmarks.floor:{FLOOR_APPS[floor]}" if floor else None
+    servers = [
+        ServerProcess(
+            env, port=BASE_PORT + i, log=Path(tempfile.gettempdir()) / f"bench_server_{i}.log", app=app
         )
         for i in range(count)
     ]
-    deadline = time.monotonic() + 60
-    for i in range(count):
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{BASE_PORT + i}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                _stop(procs)
-                raise CommandError("the API servers did not start within 60 s")
-            time.sleep(0.2)
-    return procs
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.ready()
+    except TimeoutError as exc:
+        _stop(servers)
+        raise CommandError(str(exc)) from None
+    return servers
 
 
-def _stop(procs) -> None:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+def _stop(servers: list[ServerProcess]) -> None:
+    for server in servers:
+        server.stop()
 
 
 def _users(clients: int):
@@ -156,7 +135,7 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
             )
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         load = os.getloadavg()[0]
-        server_cpu_before = sum(cpu_seconds(p.pid) for p in procs)
+        server_cpu_before = sum(cpu_seconds(s.proc.pid) for s in procs)
         database_cpu_before, redis_cpu_before = cpu_of("postgres"), cpu_of("redis-server")
         client_cpu_before = time.process_time()
         began = time.perf_counter()
@@ -165,7 +144,7 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
         for t in threads:
             t.join()
         seconds = time.perf_counter() - began
-        server_cpu = sum(cpu_seconds(p.pid) for p in procs) - server_cpu_before
+        server_cpu = sum(cpu_seconds(s.proc.pid) for s in procs) - server_cpu_before
         client_cpu = time.process_time() - client_cpu_before
         database_cpu = cpu_of("postgres") - database_cpu_before
         redis_cpu = cpu_of("redis-server") - redis_cpu_before

@@ -20,6 +20,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from ..loopback import ServerProcess
 from .processes import cpu_seconds
 
 MODES = ("pubsub", "core", "embedded")
@@ -44,14 +45,6 @@ CLEANUP = """
 from django.contrib.auth import get_user_model
 get_user_model().objects.filter(username__startswith="bench_ws_").delete()
 """
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _manage(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -83,37 +76,11 @@ def _environment(mode: str, workdir: Path) -> dict:
     return env
 
 
-class Server:
-    def __init__(self, env: dict, log: Path):
-        self.port = _free_port()
-        manage = Path(settings.BASE_DIR) / "manage.py"
-        self.log = open(log, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, str(manage), "serve", "--port", str(self.port), "--no-worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise CommandError(f"the server did not start; see {log}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+def _server(env: dict, log: Path) -> ServerProcess:
+    try:
+        return ServerProcess(env, log=log).start()
+    except TimeoutError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _start_clients(urls: list[str], origin: str, processes: int) -> list[subprocess.Popen]:
@@ -261,14 +228,14 @@ def run_mode(
         )
         log_dir = Path(tempfile.gettempdir())
         socket_servers = [
-            Server(env, log_dir / f"bench_ws_{mode}_{i}.log")
+            _server(env, log_dir / f"bench_ws_{mode}_{i}.log")
             for i in range(1 if mode == "embedded" else socket_processes)
         ]
         server = socket_servers[0]
         # With Redis the ticks enter through a second process, as in production (the price
         # worker or an API process publishes; the socket processes fan out). Embedded is one
         # process by definition.
-        tick_server = server if mode == "embedded" else Server(env, log_dir / f"bench_ws_{mode}_api.log")
+        tick_server = server if mode == "embedded" else _server(env, log_dir / f"bench_ws_{mode}_api.log")
         clients_procs: list[subprocess.Popen] = []
         try:
             origin = f"http://127.0.0.1:{server.port}"

@@ -3,102 +3,35 @@ that must cross a real socket."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
-import requests
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from paper_trading.loopback import ServerProcess as Loopback
+from paper_trading.loopback import free_port, wait_until
 
 
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} within {timeout} s")
-
-
-class ServerProcess:
+class ServerProcess(Loopback):
     """`manage.py serve --no-worker` with FEED=manual against the given database and Redis."""
 
     def __init__(self, *, database_url: str, redis_url: str, channel_layer: str = "pubsub"):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
         prefix = f"e2e{uuid.uuid4().hex[:8]}"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "CHANNEL_LAYER": channel_layer,
-            "FEED": "manual",
-            "EMBEDDED_WORKER": "0",
-            "CACHE_KEY_PREFIX": prefix,
-            "CHANNEL_PREFIX": prefix,
-            "DEBUG": "0",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-worker",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+        super().__init__(
+            {
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_url,
+                "CHANNEL_LAYER": channel_layer,
+                "FEED": "manual",
+                "EMBEDDED_WORKER": "0",
+                "CACHE_KEY_PREFIX": prefix,
+                "CHANNEL_PREFIX": prefix,
+                "DEBUG": "0",
+            }
         )
-        try:
-            wait_until(
-                lambda: requests.get(self.url + "/healthz", timeout=1).ok, 30, "server answers /healthz"
-            )
-        except TimeoutError:
-            self.stop()
-            raise
-        return self
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> str:
-        if self.proc is None:
-            return ""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        output = self.proc.stdout.read() if self.proc.stdout else ""
-        self.proc = None
-        return output
+    def start(self, timeout: float = 30) -> ServerProcess:
+        return super().start(timeout)
 
 
 class RedisProcess:
