@@ -32,6 +32,7 @@ from .representations import iso
 
 log = logging.getLogger(__name__)
 SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots
+CHORES_EVERY = 5.0  # FEED=manual: seconds between the chores (order expiry, snapshots)
 PRICE_EVENTS_PER_SECOND = 10
 # The forming candle once a second: prices (10/s) already carry its close, and every bar frame
 # costs the server as much as a price frame (docs/websocket.md, docs/performance.md).
@@ -366,10 +367,12 @@ def make_feed(kind: str, symbols: list[str]):
 def start_embedded_worker() -> threading.Thread | None:
     """The run command's worker thread (CONTRACT §2): live when a provider answers, else sim."""
     kind = settings.FEED
-    if kind == "manual":
-        log.info("FEED=manual: prices come from POST /api/paper-trading/price/ticks/")
-        return None
     symbols = list(settings.PRICE_WORKER_PAIRS)
+    if kind == "manual":
+        # No quotes to poll, but the chores still fall due without ticks: DAY/GTD orders expire
+        # at their time and equity snapshots feed the equity curve.
+        log.info("FEED=manual: prices come from POST /api/paper-trading/price/ticks/")
+        return _start(PriceWorker(symbols, feed=IdleFeed(), interval=CHORES_EVERY))
     if kind == "live":
         from .data_aggregator import DataAggregator
 
@@ -386,7 +389,10 @@ def start_embedded_worker() -> threading.Thread | None:
             flush=True,
         )
         kind = "sim"
-    worker = PriceWorker(symbols, feed=make_feed(kind, symbols), interval=1.0 if kind == "sim" else 5.0)
+    return _start(PriceWorker(symbols, feed=make_feed(kind, symbols), interval=1.0 if kind == "sim" else 5.0))
+
+
+def _start(worker: PriceWorker) -> threading.Thread:
     thread = threading.Thread(target=worker.run, name="price-worker", daemon=True)
     thread.worker = worker
     thread.start()

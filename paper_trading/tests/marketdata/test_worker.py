@@ -332,3 +332,48 @@ def test_manual_feed_sends_the_price_it_held_back_once_the_second_is_up(recorder
     while len(prices()) < 11 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert prices()[10:] == ["1.10011"]  # the latest, sent by the flusher when the window freed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manual_feed_still_expires_orders_and_snapshots_equity_without_ticks(
+    settings, user, no_limits, monkeypatch
+):
+    """FEED=manual has no quotes to poll, but a GTD order must expire at its time and the equity
+    curve must grow while nobody pushes a price."""
+    from django.utils import timezone
+
+    from paper_trading import worker as worker_module
+    from paper_trading.models import PaperTrade
+    from paper_trading.worker import start_embedded_worker
+
+    settings.FEED = "manual"
+    settings.PRICE_WORKER_PAIRS = ["EURUSD"]
+    monkeypatch.setattr(worker_module, "CHORES_EVERY", 0.1)
+    engine = PaperTradingEngine(user)
+    engine.process_tick("EURUSD", D("1.09990"), D("1.10000"))
+    engine.execute_order("EURUSD", "buy", lot_size=D("0.10"))
+    order = engine.place_order(
+        "EURUSD",
+        "buy",
+        "limit",
+        "0.10",
+        price="1.09000",
+        time_in_force="GTD",
+        expire_at=timezone.now() + timedelta(seconds=1),
+    )
+    thread = start_embedded_worker()
+    try:
+        assert thread is not None and thread.worker.feed.kind == "manual"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            order.refresh_from_db()
+            if order.status != PaperTrade.Status.PENDING:
+                break
+            time.sleep(0.1)
+        assert (order.status, order.exit_reason) == ("cancelled", "expired")
+        # Open buy 0.10 at the ask 1.10000, valued at the bid 1.09990: -1 pip x 0.10 lots = -1.00.
+        taken = EquitySnapshot.objects.filter(account__user=user, time__gte=order.created_at)
+        assert {(s.balance, s.equity) for s in taken} == {(D("10000.00"), D("9999.00"))}
+    finally:
+        thread.worker.stop()
+        thread.join(timeout=10)
