@@ -236,12 +236,13 @@ async def test_events_published_together_reach_the_socket_in_order_through_one_b
     broadcaster.publish(price("EURUSD", "1.10010", "1.10030"))
 
     got = await drain(socket)
-    assert [(m["type"], m.get("bid")) for m in got] == [
-        ("trade_execution", None),
-        ("account_update", None),
-        ("price_update", "1.10000"),
-        ("price_update", "1.10010"),
+    # In order within each group (the user's events and the symbol's prices reach the socket by
+    # different subscriptions on Redis, so only the in-memory layer orders them across groups).
+    private = [m for m in got if m["type"] != "price_update"]
+    assert private == [
+        {"type": "trade_execution", "trade": trade, "reason": "market"},
+        {"type": "account_update", "account": {"id": 3}},
     ]
-    assert got[0] == {"type": "trade_execution", "trade": trade, "reason": "market"}
+    assert [m["bid"] for m in got if m["type"] == "price_update"] == ["1.10000", "1.10010"]
     # Two channel-layer messages, not four: one per group.
     assert sent == [(f"user.{user.pk}", "event.batch"), ("symbol.EURUSD", "event.batch")]
