@@ -21,6 +21,7 @@ from time import monotonic
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import events, representations
@@ -524,7 +525,11 @@ class PaperTradingEngine:
                 self.sync_book(quote.symbol)
                 STATE.synced_wall[quote.symbol] = wall
             if STATE.next_rollover is None:
-                STATE.next_rollover = next_rollover(quote.time)
+                # This process's first quote: rollovers passed while no process was running are
+                # still owed to the positions held over them.
+                STATE.next_rollover = next_rollover(min(self._swap_owed_since() or quote.time, quote.time))
+                if STATE.next_rollover <= quote.time:
+                    self._rollover(quote.time, trust_book=False)
             elif quote.time >= STATE.next_rollover:
                 self._rollover(quote.time)
             keys = STATE.triggered(quote.symbol, quote.bid, quote.ask, quote.time)
@@ -673,11 +678,23 @@ class PaperTradingEngine:
         for symbol, levels in band_levels(pf, market).items():
             STATE.upsert(symbol, key, levels)
 
-    def _rollover(self, now: datetime) -> None:
-        """Book swap for each 17:00 New York passed since the last tick (a weekend passes several)."""
+    @staticmethod
+    def _swap_owed_since() -> datetime | None:
+        """The earliest moment from which an open position may still owe swap: its last booked
+        rollover, or its entry."""
+        owed = PaperTrade.objects.filter(status=PaperTrade.Status.OPEN).aggregate(
+            since=Min(Coalesce("last_swap_at", "entry_time"))
+        )
+        return owed["since"]
+
+    def _rollover(self, now: datetime, *, trust_book: bool = True) -> None:
+        """Book swap for each 17:00 New York passed since the last tick (a weekend passes several).
+
+        `trust_book`: an empty book means no open positions. Not at a process's first quote, when
+        the book holds only the symbols synced so far."""
         while STATE.next_rollover is not None and STATE.next_rollover <= now:
             moment = STATE.next_rollover
-            if not STATE.open_ids:
+            if trust_book and not STATE.open_ids:
                 # The synced book holds no open position: no swap is due anywhere, no query needed.
                 STATE.next_rollover = next_rollover(now)
                 return

@@ -210,3 +210,25 @@ def test_netting_flip_is_checked_for_margin_on_the_new_exposure(user, no_limits,
         engine.execute_order("EURUSD", "sell", None, None, None, "50.00")
     assert refused.value.code == "insufficient_margin"
     assert PaperTrade.objects.get(status="open").side == "buy"
+
+
+def test_swap_owed_for_a_rollover_passed_while_no_process_ran_is_booked_at_the_first_quote(
+    engine, user, tick
+):
+    from paper_trading.market import STATE
+
+    # Monday 2025-01-13 20:00 UTC; that evening's 17:00 New York rollover is 22:00 UTC.
+    monday = datetime(2025, 1, 13, 20, 0, tzinfo=UTC)
+    tick("EURUSD", "1.09990", "1.10000", monday)
+    trade = engine.place(
+        symbol="EURUSD", side="buy", lot_size=D("1.00"), stop_loss="1.09000", now=monday
+    ).trade
+    PaperTrade.objects.filter(pk=trade.pk).update(entry_time=monday)
+    STATE.reset()  # the process stops; a new one sees its first quote on Tuesday afternoon
+    tick("XAUUSD", "2000.00", "2000.50", datetime(2025, 1, 14, 15, 0, tzinfo=UTC))
+    tick("EURUSD", "1.09990", "1.10000", datetime(2025, 1, 14, 15, 0, tzinfo=UTC))
+    # Monday night, one night: -7.2 points x 0.00001 x 100000 x 1 lot = -7.20, booked once.
+    entries = LedgerEntry.objects.filter(account__user=user, kind="swap")
+    assert [e.amount for e in entries] == [D("-7.20")]
+    trade.refresh_from_db()
+    assert (trade.swap, trade.last_swap_at) == (D("-7.20"), datetime(2025, 1, 13, 22, 0, tzinfo=UTC))
