@@ -21,7 +21,14 @@ from .api.serializers import AccountCreateSerializer, AccountUpdateSerializer
 from .domain import positions
 from .domain.errors import DomainError
 from .domain.instruments import get_instrument
-from .engine import ACCOUNT_FIELDS, PaperTradingEngine, account_figures, locked_portfolio, open_account
+from .engine import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_SETTINGS,
+    PaperTradingEngine,
+    account_figures,
+    locked_portfolio,
+    open_account,
+)
 from .market import CachedMarket
 from .models import (
     Account,
@@ -97,21 +104,6 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 # ---- accounts -------------------------------------------------------------------------------
-
-
-ACCOUNT_SETTINGS = (
-    "leverage",
-    "mode",
-    "slippage_pips",
-    "commission_per_lot",
-    "commission_pct",
-    "max_risk_per_trade_pct",
-    "max_portfolio_heat_pct",
-    "max_daily_loss_pct",
-    "auto_execute_signals",
-    "min_signal_confidence",
-    "default_risk_pct",
-)
 
 
 class AccountAdminForm(forms.ModelForm):

@@ -59,8 +59,7 @@ from .repository import (
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)
 SWAP_FIELDS = ["swap", "last_swap_at", "profit_loss", "updated_at"]  # all a rollover changes on a trade
-ACCOUNT_FIELDS = {
-    "name",
+ACCOUNT_SETTINGS = (  # what a trader may change on an account, besides its name
     "leverage",
     "mode",
     "slippage_pips",
@@ -72,7 +71,8 @@ ACCOUNT_FIELDS = {
     "auto_execute_signals",
     "min_signal_confidence",
     "default_risk_pct",
-}
+)
+ACCOUNT_FIELDS = {"name", *ACCOUNT_SETTINGS}
 # SQLite has no row locks: serialize the embedded default's writers in-process instead.
 _SQLITE_WRITE_LOCK = threading.RLock()
 
