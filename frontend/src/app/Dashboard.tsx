@@ -9,6 +9,7 @@ import { ChartPanel } from "../features/chart/ChartPanel";
 import { useFeed } from "../features/feed/api";
 import { FeedBadge } from "../features/feed/FeedBadge";
 import { OrderTicket } from "../features/orders/OrderTicket";
+import { PreviewLinesStore } from "../features/orders/preview-lines";
 import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
@@ -60,6 +61,7 @@ export function Dashboard({ user }: { user: User }) {
     return INTERVALS.includes(saved) ? saved : "1m";
   });
   const [limit] = useState(barLimit);
+  const [previewLines] = useState(() => new PreviewLinesStore());
 
   const accountList = accounts.data?.results;
   const account = accountList?.find((a) => a.id === accountId) ?? accountList?.find((a) => a.is_default) ?? accountList?.[0];
@@ -155,9 +157,16 @@ export function Dashboard({ user }: { user: User }) {
             activeTrades={activeTrades}
             realtime={realtime}
             barLimit={limit}
+            previewLines={previewLines}
           />
           <aside className="side-column">
-            <OrderTicket instrument={instrument} account={account} openTrades={openTrades} instruments={instruments} />
+            <OrderTicket
+              instrument={instrument}
+              account={account}
+              openTrades={openTrades}
+              instruments={instruments}
+              previewLines={previewLines}
+            />
             <SignalsPanel account={account.id} instruments={instruments} />
           </aside>
           <PositionsPanel

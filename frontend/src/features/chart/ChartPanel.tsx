@@ -4,6 +4,7 @@ import { formatPrice } from "../../lib/format";
 import { useQuote } from "../../lib/quotes";
 import type { Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
+import { usePreviewLines, type PreviewLinesStore } from "../orders/preview-lines";
 import { useModifyTrade } from "../positions/api";
 import { useOhlc, useSymbolTrades } from "./api";
 import { INTERVALS, toCandle, type Interval, type LevelKind } from "./candles";
@@ -19,6 +20,7 @@ interface Props {
   activeTrades: Trade[];
   realtime: WsClient;
   barLimit: number;
+  previewLines: PreviewLinesStore;
 }
 
 export function ChartPanel(props: Props) {
@@ -26,6 +28,7 @@ export function ChartPanel(props: Props) {
   const ohlc = useOhlc(instrument.symbol, interval, barLimit);
   const history = useSymbolTrades(account, instrument.symbol);
   const modify = useModifyTrade();
+  const preview = usePreviewLines(props.previewLines, instrument.symbol);
   const [modifyError, setModifyError] = useState<unknown>(null);
   const bars = useMemo(() => ohlc.data?.data.map(toCandle), [ohlc.data]);
   const markerTrades = useMemo(() => {
@@ -93,6 +96,7 @@ export function ChartPanel(props: Props) {
         interval={interval}
         bars={bars}
         trades={markerTrades}
+        preview={preview}
         realtime={realtime}
         onModify={onModify}
       />

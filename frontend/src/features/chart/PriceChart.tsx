@@ -2,7 +2,8 @@
  * The candlestick chart. Created once per mount; the series lives in a ref; history goes in with
  * setData, live bars and ticks with series.update (no redraw of the whole chart). Bid/ask and
  * the open trades' entry/SL/TP levels are price lines; SL/TP have drag handles (mouse, touch
- * and arrow keys) that PATCH the trade when released.
+ * and arrow keys) that PATCH the trade when released. The ticket's levels, before the order is
+ * sent, are long-dashed "Preview" lines.
  */
 import {
   CandlestickSeries,
@@ -25,9 +26,11 @@ import { formatPrice, roundTo } from "../../lib/format";
 import { quoteStore, throttled } from "../../lib/quotes";
 import type { Instrument, ServerMessage, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
+import type { PreviewKind, PreviewLevel } from "../orders/ticket";
 import {
   applyTick,
   mergeMinuteBar,
+  previewScalePrices,
   toCandle,
   tradeLevels,
   tradeMarkers,
@@ -61,11 +64,23 @@ const LEVEL_COLOR: Record<LevelKind, string> = {
   take_profit_3: CHART_COLORS.tp,
 };
 
+/** Preview lines: the level's colour, a little faded (the order does not exist yet). */
+const PREVIEW_COLOR: Record<PreviewKind, string> = {
+  entry: "rgba(245, 166, 35, 0.9)",
+  limit: "rgba(245, 166, 35, 0.9)",
+  stop_loss: "rgba(242, 54, 69, 0.8)",
+  take_profit_1: "rgba(8, 153, 129, 0.85)",
+  take_profit_2: "rgba(8, 153, 129, 0.85)",
+  take_profit_3: "rgba(8, 153, 129, 0.85)",
+};
+
 interface Props {
   instrument: Instrument;
   interval: Interval;
   bars: Candle[] | undefined;
   trades: Trade[];
+  /** The ticket's levels for this symbol before the order is sent. */
+  preview: PreviewLevel[];
   realtime: WsClient;
   onModify: (tradeId: number, kind: LevelKind, price: string) => Promise<unknown>;
 }
@@ -76,7 +91,7 @@ interface Handle extends TradeLevel {
   y: number | null;
 }
 
-export function PriceChart({ instrument, interval, bars, trades, realtime, onModify }: Props) {
+export function PriceChart({ instrument, interval, bars, trades, preview, realtime, onModify }: Props) {
   const containerRef = useRef<HTMLDivElement>(null);
   const legendRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
@@ -86,6 +101,10 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
   const bidLineRef = useRef<IPriceLine | null>(null);
   const askLineRef = useRef<IPriceLine | null>(null);
   const levelLinesRef = useRef(new Map<string, IPriceLine>());
+  const previewLinesRef = useRef(new Map<PreviewKind, IPriceLine>());
+  const previewRef = useRef(preview);
+  previewRef.current = preview;
+  const previewKey = preview.map((l) => `${l.kind}=${l.price}`).join(";");
   const draftRef = useRef(new Map<string, number>());
   const frameRef = useRef<number | null>(null);
   const [handles, setHandles] = useState<Handle[]>([]);
@@ -171,7 +190,13 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
       // Keep the open trades' SL/TP in view so their lines can be seen and dragged.
       autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
         const info = original();
-        const prices = levelsRef.current.map((l) => l.price); // not drafts: the scale holds still while dragging
+        const prices = [
+          ...levelsRef.current.map((l) => l.price), // not drafts: the scale holds still while dragging
+          ...previewScalePrices(
+            previewRef.current.map((l) => l.price),
+            lastRef.current?.close,
+          ),
+        ];
         if (!info?.priceRange || !prices.length) return info;
         return {
           ...info,
@@ -193,11 +218,14 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     const resize = new ResizeObserver(placeHandles);
     resize.observe(container);
     const lines = levelLinesRef.current;
+    const previewLines = previewLinesRef.current;
     return () => {
       resize.disconnect();
       if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
       frameRef.current = null;
       lines.clear();
+      previewLines.clear();
+      delete container.dataset.previewLines;
       bidLineRef.current = null;
       askLineRef.current = null;
       markersRef.current = null;
@@ -321,6 +349,37 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     placeHandles();
   }, [levelsKey, instrument.symbol, placeHandles]);
 
+  // The ticket's preview lines, diffed by kind; the container lists what is drawn (for tests).
+  useEffect(() => {
+    const series = seriesRef.current;
+    const container = containerRef.current;
+    if (!series || !container) return;
+    const lines = previewLinesRef.current;
+    const wanted = new Map(previewRef.current.map((l) => [l.kind, l]));
+    for (const [kind, line] of lines) {
+      if (!wanted.has(kind)) {
+        series.removePriceLine(line);
+        lines.delete(kind);
+      }
+    }
+    for (const level of wanted.values()) {
+      const options = {
+        price: level.price,
+        color: PREVIEW_COLOR[level.kind],
+        lineWidth: 1 as const,
+        lineStyle: LineStyle.LargeDashed,
+        axisLabelVisible: true,
+        title: `Preview ${level.label}`,
+      };
+      const line = lines.get(level.kind);
+      if (line) line.applyOptions(options);
+      else lines.set(level.kind, series.createPriceLine(options));
+    }
+    const drawn = [...wanted.values()].map((l) => `${l.kind}=${formatPrice(l.price, digits)}`).join(" ");
+    if (drawn) container.dataset.previewLines = drawn;
+    else delete container.dataset.previewLines;
+  }, [previewKey, instrument.symbol, digits]);
+
   const moveDraft = (handle: Handle, price: number) => {
     const rounded = roundTo(price, digits);
     draftRef.current.set(handle.key, rounded);
@@ -384,6 +443,21 @@ export function PriceChart({ instrument, interval, bars, trades, realtime, onMod
     <div className="chart-frame">
       <div className="chart-legend num" ref={legendRef} aria-live="off" />
       <div className="chart-canvas" ref={containerRef} data-testid="price-chart" data-candles="0" />
+      {preview.length > 0 && (
+        <div className="preview-chip num" data-testid="order-preview" aria-label="Order preview, not sent">
+          <span className="tag">Preview</span>
+          {preview.map((l) => (
+            <span
+              key={l.kind}
+              className={l.kind === "stop_loss" ? "sl" : l.kind.startsWith("take_profit") ? "tp" : "entry"}
+              data-kind={l.kind}
+              data-price={formatPrice(l.price, digits)}
+            >
+              {l.label} {formatPrice(l.price, digits)}
+            </span>
+          ))}
+        </div>
+      )}
       <div className="chart-handles">
         {handles
           .filter((h) => h.y !== null)

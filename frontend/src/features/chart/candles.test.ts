@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Trade } from "../../lib/types";
-import { applyTick, bucketStart, mergeMinuteBar, tradeLevels, tradeMarkers, type Candle } from "./candles";
+import {
+  applyTick,
+  bucketStart,
+  mergeMinuteBar,
+  previewScalePrices,
+  tradeLevels,
+  tradeMarkers,
+  type Candle,
+} from "./candles";
 
 const T0 = 1_736_150_400; // 2025-01-06 08:00:00 UTC, a 4h boundary
 const c = (time: number, open: number, high: number, low: number, close: number): Candle => ({
@@ -126,5 +134,17 @@ describe("trade levels and markers", () => {
       [T0, "arrowDown", "aboveBar", "Sell 0.10"],
       [T0 + 300, "circle", "belowBar", "TP1"],
     ]);
+  });
+});
+
+describe("previewScalePrices", () => {
+  it("keeps preview levels within 2 % of the last close in the price scale", () => {
+    // 2 % of 1.10000 = 0.02200: 1.07810 and 1.12190 are inside; 1.07790 and a half-typed 1 are not.
+    expect(previewScalePrices([1.098, 1.0781, 1.1219, 1, 1.0779], 1.1)).toEqual([1.098, 1.0781, 1.1219]);
+    // XAUUSD at 2000.00: 40.00 either side.
+    expect(previewScalePrices([1960, 1959.9, 2040], 2000)).toEqual([1960, 2040]);
+  });
+  it("keeps none before there is a candle", () => {
+    expect(previewScalePrices([1.098], undefined)).toEqual([]);
   });
 });

@@ -156,3 +156,16 @@ export function tradeLevels(trades: Trade[], symbol: string): TradeLevel[] {
   }
   return out;
 }
+
+/** Preview levels further than this fraction of the price from the market do not stretch the scale. */
+export const PREVIEW_SCALE_BAND = 0.02;
+
+/**
+ * The ticket's preview prices the price scale keeps in view: those within `band` (a fraction of
+ * the price) of `reference`, the last close. Every preview line is drawn; a far one (a half-typed
+ * "1" on the way to "1.09800", say) just does not squash the candles while the trader types.
+ */
+export function previewScalePrices(prices: number[], reference: number | undefined, band = PREVIEW_SCALE_BAND): number[] {
+  if (reference === undefined || !(reference > 0)) return [];
+  return prices.filter((p) => Math.abs(p - reference) <= reference * band);
+}

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId, useMemo, useReducer, useState } from "react";
+import { useEffect, useId, useMemo, useReducer, useState } from "react";
 import { useLiveQuotes } from "../../app/realtime";
 import { FieldError } from "../../components/FieldError";
 import { api, API, ApiError } from "../../lib/api-client";
@@ -10,13 +10,24 @@ import type { Account, Instrument, Trade } from "../../lib/types";
 import { liveAccount } from "../account/live";
 import { tradeIntoCache } from "../positions/api";
 import { useLiveUnrealized } from "../positions/useLiveUnrealized";
-import { buildOrder, initialTicket, previewTicket, ticketReducer, TP_FIELDS, type TicketState } from "./ticket";
+import type { PreviewLinesStore } from "./preview-lines";
+import {
+  buildOrder,
+  initialTicket,
+  previewLevels,
+  previewTicket,
+  ticketReducer,
+  TP_FIELDS,
+  type TicketState,
+} from "./ticket";
 
 interface Props {
   instrument: Instrument;
   account: Account;
   openTrades: Trade[];
   instruments: Map<string, Instrument>;
+  /** Where the ticket's levels go for the chart to draw before the order is sent. */
+  previewLines: PreviewLinesStore;
 }
 
 let orderSeq = 0;
@@ -25,12 +36,19 @@ function newClientOrderId() {
   return `web-${Date.now().toString(36)}-${orderSeq}`;
 }
 
-export function OrderTicket({ instrument, account: accountRow, openTrades, instruments }: Props) {
+export function OrderTicket({ instrument, account: accountRow, openTrades, instruments, previewLines }: Props) {
   const account = accountRow.id;
   const accountCurrency = accountRow.currency;
   const unrealized = useLiveUnrealized(openTrades, instruments, accountCurrency, UI_REFRESH_MS);
   const equity = liveAccount(accountRow, unrealized.total).equity;
   const [state, dispatch] = useReducer(ticketReducer, initialTicket);
+  // Prices typed for one symbol mean nothing on another: a new symbol clears them (during render,
+  // so no frame draws the old levels on the new chart).
+  const [symbolShown, setSymbolShown] = useState(instrument.symbol);
+  if (symbolShown !== instrument.symbol) {
+    setSymbolShown(instrument.symbol);
+    dispatch({ type: "clear" });
+  }
   const [lastTrade, setLastTrade] = useState<Trade | null>(null);
   const id = useId();
   const conversions = useMemo(() => conversionSymbols(instrument, accountCurrency), [instrument, accountCurrency]);
@@ -42,6 +60,10 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
   const refPrice = (state.side === "buy" ? ask : bid) ?? 0;
   const rate = quoteToAccountRate(instrument, accountCurrency, refPrice, quoteStore.mids());
   const preview = previewTicket(state, { instrument, bid, ask, equity, accountCurrency, rate });
+  const levels = previewLevels(state, preview, instrument);
+  // The store ignores a set that changes nothing, so this runs after every render cheaply.
+  useEffect(() => previewLines.set({ symbol: instrument.symbol, levels }));
+  useEffect(() => () => previewLines.set(null), [previewLines]);
   const queryClient = useQueryClient();
 
   const send = useMutation({
@@ -220,6 +242,15 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
 
         <div className="row levels-head">
           <span>Exits</span>
+          <button
+            type="button"
+            className="link clear"
+            onClick={() => dispatch({ type: "clear" })}
+            disabled={!state.stopLoss && !state.takeProfits.some(Boolean) && !state.price && !state.limitPrice}
+            data-testid="ticket-clear"
+          >
+            Clear
+          </button>
           <div className="segmented" role="radiogroup" aria-label="Levels in">
             {(["price", "pips"] as const).map((unit) => (
               <button

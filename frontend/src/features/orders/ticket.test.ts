@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Instrument } from "../../lib/types";
-import { buildOrder, initialTicket, levelPrice, previewTicket, ticketReducer, type TicketState } from "./ticket";
+import {
+  buildOrder,
+  initialTicket,
+  levelPrice,
+  previewLevels,
+  previewTicket,
+  ticketReducer,
+  type TicketContext,
+  type TicketState,
+} from "./ticket";
 
 const EURUSD: Instrument = {
   symbol: "EURUSD",
@@ -39,6 +48,13 @@ describe("ticketReducer", () => {
       stopLoss: "",
       takeProfits: ["", "", ""],
     });
+  });
+});
+
+describe("ticketReducer clear", () => {
+  it("clears prices and levels, keeps side, type, size and units", () => {
+    const s = ticket({ side: "sell", type: "limit", price: "1.10500", lots: "0.30", stopLoss: "1.10800" });
+    expect(ticketReducer(s, { type: "clear" })).toEqual({ ...s, price: "", stopLoss: "" });
   });
 });
 
@@ -89,6 +105,67 @@ describe("previewTicket", () => {
     const p = previewTicket(ticket({ type: "limit", price: "1.09500", levelUnit: "pips", stopLoss: "30" }), ctx);
     expect(p.entry).toBe(1.095);
     expect(p.stopLoss).toBe(1.092);
+  });
+});
+
+describe("previewLevels (the chart's preview lines)", () => {
+  const USDJPY = { ...EURUSD, symbol: "USDJPY", base_currency: "USD", quote_currency: "JPY", pip_size: "0.01", digits: 3 };
+  const levels = (s: TicketState, c: TicketContext = ctx, instrument = EURUSD) =>
+    previewLevels(s, previewTicket(s, { ...c, instrument }), instrument);
+
+  it("market buy in prices: SL and TP1 as typed, no entry line (the ask is already drawn)", () => {
+    expect(levels(ticket({ stopLoss: "1.09800", takeProfits: ["1.10300", "", ""] }))).toEqual([
+      { kind: "stop_loss", price: 1.098, label: "SL" },
+      { kind: "take_profit_1", price: 1.103, label: "TP1" },
+    ]);
+  });
+  it("market buy in pips: measured from the ask 1.10010 (SL 20 → 1.09810, TP1 30 → 1.10310, TP2 45.5 → 1.10465)", () => {
+    const s = ticket({ levelUnit: "pips", stopLoss: "20", takeProfits: ["30", "45.5", ""] });
+    expect(levels(s)).toEqual([
+      { kind: "stop_loss", price: 1.0981, label: "SL" },
+      { kind: "take_profit_1", price: 1.1031, label: "TP1" },
+      { kind: "take_profit_2", price: 1.10465, label: "TP2" },
+    ]);
+  });
+  it("market sell in pips on USDJPY: from the bid 150.000, SL 25 pips above (150.250), TP 50 below (149.500)", () => {
+    const s = ticket({ side: "sell", levelUnit: "pips", stopLoss: "25", takeProfits: ["50", "", ""] });
+    expect(levels(s, { ...ctx, bid: 150, ask: 150.02 }, USDJPY)).toEqual([
+      { kind: "stop_loss", price: 150.25, label: "SL" },
+      { kind: "take_profit_1", price: 149.5, label: "TP1" },
+    ]);
+  });
+  it("sell limit: its price is the entry line and the pips count from it (1.10500 + 25 = 1.10750, − 50 = 1.10000)", () => {
+    const s = ticket({ side: "sell", type: "limit", price: "1.105", levelUnit: "pips", stopLoss: "25", takeProfits: ["50", "", ""] });
+    expect(levels(s)).toEqual([
+      { kind: "entry", price: 1.105, label: "Sell limit" },
+      { kind: "stop_loss", price: 1.1075, label: "SL" },
+      { kind: "take_profit_1", price: 1.1, label: "TP1" },
+    ]);
+  });
+  it("buy stop-limit: trigger and limit lines; pips from the limit (1.10250 − 20 = 1.10050)", () => {
+    const s = ticket({ type: "stop_limit", price: "1.10200", limitPrice: "1.10250", levelUnit: "pips", stopLoss: "20" });
+    expect(levels(s)).toEqual([
+      { kind: "entry", price: 1.102, label: "Buy stop" },
+      { kind: "limit", price: 1.1025, label: "Buy limit" },
+      { kind: "stop_loss", price: 1.1005, label: "SL" },
+    ]);
+  });
+  it("leaves out levels with an error and pips with no entry to measure from", () => {
+    // A buy's SL above the ask and a TP below it are refused by the preview: no line.
+    expect(levels(ticket({ stopLoss: "1.10100", takeProfits: ["1.09900", "1.10400", ""] }))).toEqual([
+      { kind: "take_profit_2", price: 1.104, label: "TP2" },
+    ]);
+    expect(levels(ticket({ levelUnit: "pips", stopLoss: "-5" }))).toEqual([]);
+    expect(levels(ticket({ type: "limit", levelUnit: "pips", stopLoss: "20" }))).toEqual([]);
+    expect(levels(ticket({ stopLoss: "20" }), { ...ctx, ask: null, bid: null })).toEqual([
+      { kind: "stop_loss", price: 20, label: "SL" },
+    ]);
+  });
+  it("is empty once the ticket is sent or cleared", () => {
+    const s = ticket({ type: "limit", price: "1.09500", stopLoss: "1.09200", takeProfits: ["1.10000", "", ""] });
+    expect(levels(s)).toHaveLength(3);
+    expect(levels(ticketReducer(s, { type: "sent" }))).toEqual([]);
+    expect(levels(ticketReducer(s, { type: "clear" }))).toEqual([]);
   });
 });
 

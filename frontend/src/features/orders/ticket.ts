@@ -45,6 +45,7 @@ export type TicketAction =
   | { type: "set"; field: Exclude<keyof TicketState, "takeProfits">; value: string }
   | { type: "setTakeProfit"; index: 0 | 1 | 2; value: string }
   | { type: "reset" }
+  | { type: "clear" }
   | { type: "sent" };
 
 export function ticketReducer(state: TicketState, action: TicketAction): TicketState {
@@ -67,6 +68,7 @@ export function ticketReducer(state: TicketState, action: TicketAction): TicketS
       return { ...state, takeProfits };
     }
     case "sent":
+    case "clear":
       // Keep side, type, size and units for the next trade; clear levels and prices.
       return { ...state, price: "", limitPrice: "", stopLoss: "", takeProfits: ["", "", ""] };
     case "reset":
@@ -176,6 +178,44 @@ export function previewTicket(state: TicketState, ctx: TicketContext): TicketPre
       : null;
   const rr = entry !== null ? rewardToRisk(entry, stopLoss, takeProfits.find((tp) => tp !== null) ?? null) : null;
   return { entry, stopLoss, takeProfits, lots, riskMoney: risk, rewardToRisk: rr, errors };
+}
+
+export type PreviewKind = "entry" | "limit" | "stop_loss" | (typeof TP_FIELDS)[number];
+
+/** One level of the ticket drawn on the chart before the order is sent. */
+export interface PreviewLevel {
+  kind: PreviewKind;
+  price: number;
+  label: string;
+}
+
+const TP_LABELS = ["TP1", "TP2", "TP3"] as const;
+
+/**
+ * The levels the order would carry, for the chart's preview lines: the order's own price for
+ * resting orders (trigger and limit for a stop-limit; a market order's entry is the live quote,
+ * already on the chart), then SL and TP1–3 as `previewTicket` computed them (pips become prices
+ * from the reference entry). A level whose field has an error is left out: the lines show
+ * what would be sent, nothing else.
+ */
+export function previewLevels(
+  state: TicketState,
+  preview: TicketPreview,
+  instrument: Pick<Instrument, "digits">,
+): PreviewLevel[] {
+  const side = state.side === "buy" ? "Buy" : "Sell";
+  const out: PreviewLevel[] = [];
+  const add = (kind: PreviewKind, price: number | null, label: string, field: string) => {
+    if (price === null || !(price > 0) || preview.errors[field]) return;
+    out.push({ kind, price: roundTo(price, instrument.digits), label });
+  };
+  const price = toNumber(state.price);
+  if (state.type === "limit") add("entry", price, `${side} limit`, "price");
+  if (state.type === "stop" || state.type === "stop_limit") add("entry", price, `${side} stop`, "price");
+  if (state.type === "stop_limit") add("limit", toNumber(state.limitPrice), `${side} limit`, "limit_price");
+  add("stop_loss", preview.stopLoss, "SL", "stop_loss");
+  preview.takeProfits.forEach((tp, i) => add(TP_FIELDS[i]!, tp, TP_LABELS[i]!, TP_FIELDS[i]!));
+  return out;
 }
 
 export interface OrderRequest {
