@@ -279,7 +279,12 @@ const OpenRow = memo(function OpenRow({ trade, instrument, accountCurrency, onSe
           </button>
         </td>
         <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
-        <td className="r num">{formatLots(trade.lot_size, instrument?.lot_step)}</td>
+        <td className="r num" data-testid="position-lots">
+          {formatLots(trade.lot_size, instrument?.lot_step)}
+          {Number(trade.lot_size) !== Number(trade.original_lot_size) && (
+            <span className="muted"> / {formatLots(trade.original_lot_size, instrument?.lot_step)}</span>
+          )}
+        </td>
         <td className="r num">{formatPrice(trade.entry_price, d)}</td>
         <td className="r num">{formatPrice(live?.price ?? trade.current_price, d)}</td>
         <td className="r num" data-testid="position-sl">
@@ -314,6 +319,7 @@ const OpenRow = memo(function OpenRow({ trade, instrument, accountCurrency, onSe
         <tr className="edit-row">
           <td colSpan={10}>
             <ModifyForm trade={trade} digits={d} onDone={() => setEditing(false)} />
+            <ExitFills trade={trade} digits={d} lotStep={instrument?.lot_step} />
             <form
               className="partial"
               onSubmit={(e) => {
@@ -344,6 +350,43 @@ const OpenRow = memo(function OpenRow({ trade, instrument, accountCurrency, onSe
     </>
   );
 });
+
+/** The exits already taken from an open trade (partial closes, TP1 of a ladder), each with its P&L. */
+function ExitFills({ trade, digits, lotStep }: { trade: Trade; digits: number; lotStep: string | undefined }) {
+  const exits = (trade.fills ?? []).filter((fill) => fill.kind !== "entry");
+  if (!exits.length) return null;
+  return (
+    <table className="grid fills" data-testid={`fills-${trade.id}`}>
+      <caption>
+        Closed so far: realized <span className={`num ${signClass(trade.profit_loss)}`}>{formatMoney(trade.profit_loss, true)}</span>
+      </caption>
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Reason</th>
+          <th className="r">Lots</th>
+          <th className="r">Price</th>
+          <th className="r">Pips</th>
+          <th className="r">P&amp;L</th>
+        </tr>
+      </thead>
+      <tbody>
+        {exits.map((fill) => (
+          <tr key={fill.id} data-testid="exit-fill">
+            <td className="num">{formatTime(fill.time).slice(5)}</td>
+            <td>{fill.reason}</td>
+            <td className="r num">{formatLots(fill.lot_size, lotStep)}</td>
+            <td className="r num">{formatPrice(fill.price, digits)}</td>
+            <td className={`r num ${signClass(fill.pips)}`}>{formatPips(fill.pips)}</td>
+            <td className={`r num ${signClass(fill.pnl)}`} data-testid="fill-pnl">
+              {formatMoney(fill.pnl, true)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 const LEVELS = ["stop_loss", "take_profit_1", "take_profit_2", "take_profit_3"] as const;
 
