@@ -120,6 +120,8 @@ export function Dashboard({ user }: { user: User }) {
           <select
             id="account-switcher"
             value={account?.id ?? ""}
+            // Accounts made elsewhere (a script, the API, another tab) appear when the list is opened.
+            onFocus={() => void accounts.refetch()}
             onChange={(e) => {
               setAccountId(Number(e.target.value));
               store(`account:${user.id}`, e.target.value);
