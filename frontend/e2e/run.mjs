@@ -1,9 +1,12 @@
 // End-to-end: the built dashboard in Debian's Chromium (playwright-core) against the real server
 // (`manage.py serve`, daphne + WebSockets) with FEED=manual on a fresh SQLite database.
 //
-// sign in → chart shows candles → market buy with SL and TP from the ticket → the position's live
-// P&L follows pushed ticks → drag the TP line → a tick hits the new TP → history shows the right
-// P&L → performance cards and equity curve change; a second user sees none of it.
+// sign in → chart shows candles → the ticket's SL/TP (and a limit's entry) drawn as preview lines
+// before sending → market buy with SL and TP from the ticket → the position's live P&L follows
+// pushed ticks → drag the TP line → a tick hits the new TP → history shows the right P&L →
+// performance cards and equity curve change; a second user sees none of it → reset → partial
+// close from the positions table → a second account made through the API, switched to in the UI,
+// takes its own order.
 // Also measures the figures of docs/performance.md ("Dashboard"): bundle size, first paint and
 // long tasks with 5,000 candles and 20 ticks per second. Screenshots and figures.json go to
 // frontend/test-results/e2e/.
@@ -128,6 +131,41 @@ async function signIn(page, base, username, password) {
 const money = (n) => n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const text = (page, testId) => page.getByTestId(testId).first().innerText();
 
+/** The ticket's preview lines the chart has drawn ("kind=price ...", "" for none). */
+async function expectPreview(page, expected, what) {
+  try {
+    await page.waitForFunction(
+      (want) => (document.querySelector("[data-testid=price-chart]")?.dataset.previewLines ?? "") === want,
+      expected,
+      { timeout: 10_000 },
+    );
+  } catch {
+    const actual = await page.getByTestId("price-chart").getAttribute("data-preview-lines");
+    throw new Error(`${what}: expected preview lines ${JSON.stringify(expected)}, saw ${JSON.stringify(actual ?? "")}`);
+  }
+}
+
+/** A REST call with a token; returns [status, body]. */
+async function rest(base, token, method, route, body) {
+  const response = await fetch(`${base}/api/paper-trading/${route}`, {
+    method,
+    headers: { Authorization: `Token ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return [response.status, await response.json()];
+}
+
+async function tokenFor(base, username, password) {
+  const response = await fetch(`${base}/api/auth/token/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  const { token } = await response.json();
+  assert.ok(token, `token for ${username}`);
+  return token;
+}
+
 async function expectText(locator, expected, what) {
   try {
     await locator.filter({ hasText: expected }).first().waitFor({ timeout: 10_000 });
@@ -202,12 +240,7 @@ async function main() {
   assert.equal(health.feed, "manual");
   log(`server on ${base} (feed ${health.feed})`);
 
-  const tokenResponse = await fetch(`${base}/api/auth/token/`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: "e2e_ops", password: PASSWORDS.ops }),
-  });
-  const { token } = await tokenResponse.json();
+  const token = await tokenFor(base, "e2e_ops", PASSWORDS.ops);
   const push = makePusher(base, token);
   await push([eur(1.1)]);
 
@@ -261,6 +294,35 @@ async function main() {
   const rival = await ctxB.newPage();
   await signIn(rival, base, "rival", PASSWORDS.rival);
 
+  // ---- ticket: its levels are drawn on the chart before sending ------------------------------------
+  step = "ticket preview";
+  // In pips from the ask 1.10010: SL 21 → 1.10010 − 0.00210 = 1.09800, TP1 29 → 1.10010 + 0.00290 = 1.10300.
+  await page.getByRole("radio", { name: "Pips" }).click();
+  await page.getByTestId("ticket-sl").fill("21");
+  await page.getByTestId("ticket-tp1").fill("29");
+  await expectPreview(page, "stop_loss=1.09800 take_profit_1=1.10300", "market buy, levels in pips");
+  // A buy limit at 1.09900 draws its entry, and the pips count from it: SL 1.09690, TP1 1.10190.
+  await page.getByTestId("order-type").selectOption("limit");
+  await page.getByLabel("Limit price").fill("1.09900");
+  await expectPreview(page, "entry=1.09900 stop_loss=1.09690 take_profit_1=1.10190", "buy limit");
+  await expectText(page.getByTestId("order-preview"), "Buy limit 1.09900", "preview legend");
+  await shot(page, "02-ticket-limit-preview");
+  await page.getByTestId("ticket-clear").click();
+  await expectPreview(page, "", "after Clear");
+  await page.getByTestId("order-preview").waitFor({ state: "detached" });
+  // A new symbol clears the ticket's levels (a EURUSD stop means nothing on GBPUSD): no lines.
+  await page.getByTestId("order-type").selectOption("market");
+  await page.getByTestId("ticket-sl").fill("30");
+  await expectPreview(page, "stop_loss=1.09710", "market buy, SL 30 pips");
+  await page.locator("#symbol-picker").selectOption("GBPUSD");
+  await expectText(page.getByRole("heading", { name: /^Order/ }), "GBPUSD", "ticket symbol");
+  await expectPreview(page, "", "after the symbol changed");
+  assert.equal(await page.getByTestId("ticket-sl").inputValue(), "", "the symbol change cleared the SL");
+  await page.locator("#symbol-picker").selectOption("EURUSD");
+  await expectText(page.getByTestId("quote-strip"), "1.10000", "quote strip back on EURUSD");
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  await page.getByRole("radio", { name: "Price" }).click();
+
   // ---- ticket: market buy 0.10 with SL and TP -------------------------------------------------
   step = "ticket";
   await page.getByTestId("ticket-lots").fill("0.10");
@@ -275,8 +337,12 @@ async function main() {
   await expectText(page.getByTestId("preview-lots"), "0.47", "lots from risk");
   await page.getByRole("radio", { name: "Lots" }).click();
   await expectText(page.getByTestId("preview-lots"), "0.10", "lots");
-  await shot(page, "02-ticket");
+  await expectPreview(page, "stop_loss=1.09800 take_profit_1=1.10300", "ticket in prices");
+  await expectText(page.getByTestId("order-preview"), "SL 1.09800", "preview legend");
+  await shot(page, "03-ticket");
   await page.getByTestId("ticket-submit").click();
+  // Sent: the preview lines go, the trade's own lines take their place.
+  await expectPreview(page, "", "after sending");
 
   // ---- the position appears; live P&L follows ticks --------------------------------------------
   step = "position";
@@ -292,7 +358,7 @@ async function main() {
   await expectText(row.getByTestId("position-pnl"), "+10.00", "live P&L at 1.10110");
   await expectText(page.getByTestId("account-unrealized"), "+10.00", "account unrealized");
   await expectText(page.getByTestId("account-equity"), "10,010.00", "account equity");
-  await shot(page, "03-position");
+  await shot(page, "04-position");
 
   // ---- drag the TP line from 1.10300 towards 1.10200 --------------------------------------------
   step = "drag TP";
@@ -324,7 +390,7 @@ async function main() {
     headers: { Authorization: `Token ${token}` },
   });
   assert.equal(foreign.status, 404, "another user (even staff) cannot read the trader's trade");
-  await shot(page, "04-tp-dragged");
+  await shot(page, "05-tp-dragged");
 
   // A refused drag (TP below the bid for a buy) shows the contract's validation error.
   step = "refused drag";
@@ -337,7 +403,7 @@ async function main() {
   await page.getByTestId("modify-error").waitFor();
   const refusal = await text(page, "modify-error");
   assert.match(refusal, /take_profit_1/);
-  await shot(page, "05-refused-drag");
+  await shot(page, "06-refused-drag");
   await page.getByTestId("modify-error").getByRole("button", { name: "Dismiss" }).click();
   assert.equal((await tpCell.innerText()).trim(), newTp.toFixed(5), "a refused drag keeps the TP");
 
@@ -368,7 +434,7 @@ async function main() {
   await expectText(historyRow.getByTestId("history-pnl"), `+${expectedPnl.toFixed(2)}`, "realized P&L");
   await expectText(historyRow, `+${expectedPips.toFixed(1)}`, "realized pips");
   await expectText(page.getByTestId("account-balance"), money(10000 + expectedPnl), "balance after");
-  await shot(page, "06-history");
+  await shot(page, "07-history");
   const csvHref = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
   const csv = await (await page.request.get(`${base}${csvHref}`)).text();
   const csvRow = csv.split("\n").find((line) => line.startsWith(`${tradeId},`));
@@ -386,7 +452,7 @@ async function main() {
     (10000 + expectedPnl).toFixed(2),
   );
   assert.ok(Number(await page.getByTestId("equity-chart").getAttribute("data-points")) >= 2);
-  await shot(page, "07-performance");
+  await shot(page, "08-performance");
 
   // ---- the second user saw none of it --------------------------------------------------------
   step = "isolation";
@@ -398,7 +464,7 @@ async function main() {
   await expectText(rival.getByTestId("perf-total_trades"), "0", "rival trades");
   const leaked = await rival.evaluate(() => document.body.innerText.includes("tp1_hit"));
   assert.equal(leaked, false);
-  await shot(rival, "08-second-user");
+  await shot(rival, "09-second-user");
 
   // ---- reset (confirmation says history is kept) ----------------------------------------------------
   step = "reset";
@@ -406,10 +472,114 @@ async function main() {
   await page.getByRole("button", { name: "Reset account" }).click();
   const dialog = page.getByRole("dialog");
   await expectText(dialog, "History is kept", "reset confirmation");
-  await shot(page, "09-reset-confirm");
+  await shot(page, "10-reset-confirm");
   await dialog.getByRole("button", { name: "Reset account" }).click();
   await dialog.waitFor({ state: "detached" });
   await expectText(page.getByTestId("account-balance"), "10,000.00", "balance after reset");
+
+  // ---- partial close from the positions table ------------------------------------------------------
+  step = "partial close";
+  const traderToken = await tokenFor(base, "trader", PASSWORDS.trader);
+  const [, accountsBefore] = await rest(base, traderToken, "GET", "accounts/");
+  const accountA = accountsBefore.results.find((a) => a.is_default).id;
+  await page.getByTestId("tab-open").click();
+  await push([eur(1.102)]); // bid 1.10200, ask 1.10210
+  await expectText(page.getByTestId("quote-strip"), "1.10210", "ask before the partial-close trade");
+  await page.getByTestId("ticket-lots").fill("0.10");
+  await page.getByTestId("ticket-sl").fill("1.09700"); // accounts refuse orders without a stop by default
+  await page.getByTestId("ticket-submit").click();
+  const partialRow = page.locator("tr[data-testid^=position-]").filter({ hasText: "EURUSD" }).first();
+  await partialRow.waitFor();
+  const partialId = Number(await partialRow.getAttribute("data-trade-id"));
+  assert.notEqual(partialId, tradeId);
+  await expectText(partialRow, "1.10210", "entry at the ask");
+  await push([eur(1.103)]); // bid 1.10300: (1.10300 − 1.10210) × 0.10 × 100,000 = +9.00
+  await expectText(partialRow.getByTestId("position-pnl"), "+9.00", "live P&L before the partial close");
+  await partialRow.getByRole("button", { name: "Modify" }).click();
+  await page.getByLabel("Close lots").fill("0.04");
+  await page.getByRole("button", { name: "Partial close" }).click();
+  // 0.04 closed at the bid 1.10300: 0.00090 × 0.04 × 100,000 = +3.60 (+9.0 pips); 0.06 stay open,
+  // worth 0.00090 × 0.06 × 100,000 = +5.40.
+  await expectText(partialRow.getByTestId("position-lots"), "0.06 / 0.10", "lots after the partial close");
+  await expectText(partialRow.getByTestId("position-pnl"), "+5.40", "live P&L of the rest");
+  const fills = page.getByTestId(`fills-${partialId}`);
+  await expectText(fills.getByTestId("exit-fill"), "1.10300", "partial close fill price");
+  await expectText(fills.getByTestId("fill-pnl"), "+3.60", "partial close fill P&L");
+  await expectText(fills.getByTestId("exit-fill"), "+9.0", "partial close fill pips");
+  assert.equal(await fills.getByTestId("exit-fill").count(), 1);
+  await expectText(page.getByTestId("account-balance"), "10,003.60", "balance after the partial close");
+  const [, partial] = await rest(base, traderToken, "GET", `trades/${partialId}/`);
+  const exits = partial.fills.filter((f) => f.kind !== "entry");
+  assert.equal(partial.status, "open");
+  assert.equal(Number(partial.lot_size), 0.06);
+  assert.equal(Number(partial.original_lot_size), 0.1);
+  assert.equal(partial.profit_loss, "3.60");
+  assert.deepEqual(
+    exits.map((f) => [Number(f.lot_size), f.price, f.pnl]),
+    [[0.04, "1.10300", "3.60"]],
+    "one exit fill of 0.04 at 1.10300 with +3.60",
+  );
+  await shot(page, "11-partial-close");
+
+  // ---- a second account, made through the API, switched to in the UI ---------------------------------
+  step = "account switch";
+  const [created, second] = await rest(base, traderToken, "POST", "accounts/", {
+    name: "Second",
+    initial_balance: "5000.00",
+  });
+  assert.equal(created, 201, `account create: ${JSON.stringify(second)}`);
+  const accountB = second.id;
+  const switcher = page.getByTestId("account-switcher");
+  await switcher.focus(); // opening the list refetches it: the new account appears
+  await switcher.selectOption(String(accountB));
+  await expectText(page.getByTestId("account-balance"), "5,000.00", "balance of the second account");
+  await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  await expectText(page.getByTestId("tab-open"), "0", "open count on the second account");
+  // A market buy of 0.05 on it fills at the ask 1.10310; at the bid 1.10300 it is worth
+  // −0.00010 × 0.05 × 100,000 = −0.50, so equity 4,999.50.
+  await page.getByTestId("ticket-lots").fill("0.05");
+  await page.getByTestId("ticket-sl").fill("1.09700");
+  await page.getByTestId("ticket-submit").click();
+  const rowB = page.locator("tr[data-testid^=position-]").filter({ hasText: "EURUSD" }).first();
+  await rowB.waitFor();
+  const tradeB = Number(await rowB.getAttribute("data-trade-id"));
+  assert.notEqual(tradeB, partialId);
+  await expectText(rowB.getByTestId("position-pnl"), "−0.50", "live P&L on the second account");
+  await expectText(page.getByTestId("account-equity"), "4,999.50", "equity of the second account");
+  const [, placed] = await rest(base, traderToken, "GET", `trades/${tradeB}/`);
+  assert.equal(placed.account, accountB, "the order landed on the second account");
+  assert.equal(placed.entry_price, "1.10310");
+  const [, openA] = await rest(base, traderToken, "GET", `trades/open_positions/?account=${accountA}`);
+  const [, openB] = await rest(base, traderToken, "GET", `trades/open_positions/?account=${accountB}`);
+  assert.deepEqual(openA.results.map((t) => t.id), [partialId], "first account keeps only its own position");
+  assert.deepEqual(openB.results.map((t) => t.id), [tradeB], "second account holds only the new order");
+  await shot(page, "12-account-switch");
+  // Back on the first account: its balance and its 0.06 lots, not the second account's trade.
+  await switcher.selectOption(String(accountA));
+  await expectText(page.getByTestId("account-balance"), "10,003.60", "balance back on the first account");
+  await page.locator(`tr[data-trade-id="${partialId}"]`).waitFor();
+  assert.equal(await page.locator(`tr[data-trade-id="${tradeB}"]`).count(), 0, "the second account's trade is not listed");
+
+  // ---- the rest closes; history shows the whole trade -------------------------------------------------
+  step = "close the rest";
+  await push([eur(1.1025)]); // the last 0.06 at the bid 1.10250: 0.00040 × 0.06 × 100,000 = +2.40
+  await page.getByTestId(`close-${partialId}`).click();
+  await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  await page.getByTestId("tab-history").click();
+  const partialHistory = page.locator(`[data-testid=history] tr[data-trade-id="${partialId}"]`);
+  // Realized in all: +3.60 + 2.40 = +6.00; the balance 10,006.00.
+  await expectText(partialHistory.getByTestId("history-pnl"), "+6.00", "realized P&L of both closes");
+  await expectText(partialHistory.getByTestId("exit-reason"), "manual", "exit reason");
+  await expectText(page.getByTestId("account-balance"), "10,006.00", "balance after both closes");
+  const [, closed] = await rest(base, traderToken, "GET", `trades/${partialId}/`);
+  assert.deepEqual(
+    closed.fills.filter((f) => f.kind !== "entry").map((f) => [Number(f.lot_size), f.price, f.pnl]),
+    [
+      [0.04, "1.10300", "3.60"],
+      [0.06, "1.10250", "2.40"],
+    ],
+  );
+  await page.getByTestId("tab-open").click();
 
   // ---- phone ------------------------------------------------------------------------------------
   step = "phone";
@@ -423,9 +593,9 @@ async function main() {
   await signIn(phone, base, "trader", PASSWORDS.trader);
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 390 px`);
-  await shot(phone, "10-phone");
+  await shot(phone, "13-phone");
   await phone.getByTestId("ticket-submit").scrollIntoViewIfNeeded();
-  await shot(phone, "11-phone-ticket");
+  await shot(phone, "14-phone-ticket");
 
   // ---- figures: first paint, long tasks with 5,000 candles at 20 ticks/s ----------------------------
   step = "figures";
@@ -524,7 +694,7 @@ async function main() {
     tasks_at_second_of_minute: tickTasks.map((t) => Math.round(((origin + t.start) / 1000) % 60)),
     websocket_messages_during_ticks: wsTypes,
   };
-  await shot(perfPage, "12-5000-candles");
+  await shot(perfPage, "15-5000-candles");
 
   assert.deepEqual(consoleErrors, [], "uncaught errors in the page");
   fs.writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));
