@@ -591,8 +591,16 @@ async function main() {
   });
   const phone = await ctxPhone.newPage();
   await signIn(phone, base, "trader", PASSWORDS.trader);
+  // Preview lines of all four levels: their legend must wrap, not widen the page.
+  await phone.getByRole("radio", { name: "Pips" }).click();
+  await phone.getByTestId("ticket-sl").fill("20");
+  for (const [i, pips] of [[1, "30"], [2, "45"], [3, "60"]]) await phone.getByTestId(`ticket-tp${i}`).fill(pips);
+  await phone.waitForFunction(
+    () => document.querySelector("[data-testid=price-chart]")?.dataset.previewLines?.split(" ").length === 4,
+  );
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 390 px`);
+  await phone.evaluate(() => window.scrollTo(0, 0));
   await shot(phone, "13-phone");
   await phone.getByTestId("ticket-submit").scrollIntoViewIfNeeded();
   await shot(phone, "14-phone-ticket");
