@@ -83,9 +83,16 @@ ASGI_APPLICATION = "forex_signal.asgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL + a busy timeout let the embedded worker and the web threads share the file.
+    # WAL + a busy timeout let the embedded worker and the web threads share the file. A
+    # transaction takes the write lock when it begins (IMMEDIATE): one that read first and wrote
+    # later failed at once with "database is locked" if any other write had committed meanwhile
+    # (SQLite cannot wait there); now it waits for the lock like every other writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     # Under ASGI each request may run on a fresh thread, so per-thread persistent connections
