@@ -2,6 +2,7 @@
 `{"code", "message", "errors"?}`; domain errors keep their stable codes."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -58,6 +59,11 @@ def exception_handler(exc, context):
         # Quotes, throttles and the channel layer live in Redis: while it restarts the API says
         # so and asks for a retry instead of failing with a 500 page.
         body = error_body("service_unavailable", "The cache service is unavailable; retry shortly.")
+        return Response(body, status=503, headers={"Retry-After": "1"})
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database refused or lost the connection (a restart, SQLite's lock held past its
+        # timeout): the transaction rolled back, nothing was written, a retry is the answer.
+        body = error_body("service_unavailable", "The database is busy or unavailable; retry shortly.")
         return Response(body, status=503, headers={"Retry-After": "1"})
     if isinstance(exc, DomainError):
         errors = {exc.field or "non_field_errors": [exc.message]} if isinstance(exc, InvalidInput) else None

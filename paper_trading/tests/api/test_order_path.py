@@ -222,3 +222,27 @@ def test_replaced_token_only_the_new_one_works(api, user, client_for):
 
     assert_error(api.get(url("trades/")), 401, "authentication_failed")
     assert fresh.get(url("trades/")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failure_mid_order_is_a_503_and_writes_nothing(api, no_limits, eurusd, monkeypatch):
+    from django.db import OperationalError
+
+    from paper_trading import repository
+    from paper_trading.models import Fill
+
+    real_insert = repository.insert
+
+    def insert_failing_at_the_fill(objs):
+        if objs and isinstance(objs[0], Fill):  # the trade row is already written in this transaction
+            raise OperationalError("database is locked")
+        real_insert(objs)
+
+    monkeypatch.setattr(repository, "insert", insert_failing_at_the_fill)
+    before = db_state()
+
+    response = execute(api, stop_loss="1.09")
+
+    assert_error(response, 503, "service_unavailable")
+    assert response["Retry-After"] == "1"
+    assert db_state() == before
