@@ -42,7 +42,8 @@ class Instrument:
         return distance / self.pip_size
 
     def validate_lots(self, lots: Decimal, *, field: str = "lot_size") -> Decimal:
-        """Off-grid lots are refused, not rounded silently (STYLE lesson 5)."""
+        """Off-grid lots are refused, not rounded silently (STYLE lesson 5). Valid lots come back
+        at the step's scale ("0.1" -> 0.10), so a trade reads the same in every answer and event."""
         if lots <= 0:
             raise InvalidInput("Lot size must be positive.", field=field)
         if lots < self.min_lot:
@@ -51,7 +52,7 @@ class Instrument:
             raise InvalidInput(f"Lot size must be at most {self.max_lot}.", field=field)
         if not is_multiple(lots, self.lot_step):
             raise InvalidInput(f"Lot size must be a multiple of {self.lot_step}.", field=field)
-        return lots
+        return lots.quantize(self.lot_step)
 
     def as_dict(self) -> dict:
         return {

@@ -263,7 +263,7 @@ def validate_protection(
 
 
 def _validate_request(req: OrderRequest, instrument: Instrument, now: datetime) -> None:
-    instrument.validate_lots(req.lots)
+    req.lots = instrument.validate_lots(req.lots)
     if req.entry_type is EntryType.MARKET:
         if req.price is not None or req.limit_price is not None:
             raise InvalidInput("A market order takes no price.", field="price")
@@ -546,7 +546,7 @@ def close_ticket(
     if lots is None:
         lots = ticket.lots
     else:
-        instrument.validate_lots(lots)
+        lots = instrument.validate_lots(lots)
         if lots > ticket.lots:
             raise InvalidInput(f"Cannot close {lots} lots of a {ticket.lots} lot position.", field="lot_size")
     if reason is ExitReason.MANUAL and fill_reason is None and pf.account.mode == "nfa":

@@ -31,13 +31,14 @@ def test_new_order_body_reads_like_a_fresh_get_including_fills(api, no_limits, e
     assert posted.json()["fills"][0]["commission"] == "0.35"
     assert posted.json()["fills"][0]["lot_size"] == "0.10"  # stored scale, though "0.1" was sent
     assert posted.json()["fills"][0]["id"] == fetched["fills"][0]["id"]
-    # The trade's own fields come from the row in hand as they always did ("0.1" as sent).
-    again = execute(api, lot_size="0.10", stop_loss="1.09").json()
-    assert _comparable(again) == _comparable(api.get(url(f"trades/{again['id']}/")).json())
-    # The commission went to the ledger and the balance through the same inserts.
-    assert LedgerEntry.objects.filter(account=no_limits, kind="commission").count() == 2
+    # Lots sent as "0.1" are held at the step's scale, so the answer, a later read and the events
+    # all say "0.10".
+    assert (posted.json()["lot_size"], posted.json()["original_lot_size"]) == ("0.10", "0.10")
+    assert _comparable(posted.json()) == _comparable(fetched)
+    # The commission (3.5 x 0.10 lots = 0.35) went to the ledger and the balance through the same inserts.
+    assert LedgerEntry.objects.filter(account=no_limits, kind="commission").count() == 1
     no_limits.refresh_from_db()
-    assert no_limits.balance == Decimal("9999.30")
+    assert no_limits.balance == Decimal("9999.65")
 
 
 def test_netted_order_body_lists_every_fill_of_the_position(api, user, eurusd):

@@ -71,9 +71,13 @@ def test_off_grid_or_out_of_range_lots_are_refused_not_rounded(lots):
     assert err.value.field == "lot_size"
 
 
-@pytest.mark.parametrize("lots", ["0.01", "0.37", "1", "100"])
-def test_on_grid_lots_are_accepted_unchanged(lots):
-    assert get_instrument("EURUSD").validate_lots(D(lots)) == D(lots)
+@pytest.mark.parametrize(
+    ("lots", "held"),
+    [("0.01", "0.01"), ("0.37", "0.37"), ("0.1", "0.10"), ("0.500", "0.50"), ("100", "100.00")],
+)
+def test_on_grid_lots_are_accepted_at_the_steps_scale(lots, held):
+    accepted = get_instrument("EURUSD").validate_lots(D(lots))
+    assert accepted == D(lots) and str(accepted) == held
 
 
 def test_one_price_provider_gets_the_default_spread_around_it():
