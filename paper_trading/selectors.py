@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from .domain.errors import InvalidInput, NotFound
@@ -40,19 +40,46 @@ def account_for(user, account_id) -> Account:
         raise NotFound("No such account.") from None
 
 
+#: `?period=current`: the period each account is in now (the one its last reset started).
+CURRENT_PERIOD = "current"
+
+
+def period_of(account: Account, period_number) -> AccountPeriod:
+    """The account's period numbered `period_number` (a `?period=` value, so text or a number)."""
+    try:
+        number = int(period_number)
+    except (ValueError, TypeError):
+        raise InvalidInput("period must be a whole number or 'current'.", field="period") from None
+    try:
+        return account.periods.get(number=number)
+    except AccountPeriod.DoesNotExist:
+        raise NotFound("No such period.") from None
+
+
 def ledger_for(account: Account, period_number=None) -> QuerySet[LedgerEntry]:
-    if period_number is None:
+    if period_number is None or period_number == CURRENT_PERIOD:
         period = account.current_period
     else:
-        try:
-            number = int(period_number)
-        except (ValueError, TypeError):
-            raise InvalidInput("period must be a whole number.", field="period") from None
-        try:
-            period = account.periods.get(number=number)
-        except AccountPeriod.DoesNotExist:
-            raise NotFound("No such period.") from None
+        period = period_of(account, period_number)
     return LedgerEntry.objects.filter(account=account, period=period).order_by("created_at", "id")
+
+
+def trades_in_period(trades: QuerySet[PaperTrade], *, user, account_id, period) -> QuerySet[PaperTrade]:
+    """`trades` narrowed to one period: `current` is each account's own current period; a number
+    names a period of the user's account `account_id` (numbers restart at 1 on every account, so
+    one is meaningless without the account). A list filter answers an unknown number with 400,
+    like any other filter value it cannot match."""
+    if str(period).strip().lower() == CURRENT_PERIOD:
+        return trades.filter(period_id=F("account__period_id"))
+    if account_id is None:
+        raise InvalidInput(
+            "period=<number> needs account=<id>; period=current works across accounts.", field="period"
+        )
+    account = account_for(user, account_id)
+    try:
+        return trades.filter(period=period_of(account, period))
+    except NotFound:
+        raise InvalidInput(f"Account {account.pk} has no period {period}.", field="period") from None
 
 
 def parse_days(value, default=30) -> int:

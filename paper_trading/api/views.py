@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, api_view, permission_classes
@@ -75,6 +76,11 @@ class TradeFilter(django_filters.FilterSet):
     symbol = django_filters.CharFilter(method="filter_symbol")
     account = django_filters.NumberFilter(field_name="account_id")
     signal_source = django_filters.CharFilter()
+    period = django_filters.CharFilter(
+        method="filter_period",
+        label="`current` (each account's current period, i.e. since its last reset) or a period "
+        "number of the account given by `account` (GET accounts/{id}/periods/)",
+    )
     days = django_filters.NumberFilter(method="filter_days", min_value=1, max_value=36500)
     from_ = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="from")
     to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
@@ -95,6 +101,11 @@ class TradeFilter(django_filters.FilterSet):
             return queryset.filter(symbol=get_instrument(value).symbol)
         except UnknownSymbol:
             return queryset.none()
+
+    def filter_period(self, queryset, name, value):
+        return selectors.trades_in_period(
+            queryset, user=self.request.user, account_id=self.form.cleaned_data.get("account"), period=value
+        )
 
     def filter_days(self, queryset, name, value):
         return queryset.filter(created_at__gte=timezone.now() - timedelta(days=int(value)))
@@ -218,6 +229,8 @@ class TradeViewSet(viewsets.GenericViewSet):
             )
         return Response(data)
 
+    # Not a list view to drf-spectacular, yet it takes every filter of the list.
+    @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=False, methods=["get"])
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())[:100000]
@@ -335,6 +348,15 @@ class AccountViewSet(viewsets.GenericViewSet):
         )
         return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period",
+                str,
+                description="`current` (the default) or a period number (GET accounts/{id}/periods/)",
+            )
+        ]
+    )
     @action(detail=True, methods=["get"])
     def ledger(self, request, pk=None):
         account = selectors.account_for(request.user, pk)

@@ -35,3 +35,12 @@ def test_healthz_reports_database_and_cache(client):
 def test_dashboard_root_is_served_without_login(client):
     response = client.get("/")
     assert response.status_code == 200 and b"PAPER TRADING" in response.content.upper()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/paper-trading/trades/", "/api/paper-trading/trades/export/"])
+def test_schema_lists_the_period_filter_of_trades_and_export(client, path):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+    assert {"period", "account", "status"} <= set(parameters)
+    assert "current" in parameters["period"]["description"]
