@@ -2,6 +2,9 @@
 
 export const API = "/api/paper-trading";
 
+/** `?period=current` of trades/: each account's trades since its last reset (docs/api.md). */
+export const CURRENT_PERIOD = "current";
+
 /** CONTRACT §4.1 error body, thrown for every non-2xx answer. */
 export class ApiError extends Error {
   readonly status: number;

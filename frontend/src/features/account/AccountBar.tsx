@@ -71,7 +71,8 @@ export function AccountBar({ account, openTrades, instruments }: Props) {
               <span className="num">{formatMoney(account.initial_balance)}</span> {ccy}.
             </p>
             <p className="muted">
-              History is kept: this period's trades and ledger stay queryable; performance starts from the new period.
+              History is kept: this period's trades and ledger stay queryable through the API; the chart's markers,
+              the history and performance start from the new period.
             </p>
             {reset.error ? <ErrorBanner error={reset.error} /> : null}
             <div className="dialog-actions">

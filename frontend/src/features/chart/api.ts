@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { api, API } from "../../lib/api-client";
+import { api, API, CURRENT_PERIOD } from "../../lib/api-client";
 import type { Instrument, OhlcResponse, Page, Trade } from "../../lib/types";
 import type { Interval } from "./candles";
 
@@ -23,13 +23,20 @@ export function useOhlc(symbol: string, interval: Interval, limit: number) {
   });
 }
 
-/** This account's trades on `symbol` (any status, newest first) for the chart's markers. */
+/**
+ * The trades/ query of the chart's markers: this account's trades on `symbol` (any status, newest
+ * first) in its current period, so a reset account's chart starts without the old trades.
+ */
+export function symbolTradesQuery(account: number, symbol: string) {
+  return { account, symbol, period: CURRENT_PERIOD, page_size: 200, ordering: "-id" };
+}
+
 export function useSymbolTrades(account: number | undefined, symbol: string) {
   return useQuery({
     queryKey: ["trades", "markers", account ?? 0, symbol],
     enabled: account !== undefined,
     placeholderData: (previous) => previous,
-    queryFn: () => api.get<Page<Trade>>(`${API}/trades/`, { account, symbol, page_size: 200, ordering: "-id" }),
+    queryFn: () => api.get<Page<Trade>>(`${API}/trades/`, symbolTradesQuery(account ?? 0, symbol)),
     select: (page) => page.results,
   });
 }

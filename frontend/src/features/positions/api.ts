@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, API } from "../../lib/api-client";
+import { api, API, CURRENT_PERIOD } from "../../lib/api-client";
 import type { Page, Trade } from "../../lib/types";
 import { applyTrade } from "./reducer";
 
@@ -48,9 +48,11 @@ export function usePendingOrders(account: number | undefined) {
   });
 }
 
+/** The trades/ query of the history table and its CSV export: the account's current period only. */
 export function historyQuery(account: number, filters: HistoryFilters) {
   return {
     account,
+    period: CURRENT_PERIOD,
     status: filters.status,
     symbol: filters.symbol || undefined,
     days: filters.days || undefined,
