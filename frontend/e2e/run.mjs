@@ -4,7 +4,8 @@
 // sign in → chart shows candles → the ticket's SL/TP (and a limit's entry) drawn as preview lines
 // before sending → market buy with SL and TP from the ticket → the position's live P&L follows
 // pushed ticks → drag the TP line → a tick hits the new TP → history shows the right P&L →
-// performance cards and equity curve change; a second user sees none of it → reset → partial
+// performance cards and equity curve change; a second user sees none of it → reset (the old
+// trade's chart markers and history rows gone) → partial
 // close from the positions table → a second account made through the API, switched to in the UI,
 // takes its own order.
 // Also measures the figures of docs/performance.md ("Dashboard"): bundle size, first paint and
@@ -142,6 +143,25 @@ async function expectPreview(page, expected, what) {
   } catch {
     const actual = await page.getByTestId("price-chart").getAttribute("data-preview-lines");
     throw new Error(`${what}: expected preview lines ${JSON.stringify(expected)}, saw ${JSON.stringify(actual ?? "")}`);
+  }
+}
+
+/** Waits until the chart's marker ids (data-markers, "e12 x12-0 ...") satisfy `want`. */
+async function expectMarkers(page, want, what) {
+  try {
+    await page.waitForFunction(
+      (check) => {
+        const ids = document.querySelector("[data-testid=price-chart]")?.dataset.markers;
+        if (ids === undefined) return false;
+        const list = ids ? ids.split(" ") : [];
+        return check.every(([id, present]) => list.includes(id) === present) && (check.length || !list.length);
+      },
+      want,
+      { timeout: 10_000 },
+    );
+  } catch {
+    const actual = await page.getByTestId("price-chart").getAttribute("data-markers");
+    throw new Error(`${what}: expected markers ${JSON.stringify(want)}, saw ${JSON.stringify(actual)}`);
   }
 }
 
@@ -469,6 +489,8 @@ async function main() {
   // ---- reset (confirmation says history is kept) ----------------------------------------------------
   step = "reset";
   await page.getByTestId("view-trade").click();
+  // The closed trade's entry and TP exit are on the chart before the reset...
+  await expectMarkers(page, [[`e${tradeId}`, true], [`x${tradeId}-0`, true]], "markers before the reset");
   await page.getByRole("button", { name: "Reset account" }).click();
   const dialog = page.getByRole("dialog");
   await expectText(dialog, "History is kept", "reset confirmation");
@@ -476,6 +498,12 @@ async function main() {
   await dialog.getByRole("button", { name: "Reset account" }).click();
   await dialog.waitFor({ state: "detached" });
   await expectText(page.getByTestId("account-balance"), "10,000.00", "balance after reset");
+  // ...and gone after it: the new period has no trades, so no markers and an empty history.
+  await expectMarkers(page, [], "markers after the reset");
+  await page.getByTestId("tab-history").click();
+  await page.getByTestId("history").getByText("Nothing in this period.").waitFor();
+  assert.equal(await page.locator(`[data-testid=history] tr[data-trade-id="${tradeId}"]`).count(), 0);
+  await shot(page, "10b-after-reset");
 
   // ---- partial close from the positions table ------------------------------------------------------
   step = "partial close";
@@ -492,6 +520,7 @@ async function main() {
   await partialRow.waitFor();
   const partialId = Number(await partialRow.getAttribute("data-trade-id"));
   assert.notEqual(partialId, tradeId);
+  await expectMarkers(page, [[`e${partialId}`, true], [`e${tradeId}`, false]], "markers of the new period only");
   await expectText(partialRow, "1.10210", "entry at the ask");
   await push([eur(1.103)]); // bid 1.10300: (1.10300 − 1.10210) × 0.10 × 100,000 = +9.00
   await expectText(partialRow.getByTestId("position-pnl"), "+9.00", "live P&L before the partial close");

@@ -226,6 +226,7 @@ export function PriceChart({ instrument, interval, bars, trades, preview, realti
       lines.clear();
       previewLines.clear();
       delete container.dataset.previewLines;
+      delete container.dataset.markers;
       bidLineRef.current = null;
       askLineRef.current = null;
       markersRef.current = null;
@@ -312,13 +313,15 @@ export function PriceChart({ instrument, interval, bars, trades, preview, realti
     };
   }, [instrument.symbol, interval, bars, realtime, writeLegend, placeHandles]);
 
-  // Markers for entries and exits.
+  // Markers for entries and exits; their ids ("e12 x12-0") in data-markers for the e2e.
   useEffect(() => {
-    markersRef.current?.setMarkers(
-      tradeMarkers(trades, instrument.symbol, interval).map(
-        (m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>,
-      ),
+    const container = containerRef.current;
+    if (!markersRef.current || !container) return;
+    const markers = tradeMarkers(trades, instrument.symbol, interval);
+    markersRef.current.setMarkers(
+      markers.map((m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>),
     );
+    container.dataset.markers = markers.map((m) => m.id).join(" ");
   }, [trades, instrument.symbol, interval, bars]);
 
   // Entry/SL/TP price lines, diffed by key so unchanged lines are not recreated.
