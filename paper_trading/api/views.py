@@ -82,19 +82,13 @@ class TradeFilter(django_filters.FilterSet):
         "number of the account given by `account` (GET accounts/{id}/periods/)",
     )
     days = django_filters.NumberFilter(method="filter_days", min_value=1, max_value=36500)
-    from_ = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="from")
+    from_ = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")  # `from`: below
     to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
 
     class Meta:
         model = PaperTrade
         fields = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and "from" in data:
-            data = data.copy()
-            data["from_"] = data.get("from")
-        super().__init__(data, *args, **kwargs)
 
     def filter_symbol(self, queryset, name, value):
         try:
@@ -109,6 +103,11 @@ class TradeFilter(django_filters.FilterSet):
 
     def filter_days(self, queryset, name, value):
         return queryset.filter(created_at__gte=timezone.now() - timedelta(days=int(value)))
+
+
+# The query parameter is `from` (CONTRACT §4.2), a Python keyword: the filter is declared as
+# `from_` and renamed here, so parsing and the OpenAPI schema both say `from`.
+TradeFilter.base_filters["from"] = TradeFilter.base_filters.pop("from_")
 
 
 def _render_trade(row, market=None, fills=None):

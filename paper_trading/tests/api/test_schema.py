@@ -42,5 +42,6 @@ def test_dashboard_root_is_served_without_login(client):
 def test_schema_lists_the_period_filter_of_trades_and_export(client, path):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
-    assert {"period", "account", "status"} <= set(parameters)
+    assert {"period", "account", "status", "from", "to"} <= set(parameters)
+    assert "from_" not in parameters
     assert "current" in parameters["period"]["description"]

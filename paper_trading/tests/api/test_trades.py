@@ -3,6 +3,7 @@ business refusals of §3.4. Expected figures are worked out by hand from §3.2 i
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -526,3 +527,22 @@ def test_order_without_a_quote_is_no_price(api, no_limits):
     response = execute(api)
     assert_error(response, 503, "no_price")
     assert db_state() == before
+
+
+def test_from_and_to_filter_by_creation_time_and_bad_times_are_400(api, no_limits, eurusd):
+    from django.utils import timezone
+
+    old = execute(api).json()
+    PaperTrade.objects.filter(pk=old["id"]).update(created_at=datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+    new = execute(api).json()
+    since = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def ids(query):
+        response = api.get(url(f"trades/?{query}"))
+        assert response.status_code == 200, response.content
+        return [t["id"] for t in response.json()["results"]]
+
+    assert ids(f"from={since}") == [new["id"]]
+    assert ids("to=2026-01-06T00:00:00Z") == [old["id"]]
+    assert ids("from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z") == [old["id"]]
+    assert_error(api.get(url("trades/?from=yesterday")), 400, "validation_error", field="from")
