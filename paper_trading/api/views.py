@@ -14,8 +14,8 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
@@ -68,6 +68,21 @@ ORDERING = [
     "symbol",
     "-symbol",
 ]
+
+
+def _page_of(name: str, **fields):
+    """The OpenAPI shape of a paginated list of hand-built rows (CONTRACT §4: count, next,
+    previous, results)."""
+    row = inline_serializer(name=name, fields=fields)
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializers.ListField(child=row),
+        },
+    )
 
 
 class TradeFilter(django_filters.FilterSet):
@@ -354,7 +369,17 @@ class AccountViewSet(viewsets.GenericViewSet):
                 str,
                 description="`current` (the default) or a period number (GET accounts/{id}/periods/)",
             )
-        ]
+        ],
+        responses=_page_of(
+            "LedgerEntry",
+            id=serializers.IntegerField(),
+            kind=serializers.CharField(),
+            amount=serializers.CharField(help_text="signed decimal, account currency"),
+            balance_after=serializers.CharField(),
+            trade=serializers.IntegerField(allow_null=True),
+            note=serializers.CharField(),
+            created_at=serializers.DateTimeField(),
+        ),
     )
     @action(detail=True, methods=["get"])
     def ledger(self, request, pk=None):
@@ -375,6 +400,16 @@ class AccountViewSet(viewsets.GenericViewSet):
             ]
         )
 
+    @extend_schema(
+        responses=_page_of(
+            "AccountPeriod",
+            number=serializers.IntegerField(),
+            initial_balance=serializers.CharField(),
+            final_balance=serializers.CharField(allow_null=True),
+            started_at=serializers.DateTimeField(),
+            ended_at=serializers.DateTimeField(allow_null=True),
+        )
+    )
     @action(detail=True, methods=["get"])
     def periods(self, request, pk=None):
         account = selectors.account_for(request.user, pk)

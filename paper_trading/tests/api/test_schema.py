@@ -45,3 +45,21 @@ def test_schema_lists_the_period_filter_of_trades_and_export(client, path):
     assert {"period", "account", "status", "from", "to"} <= set(parameters)
     assert "from_" not in parameters
     assert "current" in parameters["period"]["description"]
+
+
+@pytest.mark.django_db
+def test_schema_describes_ledger_and_periods_as_pages_of_their_own_rows(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+
+    def row_fields(path):
+        page = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        page = components[page["$ref"].rsplit("/", 1)[-1]]
+        assert {"count", "next", "previous", "results"} <= set(page["properties"])
+        row = page["properties"]["results"]["items"]
+        return set(components[row["$ref"].rsplit("/", 1)[-1]]["properties"])
+
+    ledger = row_fields("/api/paper-trading/accounts/{id}/ledger/")
+    assert ledger == {"id", "kind", "amount", "balance_after", "trade", "note", "created_at"}
+    periods = row_fields("/api/paper-trading/accounts/{id}/periods/")
+    assert periods == {"number", "initial_balance", "final_balance", "started_at", "ended_at"}
