@@ -158,5 +158,8 @@ def account_dict(account: Account, figures: dict) -> dict:
         "default_risk_pct": _pct(account.default_risk_pct),
         "is_default": account.is_default,
         "margin_call": account.margin_call,
+        # The current period's number (GET accounts/{id}/periods/): it changes on a reset, so a
+        # screen that hears it change knows its trade lists are of the old period.
+        "period": account.period.number if account.period_id else None,
         "created_at": iso(account.created_at),
     }

@@ -30,7 +30,7 @@ def trade_for(user, trade_id) -> PaperTrade:
 
 
 def accounts_for(user) -> QuerySet[Account]:
-    return Account.objects.filter(user=user)
+    return Account.objects.filter(user=user).select_related("period")
 
 
 def account_for(user, account_id) -> Account:

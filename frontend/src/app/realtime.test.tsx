@@ -47,6 +47,25 @@ describe("applyServerMessage: WebSocket events into the query cache", () => {
     expect(accounts[1]).toEqual({ id: 2 });
   });
 
+  it("refetches the trade lists when an account_update says the account is in a new period", () => {
+    const client = new QueryClient();
+    client.setQueryData(accountsKey, page({ id: 1, period: 1 } as Account, { id: 2, period: 4 } as Account));
+    const invalidate = vi.spyOn(client, "invalidateQueries");
+
+    applyServerMessage(client, { type: "account_update", account: { id: 1, period: 1, balance: "9990.00" } as Account });
+    expect(invalidate).not.toHaveBeenCalled(); // same period: only the figures change
+
+    applyServerMessage(client, { type: "account_update", account: { id: 1, period: 2, balance: "10000.00" } as Account });
+    expect(client.getQueryData<Page<Account>>(accountsKey)!.results[0]).toMatchObject({ period: 2, balance: "10000.00" });
+    const predicate = invalidate.mock.calls[0]![0]!.predicate!;
+    const query = (key: unknown[]) => ({ queryKey: key }) as unknown as Parameters<typeof predicate>[0];
+    expect(predicate(query(["trades", "history", 1]))).toBe(true);
+    expect(predicate(query(["accounts"]))).toBe(false);
+    const keys = invalidate.mock.calls.map(([filters]) => JSON.stringify(filters?.queryKey));
+    expect(keys).toContain(JSON.stringify(["performance", 1]));
+    expect(keys).toContain(JSON.stringify(["equity", 1]));
+  });
+
   it("puts price updates in the quote store, not in React state", () => {
     const client = new QueryClient();
     const seen = vi.fn();

@@ -44,9 +44,20 @@ export function applyServerMessage(client: QueryClient, message: ServerMessage):
       return;
     }
     case "account_update":
-    case "margin_call":
+    case "margin_call": {
+      const before = client
+        .getQueryData<Page<Account>>(accountsKey)
+        ?.results.find((a) => a.id === message.account.id)?.period;
       client.setQueryData(accountsKey, (page: Page<Account> | undefined) => replaceAccount(page, message.account));
+      if (before !== undefined && message.account.period !== undefined && before !== message.account.period) {
+        // Reset elsewhere (another tab, a script): the lists on screen are of the old period.
+        const account = message.account.id;
+        void client.invalidateQueries({ predicate: (q) => q.queryKey[0] === "trades" });
+        void client.invalidateQueries({ queryKey: ["performance", account] });
+        void client.invalidateQueries({ queryKey: ["equity", account] });
+      }
       return;
+    }
     case "signal_alert":
       client.setQueryData(signalsKey, (state: SignalsState | undefined) => ({
         available: state?.available ?? false,

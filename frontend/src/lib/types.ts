@@ -25,6 +25,8 @@ export interface Account {
   default_risk_pct: Decimal;
   is_default: boolean;
   margin_call: boolean;
+  /** The current period's number; a reset starts the next one. */
+  period?: number | null;
 }
 
 export interface Instrument {

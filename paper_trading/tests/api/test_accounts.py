@@ -172,12 +172,15 @@ def test_reset_keeps_history_and_starts_a_new_period(api, no_limits, eurusd, tic
     still_open = execute(api).json()  # buy 0.10 at ask 1.10110
     pending = place(api, type="limit", price="1.09000").json()
     tick("EURUSD", "1.10060", "1.10070")
+    assert api.get(url(f"accounts/{no_limits.pk}/")).json()["period"] == 1
 
     response = api.post(url(f"accounts/{no_limits.pk}/reset/"), {"initial_balance": 5000}, format="json")
 
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["balance"], body["initial_balance"], body["equity"]) == ("5000.00", "5000.00", "5000.00")
+    # The account says which period it is in, so a screen hearing the update knows its lists are old.
+    assert body["period"] == 2 and api.get(url(f"accounts/{no_limits.pk}/")).json()["period"] == 2
     assert body["margin_used"] == "0.00"
 
     # Every old ticket is still listed: the open one closed at market, the pending one cancelled.

@@ -232,3 +232,17 @@ def test_swap_owed_for_a_rollover_passed_while_no_process_ran_is_booked_at_the_f
     assert [e.amount for e in entries] == [D("-7.20")]
     trade.refresh_from_db()
     assert (trade.swap, trade.last_swap_at) == (D("-7.20"), datetime(2025, 1, 13, 22, 0, tzinfo=UTC))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_account_update_after_a_reset_carries_the_new_period(user, tick, recorder):
+    account = ensure_default_account(user)
+    tick("EURUSD", "1.09990", "1.10000")
+    PaperTradingEngine(user).execute_order("EURUSD", "buy", None, "1.09500", None, "0.10")
+    assert [e["account"]["period"] for e in recorder if e["type"] == "account_update"] == [1]
+    recorder.clear()
+
+    PaperTradingEngine(user).reset_account(account.pk)
+
+    updates = [e["account"] for e in recorder if e["type"] == "account_update"]
+    assert updates and updates[-1]["period"] == 2 and updates[-1]["balance"] == "10000.00"
