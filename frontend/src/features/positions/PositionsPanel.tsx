@@ -184,13 +184,13 @@ export function PositionsPanel({ account, accountCurrency, instruments, open, pe
                 </select>
               </label>
               <label>
-                Period
+                Within
                 <select value={filters.days} onChange={(e) => setFilters({ ...filters, days: e.target.value })}>
-                  <option value="1">1 day</option>
-                  <option value="7">7 days</option>
-                  <option value="30">30 days</option>
-                  <option value="90">90 days</option>
-                  <option value="">All</option>
+                  <option value="1">the last day</option>
+                  <option value="7">the last 7 days</option>
+                  <option value="30">the last 30 days</option>
+                  <option value="90">the last 90 days</option>
+                  <option value="">this period (since the last reset)</option>
                 </select>
               </label>
               <a
