@@ -77,9 +77,13 @@ def _users(clients: int):
     return tokens
 
 
-def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dict:
+def run(*, clients=16, orders=3000, servers=2, floor=None, warmup=10, progress=None) -> dict:
     """`floor` ("bare" or "django"): the same clients against a server that answers at once
-    (paper_trading/benchmarks/floor.py), to show what HTTP, daphne and Django cost by themselves."""
+    (paper_trading/benchmarks/floor.py), to show what HTTP, daphne and Django cost by themselves.
+
+    `warmup` orders per client go first and are not measured: the servers open their pooled
+    database connections (new PostgreSQL backends with cold caches) while they run, so the clock
+    starts on the steady state, with every client ready at the same instant."""
     if not settings.REDIS_URL:
         raise CommandError("benchmark api needs REDIS_URL (the server processes share quotes through it)")
     if floor is None:
@@ -97,13 +101,19 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
     per_client = orders // clients
     done = [0]
     wrong_bodies = [0]  # 201s whose body is not the open trade with its entry fill
+    warm_failures = [0]
+    warmed = threading.Barrier(clients + 1)
+    go = threading.Event()
 
     def client(index: int) -> None:
         # http.client over one keep-alive connection: real HTTP/1.1 on loopback, without the
         # per-request machinery of `requests` (the load generator shares the machine's cores).
         conn = http.client.HTTPConnection("127.0.0.1", BASE_PORT + index % servers, timeout=30)
         headers = {"Authorization": f"Token {tokens[index]}", "Content-Type": "application/json"}
-        for n in range(per_client):
+        for n in range(warmup + per_client):
+            if n == warmup:
+                warmed.wait()
+                go.wait()
             side = "buy" if n % 2 == 0 else "sell"
             stop = "1.09000" if side == "buy" else "1.11000"
             body = json.dumps({"pair": "EURUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop})
@@ -117,6 +127,9 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
             else:
                 wrong = response.status == 201 and answer != BODY
             with lock:
+                if n < warmup:
+                    warm_failures[0] += response.status != 201 or wrong
+                    continue
                 latencies.append(elapsed)
                 statuses[response.status] = statuses.get(response.status, 0) + 1
                 wrong_bodies[0] += wrong
@@ -135,12 +148,14 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
             )
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         load = os.getloadavg()[0]
+        for t in threads:
+            t.start()
+        warmed.wait(timeout=120)
         server_cpu_before = sum(cpu_seconds(s.proc.pid) for s in procs)
         database_cpu_before, redis_cpu_before = cpu_of("postgres"), cpu_of("redis-server")
         client_cpu_before = time.process_time()
         began = time.perf_counter()
-        for t in threads:
-            t.start()
+        go.set()
         for t in threads:
             t.join()
         seconds = time.perf_counter() - began
@@ -162,6 +177,8 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, progress=None) -> dic
         "created_201": statuses.get(201, 0),
         "created_wrong_body": wrong_bodies[0],
         "other_statuses": ", ".join(f"{k}:{v}" for k, v in sorted(statuses.items()) if k != 201) or "none",
+        "warmup_orders": warmup * clients,
+        "warmup_failures": warm_failures[0],
         "seconds": round(seconds, 2),
         "orders_per_s": round(len(latencies) / seconds, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 1),

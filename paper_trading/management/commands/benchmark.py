@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=16, help="api: concurrent clients")
         parser.add_argument("--orders", type=int, default=3_000, help="api: market orders in total")
         parser.add_argument(
+            "--warmup", type=int, default=10, help="api: unmeasured orders per client before the clock starts"
+        )
+        parser.add_argument(
             "--servers", type=int, default=2, help="api: daphne processes to spread clients on"
         )
         parser.add_argument(
@@ -69,6 +72,7 @@ class Command(BaseCommand):
                 orders=opts["orders"],
                 servers=opts["servers"],
                 floor=opts["floor"],
+                warmup=opts["warmup"],
                 progress=progress,
             )
         elif name == "replay":
