@@ -28,11 +28,11 @@ def authenticate(session_key: str | None, token: str | None):
         if user.is_authenticated:
             return user
     if token and len(token) <= 64:
-        from rest_framework.authtoken.models import Token
+        from .api.authentication import token_and_user
 
-        found = Token.objects.select_related("user").filter(key=token).first()
-        if found is not None and found.user.is_active:
-            return found.user
+        found = token_and_user(token)
+        if found is not None and found[1].is_active:
+            return found[1]
     return AnonymousUser()
 
 

@@ -20,7 +20,9 @@ _SQL: dict[str, str] = {}
 _FIELDS: list[tuple] = []  # (token fields, user fields, both), built on first use
 
 
-def _token_and_user(key: str) -> tuple[Token, object] | None:
+def token_and_user(key: str) -> tuple[Token, object] | None:
+    """The token `key` and its user, or None: the REST header and the WebSocket `?token=` both
+    look keys up here."""
     user_model = get_user_model()
     if not _FIELDS:
         token_fields, user_fields = (
@@ -57,7 +59,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication (same header, errors and `WWW-Authenticate`), one query."""
 
     def authenticate_credentials(self, key):
-        found = _token_and_user(key)
+        found = token_and_user(key)
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         token, user = found
