@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
+import { RadioButtons } from "../../components/RadioButtons";
 import { formatPrice } from "../../lib/format";
 import { useQuote } from "../../lib/quotes";
 import type { Instrument, Trade } from "../../lib/types";
@@ -9,6 +10,8 @@ import { useModifyTrade } from "../positions/api";
 import { useOhlc, useSymbolTrades } from "./api";
 import { INTERVALS, toCandle, type Interval, type LevelKind } from "./candles";
 import { PriceChart } from "./PriceChart";
+
+const INTERVAL_OPTIONS = INTERVALS.map((i) => [i, i] as const);
 
 interface Props {
   account: number | undefined;
@@ -66,20 +69,13 @@ export function ChartPanel(props: Props) {
             </option>
           ))}
         </select>
-        <div className="intervals" role="radiogroup" aria-label="Interval">
-          {INTERVALS.map((i) => (
-            <button
-              key={i}
-              type="button"
-              role="radio"
-              aria-checked={i === interval}
-              className={i === interval ? "active" : ""}
-              onClick={() => props.onInterval(i)}
-            >
-              {i}
-            </button>
-          ))}
-        </div>
+        <RadioButtons
+          className="intervals"
+          label="Interval"
+          options={INTERVAL_OPTIONS}
+          value={interval}
+          onChange={props.onInterval}
+        />
         <QuoteStrip instrument={instrument} />
       </div>
       {ohlc.isError && <ErrorBanner error={ohlc.error} />}

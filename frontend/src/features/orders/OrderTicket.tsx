@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useReducer, useState } from "react";
 import { useLiveQuotes } from "../../app/realtime";
 import { FieldError } from "../../components/FieldError";
+import { RadioButtons } from "../../components/RadioButtons";
 import { api, API, ApiError } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPrice } from "../../lib/format";
 import { quoteStore, UI_REFRESH_MS, useQuotes } from "../../lib/quotes";
@@ -18,8 +19,19 @@ import {
   previewTicket,
   ticketReducer,
   TP_FIELDS,
+  type LevelUnit,
+  type SizeMode,
   type TicketState,
 } from "./ticket";
+
+const SIZE_MODES: [SizeMode, string][] = [
+  ["lots", "Lots"],
+  ["risk", "Risk %"],
+];
+const LEVEL_UNITS: [LevelUnit, string][] = [
+  ["price", "Price"],
+  ["pips", "Pips"],
+];
 
 interface Props {
   instrument: Instrument;
@@ -190,20 +202,13 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
         )}
 
         <div className="row size">
-          <div className="segmented" role="radiogroup" aria-label="Size by">
-            {(["lots", "risk"] as const).map((mode) => (
-              <button
-                key={mode}
-                type="button"
-                role="radio"
-                aria-checked={state.sizeMode === mode}
-                className={state.sizeMode === mode ? "active" : ""}
-                onClick={() => dispatch({ type: "set", field: "sizeMode", value: mode })}
-              >
-                {mode === "lots" ? "Lots" : "Risk %"}
-              </button>
-            ))}
-          </div>
+          <RadioButtons
+            className="segmented"
+            label="Size by"
+            options={SIZE_MODES}
+            value={state.sizeMode}
+            onChange={(value) => dispatch({ type: "set", field: "sizeMode", value })}
+          />
           {state.sizeMode === "lots" ? (
             <label>
               Lots
@@ -251,20 +256,13 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           >
             Clear
           </button>
-          <div className="segmented" role="radiogroup" aria-label="Levels in">
-            {(["price", "pips"] as const).map((unit) => (
-              <button
-                key={unit}
-                type="button"
-                role="radio"
-                aria-checked={state.levelUnit === unit}
-                className={state.levelUnit === unit ? "active" : ""}
-                onClick={() => dispatch({ type: "set", field: "levelUnit", value: unit })}
-              >
-                {unit === "price" ? "Price" : "Pips"}
-              </button>
-            ))}
-          </div>
+          <RadioButtons
+            className="segmented"
+            label="Levels in"
+            options={LEVEL_UNITS}
+            value={state.levelUnit}
+            onChange={(value) => dispatch({ type: "set", field: "levelUnit", value })}
+          />
         </div>
         <label className="level sl">
           Stop loss

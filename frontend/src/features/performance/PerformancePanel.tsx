@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
+import { RadioButtons } from "../../components/RadioButtons";
 import { formatDuration, formatMoney, formatPct, formatPips, signClass, toNumber } from "../../lib/format";
 import type { SymbolStats } from "../../lib/types";
 import { useEquityCurve, usePerformance } from "./api";
@@ -51,20 +52,7 @@ export function PerformancePanel({ account }: { account: number }) {
     <section className="panel performance" aria-label="Performance">
       <div className="toolbar">
         <h2 className="panel-title">Performance</h2>
-        <div className="intervals" role="radiogroup" aria-label="Time range">
-          {RANGES.map(([d, label]) => (
-            <button
-              key={d}
-              type="button"
-              role="radio"
-              aria-checked={days === d}
-              className={days === d ? "active" : ""}
-              onClick={() => setDays(d)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
+        <RadioButtons className="intervals" label="Time range" options={RANGES} value={days} onChange={setDays} />
       </div>
       {perf.isError && <ErrorBanner error={perf.error} />}
       <dl className="cards">
