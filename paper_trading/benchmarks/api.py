@@ -23,6 +23,7 @@ from rest_framework.authtoken.models import Token
 
 from ..engine import PaperTradingEngine, ensure_default_account
 from ..loopback import ServerProcess
+from . import percentile
 from .processes import cpu_of, cpu_seconds
 
 BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
@@ -182,7 +183,7 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, warmup=10, progress=N
         "seconds": round(seconds, 2),
         "orders_per_s": round(len(latencies) / seconds, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "server_cpu_ms_per_order": round(server_cpu / len(latencies) * 1000, 2),
         "postgres_cpu_ms_per_order": round(database_cpu / len(latencies) * 1000, 2),

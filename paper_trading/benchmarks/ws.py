@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from ..loopback import ServerProcess
+from . import percentile
 from .processes import cpu_seconds
 
 MODES = ("pubsub", "core", "embedded")
@@ -203,10 +204,6 @@ def _coalesced_away(ticks: list[tuple[float, str]]) -> set[str]:
     return {key for _, key in ticks} - passed
 
 
-def _percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q) - 1))]
-
-
 def run_mode(
     mode: str,
     *,
@@ -308,7 +305,7 @@ def run_mode(
         "unheard_example": " ".join(sorted(set(sent) - heard)[:4]) or "none",
         "delivered_pct_of_allowed": round(100 * delivered / allowed, 3) if allowed else 0.0,
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(_percentile(ordered, 0.99) * 1000, 1),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "tick_post_p50_ms": round(statistics.median(sorted(posts)) * 1000, 1),
         "tick_post_max_ms": round(max(posts) * 1000, 1),
