@@ -125,6 +125,10 @@ def test_ordering_on_another_users_account_is_404(api, account, bobs_account, eu
         ("post", "accounts/1/reset/"),
         ("get", "price/realtime/?symbol=EURUSD"),
         ("put", "trades/1/"),
+        ("get", "trades/?period=current"),
+        ("get", "trades/export/?period=1&account=1"),
+        ("get", "accounts/1/ledger/?period=current"),
+        ("get", "accounts/1/periods/"),
     ],
 )
 def test_no_credentials_is_401_with_the_error_body(db, method, path):
