@@ -6,6 +6,29 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def _server_class():
+    """daphne's Server, with requests that skip Twisted's form parsing.
+
+    Twisted's `Request` parses every POST body that could hold a form into `request.args`, and
+    to learn the Content-Type it builds an `email.message.EmailMessage`: about a twentieth of the
+    server's CPU per API order (py-spy, docs/performance.md), for a dict daphne never reads (it
+    hands the raw body to the ASGI application, and Django parses forms itself). Twisted turns
+    this off with the request's `parsePOSTFormSubmission` argument; daphne constructs requests
+    without it but announces each one to `protocol_connected` from its constructor, before any
+    body arrives, so the flag the argument sets is set there.
+    """
+    from daphne.http_protocol import WebRequest
+    from daphne.server import Server
+
+    class FormlessServer(Server):
+        def protocol_connected(self, protocol):
+            if isinstance(protocol, WebRequest):
+                protocol._parsePOSTFormSubmission = False
+            super().protocol_connected(protocol)
+
+    return FormlessServer
+
+
 class Command(BaseCommand):
     help = "Serve HTTP + WebSockets on HOST:PORT (daphne) and run the embedded price worker."
 
@@ -16,7 +39,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, no_worker, **options):
         from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server
 
         from forex_signal.asgi import application
         from paper_trading.realtime import bind_loop
@@ -27,7 +49,7 @@ class Command(BaseCommand):
             worker = start_embedded_worker()
         self.stdout.write(f"Serving on http://{host}:{port}/  (feed: {settings.FEED}; Ctrl-C stops)")
         try:
-            Server(
+            _server_class()(
                 application=application,
                 endpoints=build_endpoint_description_strings(host=host, port=port),
                 signal_handlers=True,

@@ -11,6 +11,7 @@ import shutil
 import pytest
 import requests
 import websockets
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
@@ -186,3 +187,24 @@ def test_server_survives_a_redis_restart_and_accepts_sockets_once_it_is_back(peo
     finally:
         server.stop()  # sockets open during the outage may have been closed with a logged error
         redis.stop()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_form_and_multipart_posts_reach_django_whole_through_the_served_process(django_user_model):
+    """`manage.py serve` turns Twisted's own form parsing off; Django must still get each body."""
+    # Hashed as the server process hashes (the tests' own settings use a faster hasher).
+    hashed = PBKDF2PasswordHasher().encode("s3cret-pass", "salt" * 4, iterations=1000)
+    django_user_model.objects.create(username="formuser", password=hashed)
+    server = ServerProcess(database_url=database_url(), redis_url=os.environ["REDIS_URL"]).start()
+    try:
+        url = server.url + "/api/auth/token/"
+        credentials = {"username": "formuser", "password": "s3cret-pass"}
+        form = requests.post(url, data=credentials, timeout=10)
+        multipart = requests.post(url, files={k: (None, v) for k, v in credentials.items()}, timeout=10)
+        wrong = requests.post(url, data={**credentials, "password": "nope"}, timeout=10)
+    finally:
+        server.stop()
+    key = Token.objects.get(user__username="formuser").key
+    assert (form.status_code, form.json()) == (200, {"token": key})
+    assert (multipart.status_code, multipart.json()) == (200, {"token": key})
+    assert wrong.status_code == 400
