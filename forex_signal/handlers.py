@@ -53,6 +53,9 @@ class SyncChainASGIHandler(ASGIHandler):
         self.load_middleware(is_async=False)
         get_resolver().url_patterns  # noqa: B018 - import every view now, not on the first request
         _tune_garbage_collector()
+        # One wrapper for every request: building a SyncToAsync inspects and wraps the function
+        # (about 2 % of an API order's server CPU when done per call).
+        self._respond_in_thread = sync_to_async(self._respond, thread_sensitive=False)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -65,7 +68,7 @@ class SyncChainASGIHandler(ASGIHandler):
         except RequestAborted:
             return
         try:
-            response = await sync_to_async(self._respond, thread_sensitive=False)(scope, body_file)
+            response = await self._respond_in_thread(scope, body_file)
             await self.send_response(response, send)
             if response.streaming:
                 await sync_to_async(response.close, thread_sensitive=False)()
