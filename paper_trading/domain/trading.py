@@ -108,7 +108,8 @@ class Exposure:
 
     `cost` is sum(lots x entry); `risk_units` sum(lots x stop distance) over positions whose stop
     is still on the losing side; `risk_units_per_stop` the same divided by each stop (the
-    conversion when the account currency is the base currency).
+    conversion when the account currency is the base currency). Both risk sums are None when
+    they were not loaded (an account without a heat limit never sums its open risk).
     """
 
     symbol: str
@@ -116,8 +117,8 @@ class Exposure:
     lots: Decimal
     cost: Decimal
     margin: Decimal
-    risk_units: Decimal = ZERO
-    risk_units_per_stop: Decimal = ZERO
+    risk_units: Decimal | None = ZERO
+    risk_units_per_stop: Decimal | None = ZERO
 
 
 @dataclass
@@ -203,6 +204,8 @@ class Portfolio:
             )
             total += amount or ZERO
         for e in self.external:
+            if e.risk_units is None or e.risk_units_per_stop is None:
+                raise ValueError(f"open risk of the {e.symbol} positions was not loaded")
             instrument = get_instrument(e.symbol)
             if instrument.base_currency == self.account.currency != instrument.quote_currency:
                 total += e.risk_units_per_stop * instrument.contract_size

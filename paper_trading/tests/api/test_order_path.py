@@ -4,6 +4,7 @@ the body of a new order, the account it locks, and the sums of the positions it 
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from paper_trading.engine import PaperTradingEngine
 from paper_trading.models import Account, LedgerEntry, PaperTrade
@@ -134,6 +135,7 @@ def _positions(user, tick):
 
 def test_summary_of_unloaded_positions_matches_the_python_fold(user, tick):
     account = _positions(user, tick)
+    Account.objects.filter(pk=account.pk).update(max_portfolio_heat_pct=Decimal(10))
     account.refresh_from_db()
 
     session = PortfolioSession(account, focus="GBPUSD")
@@ -147,6 +149,24 @@ def test_summary_of_unloaded_positions_matches_the_python_fold(user, tick):
         # Python divides at 28 significant digits, PostgreSQL at 40 decimal places.
         assert abs(g.risk_units_per_stop - w.risk_units_per_stop) < Decimal("1e-24")
     assert any(e.risk_units_per_stop for e in got)
+
+
+def test_without_a_heat_limit_the_summary_leaves_open_risk_unsummed(user, tick):
+    account = _positions(user, tick)  # no heat limit
+    account.refresh_from_db()
+
+    session = PortfolioSession(account, focus="GBPUSD")
+    expected = summarize_positions(PaperTrade.objects.filter(account=account, status="open"))
+
+    got = sorted(session.portfolio.external, key=lambda e: (e.symbol, e.direction))
+    want = sorted(expected, key=lambda e: (e.symbol, e.direction))
+    assert [(e.symbol, e.direction, e.lots, e.cost, e.margin) for e in got] == [
+        (e.symbol, e.direction, e.lots, e.cost, e.margin) for e in want
+    ]
+    if connection.vendor == "postgresql":  # SQLite folds the rows in Python, risk included
+        assert {(e.risk_units, e.risk_units_per_stop) for e in got} == {(None, None)}
+        with pytest.raises(ValueError, match="not loaded"):
+            session.portfolio.open_risk(None)
 
 
 def test_focus_loads_the_symbols_positions_unless_hedging(user, tick):
