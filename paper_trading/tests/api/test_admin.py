@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from paper_trading.engine import PaperTradingEngine, ensure_default_account
+from paper_trading.market import forget_quotes
 from paper_trading.models import (
     Account,
     AccountPeriod,
@@ -115,7 +115,7 @@ def test_close_action_closes_an_open_trade_at_market(admin_client, open_trade, t
 
 
 def test_close_action_without_a_price_reports_and_keeps_the_trade(admin_client, open_trade):
-    cache.clear()
+    forget_quotes()  # not cache.clear(): that flushes the Redis the other test workers share
     response = post_action(admin_client, PaperTrade, "close_at_market", [open_trade.pk])
     assert response.status_code == 302
     open_trade.refresh_from_db()
