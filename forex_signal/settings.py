@@ -103,6 +103,12 @@ else:
         "max_size": env.int("DB_POOL_MAX", default=20),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+    # The order path's fixed statements are prepared once per pooled connection
+    # (repository.prepared_cursor); every other query keeps Django's client-side binding, which
+    # psycopg never prepares. Django turns preparing off by default for the sake of transaction
+    # poolers (PgBouncer before 1.21): DB_PREPARED_STATEMENTS=0 behind one of those.
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

@@ -45,7 +45,7 @@ def token_and_user(key: str) -> tuple[Token, object] | None:
                 qn(Token._meta.pk.column),
             )
         )
-    rows = fetch(sql, [key], both)
+    rows = fetch(sql, [key], both, prepare=True)
     if not rows:
         return None
     split = len(token_fields)

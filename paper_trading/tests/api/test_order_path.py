@@ -267,3 +267,34 @@ def test_a_database_failure_mid_order_is_a_503_and_writes_nothing(api, no_limits
     assert_error(response, 503, "service_unavailable")
     assert response["Retry-After"] == "1"
     assert db_state() == before
+
+
+# ---- prepared statements on PostgreSQL (repository.prepared_cursor) ------------------------
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_limits, eurusd):
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = prepared()
+    assert execute(api, stop_loss="1.09").status_code == 201
+    new = [s for s in prepared() if s not in before]
+
+    assert any('FROM "authtoken_token" t' in s for s in new)
+    assert any("FOR UPDATE OF a" in s and '"is_default"' in s for s in new)
+    assert any(s.startswith('INSERT INTO "paper_trading_papertrade"') for s in new)
+    assert any(s.startswith('INSERT INTO "paper_trading_fill"') for s in new)
+    # A second order reuses them: nothing new is prepared.
+    after_first = prepared()
+    assert execute(api, order_type="sell", stop_loss="1.11").status_code == 201
+    assert sorted(prepared()) == sorted(after_first)
+
+
+def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
+    from paper_trading.repository import prepared_cursor
+
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"]})
+    connection.settings_dict["OPTIONS"].pop("prepare_threshold", None)  # DB_PREPARED_STATEMENTS=0
+    with prepared_cursor(connection) as cursor, connection.cursor() as usual:
+        assert type(cursor.cursor) is type(usual.cursor)
