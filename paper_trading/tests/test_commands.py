@@ -1,5 +1,6 @@
 """Management commands and the simulated feed behind the run command."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -8,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from paper_trading.models import Account
+from paper_trading.models import Account, PaperTrade
 from paper_trading.providers.sim import SimFeed
 
 
@@ -51,3 +52,26 @@ def test_sim_feed_keeps_fx_still_at_the_weekend_but_moves_crypto():
     assert set(first) == {"EURUSD", "BTCUSD"}  # a closed market still shows its last price
     later = {q.symbol: q for q in feed.step(saturday + timedelta(minutes=5))}
     assert set(later) == {"BTCUSD"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_process_api_benchmark_places_checked_orders_and_reports_cpu():
+    out = StringIO()
+    call_command(
+        "benchmark",
+        "api",
+        "--in-process",
+        "--clients",
+        "2",
+        "--orders",
+        "6",
+        "--warmup",
+        "1",
+        "--json",
+        stdout=out,
+    )
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+
+    assert (figures["orders"], figures["wrong_answers"]) == (6, 0)
+    assert figures["process_cpu_ms_per_order"] > 0
+    assert PaperTrade.objects.count() == 0  # its users and their trades are gone afterwards

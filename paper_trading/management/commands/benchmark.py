@@ -32,6 +32,12 @@ class Command(BaseCommand):
             "middleware chain and one trivial view): the per-request floor",
         )
         parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="api: drive the ASGI application in this process (no sockets): the server's and "
+            "the database's cost per order, steadier, and the run to profile",
+        )
+        parser.add_argument(
             "--file", default=None, help="replay: bars file (default ../shared/data/EURUSD_H4.csv)"
         )
         parser.add_argument(
@@ -64,6 +70,10 @@ class Command(BaseCommand):
                 ticks=opts["ticks"],
                 progress=progress,
             )
+        elif name == "api" and opts["in_process"]:
+            from paper_trading.benchmarks import inprocess
+
+            figures = inprocess.run(clients=opts["clients"], orders=opts["orders"], warmup=opts["warmup"])
         elif name == "api":
             from paper_trading.benchmarks import api
 
