@@ -349,7 +349,9 @@ def insert(objs: list) -> None:
         for obj in objs
         for f, auto in fields
     ]
-    with prepared_cursor(db) as cursor:
+    # One row (an order's trade, its fill): prepared. Many rows (a stop-out, a rollover) vary in
+    # count and could pass the 65,535 parameters a server-bound statement may carry.
+    with prepared_cursor(db) if len(objs) == 1 else db.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()
     for obj, (pk,) in zip(objs, ids, strict=True):

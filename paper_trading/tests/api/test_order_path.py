@@ -298,3 +298,30 @@ def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
     connection.settings_dict["OPTIONS"].pop("prepare_threshold", None)  # DB_PREPARED_STATEMENTS=0
     with prepared_cursor(connection) as cursor, connection.cursor() as usual:
         assert type(cursor.cursor) is type(usual.cursor)
+
+
+def test_a_many_row_insert_may_pass_the_parameter_limit_of_a_server_bound_statement(user):
+    from django.utils import timezone
+
+    from paper_trading.engine import ensure_default_account
+    from paper_trading.repository import insert
+
+    account = ensure_default_account(user)
+    now = timezone.now()
+    entries = [
+        LedgerEntry(
+            account=account,
+            period=account.current_period,
+            kind="swap",
+            amount=Decimal("-0.01"),
+            balance_after=Decimal("10000.00"),
+            note="",
+            created_at=now,
+        )
+        for _ in range(8_200)  # 8 columns each: 65,600 parameters, over the protocol's 65,535
+    ]
+
+    insert(entries)
+
+    assert len({e.pk for e in entries}) == 8_200
+    assert LedgerEntry.objects.filter(account=account, kind="swap").count() == 8_200
