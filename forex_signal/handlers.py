@@ -54,7 +54,7 @@ class SyncChainASGIHandler(ASGIHandler):
         get_resolver().url_patterns  # noqa: B018 - import every view now, not on the first request
         _tune_garbage_collector()
         # One wrapper for every request: building a SyncToAsync inspects and wraps the function
-        # (about 2 % of an API order's server CPU when done per call).
+        # (1-2 % of an API order's server CPU when done per call).
         self._respond_in_thread = sync_to_async(self._respond, thread_sensitive=False)
 
     async def __call__(self, scope, receive, send):
