@@ -44,6 +44,11 @@ def account_for(user, account_id) -> Account:
 CURRENT_PERIOD = "current"
 
 
+def names_current_period(value) -> bool:
+    """`?period=current` as both period filters read it: any case, spaces around allowed."""
+    return str(value).strip().lower() == CURRENT_PERIOD
+
+
 def period_of(account: Account, period_number) -> AccountPeriod:
     """The account's period numbered `period_number` (a `?period=` value, so text or a number)."""
     try:
@@ -57,7 +62,7 @@ def period_of(account: Account, period_number) -> AccountPeriod:
 
 
 def ledger_for(account: Account, period_number=None) -> QuerySet[LedgerEntry]:
-    if period_number is None or period_number == CURRENT_PERIOD:
+    if period_number is None or names_current_period(period_number):
         period = account.current_period
     else:
         period = period_of(account, period_number)
@@ -69,7 +74,7 @@ def trades_in_period(trades: QuerySet[PaperTrade], *, user, account_id, period) 
     names a period of the user's account `account_id` (numbers restart at 1 on every account, so
     one is meaningless without the account). A list filter answers an unknown number with 400,
     like any other filter value it cannot match."""
-    if str(period).strip().lower() == CURRENT_PERIOD:
+    if names_current_period(period):
         return trades.filter(period_id=F("account__period_id"))
     if account_id is None:
         raise InvalidInput(

@@ -76,10 +76,12 @@ def test_period_current_is_each_accounts_own_period(api, after_reset):
     assert ids(api.get(url(f"trades/?period=1&account={second}"))) == {on_second}
 
 
-def test_ledger_also_takes_period_current(api, after_reset):
+@pytest.mark.parametrize("spelling", ["current", "CURRENT", "%20Current%20"])
+def test_ledger_takes_period_current_spelled_as_trades_takes_it(api, after_reset, spelling):
     account = after_reset["account"]
-    current = api.get(url(f"accounts/{account}/ledger/?period=current")).json()["results"]
+    current = api.get(url(f"accounts/{account}/ledger/?period={spelling}")).json()["results"]
     assert [e["kind"] for e in current] == ["reset"]
+    assert ids(api.get(url(f"trades/?period={spelling}"))) == after_reset["new"]
 
 
 @pytest.mark.parametrize(
