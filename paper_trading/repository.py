@@ -497,19 +497,19 @@ def _summary_sql(qn, table: str, where: str, with_risk: bool = True) -> str:
     order does not fetch and add up every open position of the account. Without `with_risk` the
     two risk sums are NULL (`Exposure` then says it does not know them)."""
     columns = {name: qn(name) for name in _EXPOSURE_COLUMNS}
+    names = {
+        "symbol": columns["symbol"],
+        "side": columns["side"],
+        "lots": columns["lot_size"],
+        "entry": columns["entry_price"],
+        "margin": columns["margin"],
+        "table": table,
+        "where": where,
+    }
+    sums = "SELECT {symbol}, {side}, SUM({lots}), SUM({lots} * {entry}), SUM({margin}), "
+    grouped = " GROUP BY {symbol}, {side} ORDER BY {symbol}, {side}"
     if not with_risk:
-        return (
-            "SELECT {symbol}, {side}, SUM({lots}), SUM({lots} * {entry}), SUM({margin}), NULL, NULL "
-            "FROM {table} WHERE {where} GROUP BY {symbol}, {side} ORDER BY {symbol}, {side}"
-        ).format(
-            symbol=columns["symbol"],
-            side=columns["side"],
-            lots=columns["lot_size"],
-            entry=columns["entry_price"],
-            margin=columns["margin"],
-            table=table,
-            where=where,
-        )
+        return (sums + "NULL, NULL FROM {table} WHERE {where}" + grouped).format(**names)
     stop = "CASE WHEN {side} = 'buy' THEN GREATEST({sl}, {ts}) ELSE LEAST({sl}, {ts}) END".format(
         side=columns["side"], sl=columns["stop_loss"], ts=columns["trailing_stop_price"]
     )
@@ -517,25 +517,13 @@ def _summary_sql(qn, table: str, where: str, with_risk: bool = True) -> str:
         side=columns["side"], entry=columns["entry_price"]
     )
     return (
-        "SELECT {symbol}, {side}, SUM({lots}), SUM({lots} * {entry}), SUM({margin}), "
-        "COALESCE(SUM(CASE WHEN distance > 0 THEN distance * {lots} END), 0), "
+        sums + "COALESCE(SUM(CASE WHEN distance > 0 THEN distance * {lots} END), 0), "
         "COALESCE(SUM(CASE WHEN distance > 0 THEN "
         "CAST(distance * {lots} AS numeric(80, 40)) / stop_level END), 0) "
         "FROM (SELECT *, {distance} AS distance FROM "
         "(SELECT {symbol}, {side}, {lots}, {entry}, {margin}, "
-        "{stop} AS stop_level FROM {table} WHERE {where}) AS positions) AS rows "
-        "GROUP BY {symbol}, {side} ORDER BY {symbol}, {side}"
-    ).format(
-        symbol=columns["symbol"],
-        side=columns["side"],
-        lots=columns["lot_size"],
-        entry=columns["entry_price"],
-        margin=columns["margin"],
-        stop=stop,
-        distance=distance,
-        table=table,
-        where=where,
-    )
+        "{stop} AS stop_level FROM {table} WHERE {where}) AS positions) AS rows" + grouped
+    ).format(**names, stop=stop, distance=distance)
 
 
 class PortfolioSession:
