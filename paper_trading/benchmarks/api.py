@@ -115,9 +115,7 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, warmup=10, progress=N
             if n == warmup:
                 warmed.wait()
                 go.wait()
-            side = "buy" if n % 2 == 0 else "sell"
-            stop = "1.09000" if side == "buy" else "1.11000"
-            body = json.dumps({"pair": "EURUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop})
+            side, body = order(n)
             began = time.perf_counter()
             conn.request("POST", "/api/paper-trading/trades/execute/", body, headers)
             response = conn.getresponse()
@@ -205,6 +203,14 @@ def _vacuum() -> None:
     with connection.cursor() as cursor:
         for model in tables:
             cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def order(n: int) -> tuple[str, str]:
+    """The `n`th order of a client: its side and JSON body (0.01 EURUSD with a stop loss,
+    alternating buy and sell)."""
+    side = "buy" if n % 2 == 0 else "sell"
+    stop = "1.09000" if side == "buy" else "1.11000"
+    return side, json.dumps({"pair": "EURUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop})
 
 
 def _is_open_trade(answer: bytes, side: str) -> bool:

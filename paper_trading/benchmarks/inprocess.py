@@ -10,7 +10,6 @@ time goes, `valgrind --tool=callgrind` for instruction counts that do not move w
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from decimal import Decimal
 
@@ -40,9 +39,7 @@ def run(*, clients=8, orders=800, warmup=10, progress=None) -> dict:
     wrong = [0]
 
     async def one(token: str, n: int) -> None:
-        side = "buy" if n % 2 == 0 else "sell"
-        stop = "1.09000" if side == "buy" else "1.11000"
-        body = json.dumps({"pair": "EURUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop})
+        side, body = api.order(n)
         scope = {
             "type": "http",
             "http_version": "1.1",
