@@ -194,7 +194,13 @@ class ChannelLayerBroadcaster:
 
     async def _pump(self, queue: asyncio.Queue) -> None:
         layer = get_channel_layer(self.alias)
+        task = asyncio.current_task()
         while True:
+            if task.cancelling():
+                # A cancel that arrived while a send was under way and that the Redis client
+                # swallowed: without this the pump waited on an empty queue forever, and the
+                # loop's shutdown (asyncio.run, `benchmark api --in-process`) with it.
+                raise asyncio.CancelledError
             waiting = [await queue.get()]
             while len(waiting) < BATCH_LIMIT and not queue.empty():
                 waiting.append(queue.get_nowait())

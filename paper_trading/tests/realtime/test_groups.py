@@ -40,3 +40,34 @@ def test_consecutive_events_for_one_group_travel_as_one_batch_in_publish_order()
         ("user.1", a3),
     ]
     assert unbatched(merged[0][1]) == [a1, a2] and unbatched(price) == [price]
+
+
+def test_the_sending_pump_stops_when_cancelled_even_if_a_send_swallowed_the_cancel(monkeypatch):
+    """The Redis client now and then swallowed a cancel that arrived mid-send (one shutdown in
+    about seven of `benchmark api --in-process` hung on the pump); a layer that always does so
+    stands in for it here."""
+    import asyncio
+
+    from paper_trading import realtime
+
+    class SwallowingLayer:
+        async def group_send(self, group, message):
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                pass
+
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda alias: SwallowingLayer())
+
+    async def main():
+        broadcaster = realtime.ChannelLayerBroadcaster()
+        broadcaster.bind(asyncio.get_running_loop())
+        await asyncio.sleep(0)  # the pump starts on this turn of the loop
+        broadcaster.publish({"type": "trade_closed", "user_id": 7, "trade": {"id": 1}, "reason": "sl_hit"})
+        await asyncio.sleep(0.01)  # the send is under way
+        (pump,) = [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_pump"]
+        pump.cancel()
+        await asyncio.wait({pump}, timeout=2)
+        assert pump.cancelled()
+
+    asyncio.run(main())
