@@ -4,9 +4,10 @@ domain did to it (tickets, fills, ledger) inside the caller's transaction."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Q
 from django.utils import timezone
 
@@ -325,11 +326,11 @@ def insert(objs: list) -> None:
     if not db.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
         model.objects.bulk_create(objs)
         return
-    fields = _INSERT_FIELDS.get(model)
+    fields = _INSERT_FIELDS.get((db.vendor, model))
     if fields is None:
-        fields = _INSERT_FIELDS[model] = [
+        fields = _INSERT_FIELDS[db.vendor, model] = [
             # Only fields that override `pre_save` (auto_now dates) compute their value there.
-            (f, type(f).pre_save is not Field.pre_save)
+            (f, type(f).pre_save is not Field.pre_save, _as_is_type(db, f))
             for f in model._meta.concrete_fields
             if not f.primary_key
         ]
@@ -340,15 +341,21 @@ def insert(objs: list) -> None:
         row = "({})".format(", ".join(["%s"] * len(fields)))
         sql = _SQL[key] = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
             qn(model._meta.db_table),
-            ", ".join(qn(f.column) for f, _ in fields),
+            ", ".join(qn(f.column) for f, _, _ in fields),
             ", ".join([row] * len(objs)),
             qn(model._meta.pk.column),
         )
-    params = [
-        f.get_db_prep_save(f.pre_save(obj, True) if auto else getattr(obj, f.attname), db)
-        for obj in objs
-        for f, auto in fields
-    ]
+    params = []
+    append = params.append
+    for obj in objs:
+        for f, auto, as_is in fields:
+            value = f.pre_save(obj, True) if auto else getattr(obj, f.attname)
+            if as_is is not None and (value is None or type(value) is as_is):
+                if as_is is datetime and value is not None and value.tzinfo is None:
+                    value = f.get_db_prep_save(value, db)  # warns about the naive datetime
+                append(value)
+            else:
+                append(f.get_db_prep_save(value, db))
     # One row (an order's trade, its fill): prepared. Many rows (a stop-out, a rollover) vary in
     # count and could pass the 65,535 parameters a server-bound statement may carry.
     with prepared_cursor(db) if len(objs) == 1 else db.cursor() as cursor:
@@ -358,6 +365,24 @@ def insert(objs: list) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+# The Python types that `get_db_prep_save` hands to psycopg unchanged, per field type: on
+# PostgreSQL a Decimal, a str, a bool and an aware datetime (and None) go through it as they are.
+# Integers do not: Django wraps them in psycopg's sized int types, so a prepared statement keeps
+# one parameter type. Calling it for the fifty columns of a trade was a tenth of an order's CPU.
+_AS_IS = {
+    models.DecimalField: Decimal,
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.DateTimeField: datetime,
+}
+
+
+def _as_is_type(db, field) -> type | None:
+    """The type whose values `field` (exactly one of Django's own classes) stores unchanged."""
+    return _AS_IS.get(type(field)) if db.vendor == "postgresql" else None
 
 
 def as_stored(obj):

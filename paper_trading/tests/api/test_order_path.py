@@ -325,3 +325,40 @@ def test_a_many_row_insert_may_pass_the_parameter_limit_of_a_server_bound_statem
 
     assert len({e.pk for e in entries}) == 8_200
     assert LedgerEntry.objects.filter(account=account, kind="swap").count() == 8_200
+
+
+def test_insert_stores_what_the_orm_stores_whatever_python_types_the_values_come_in(user):
+    """`insert` hands Decimals, strs, bools and aware datetimes to the driver as they are and
+    everything else through the field's own conversion: the rows read back as the ORM's do."""
+    from datetime import UTC, datetime
+
+    from paper_trading.engine import ensure_default_account
+    from paper_trading.repository import insert
+
+    account = ensure_default_account(user)
+    when = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+    variants = [
+        {"kind": "swap", "amount": Decimal("-1.25"), "balance_after": Decimal("9998.75"), "note": "as is"},
+        # An enum member (a str subclass), text and an int for the decimals: converted, as by save().
+        {"kind": LedgerEntry.Kind.SWAP, "amount": "-1.25", "balance_after": 9998, "note": "converted"},
+    ]
+    written = {}
+    for how in ("insert", "save"):
+        for values in variants:
+            entry = LedgerEntry(account=account, period=account.current_period, created_at=when, **values)
+            insert([entry]) if how == "insert" else entry.save()
+            written.setdefault(how, []).append(
+                LedgerEntry.objects.filter(pk=entry.pk)
+                .values("kind", "amount", "balance_after", "note", "created_at", "trade_id")
+                .get()
+            )
+
+    assert written["insert"] == written["save"]
+    assert written["insert"][1] == {
+        "kind": "swap",
+        "amount": Decimal("-1.25"),
+        "balance_after": Decimal("9998.00"),
+        "note": "converted",
+        "created_at": when,
+        "trade_id": None,
+    }
