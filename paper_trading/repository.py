@@ -4,6 +4,7 @@ domain did to it (tickets, fills, ledger) inside the caller's transaction."""
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -264,13 +265,13 @@ def fetch(sql: str, params, fields: tuple, *, prepare: bool = False) -> list[tup
     """Rows of a hand-written SELECT whose columns are `fields` (a module-level tuple), valued
     as the ORM would value them. `prepare`: see `prepared_cursor`."""
     db = _db()
-    with prepared_cursor(db) if prepare else db.cursor() as cursor:
+    with statement_cursor(db, sql, prepare=prepare) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return _convert(db, rows, fields)
 
 
-def prepared_cursor(db):
+def prepared_cursor(db, sql: str):
     """A cursor whose statements PostgreSQL prepares, for the order path's fixed statements.
 
     Django binds parameters on the client, so PostgreSQL parses and plans every statement anew:
@@ -280,13 +281,37 @@ def prepared_cursor(db):
     keys, no parameter in an index condition). Other databases, and PostgreSQL with
     DB_PREPARED_STATEMENTS=0, get the usual cursor.
     """
-    if db.vendor != "postgresql" or db.settings_dict["OPTIONS"].get("prepare_threshold") is None:
-        return db.cursor()
+    return statement_cursor(db, sql, prepare=True)
+
+
+@contextmanager
+def statement_cursor(db, sql: str, *, prepare: bool = False):
+    """The cursor that runs the order path's statement `sql` (one of the module's cached strings)
+    on this pooled PostgreSQL connection, kept open from one execution to the next and wrapped
+    by Django as any cursor is (query logging, error translation). `prepare`: see
+    `prepared_cursor`.
+
+    psycopg keeps a cursor's adapters (the dumpers of the parameters, the loaders of the result
+    columns, timestamps through Django's Python loader) only while the cursor runs the same query
+    object again; a new cursor per statement rebuilt them for the fifty to seventy columns every
+    time. Other databases get `db.cursor()`."""
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            yield cursor
+        return
+    prepare = prepare and db.settings_dict["OPTIONS"].get("prepare_threshold") is not None
     db.close_if_health_check_failed()
     db.ensure_connection()
     with db.wrap_database_errors:
+        kept = db.connection.__dict__.setdefault("_paper_trading_cursors", {})
+        cursor = kept.get((prepare, sql))
+        if cursor is None or cursor.closed:
+            cursor = kept[prepare, sql] = (
+                _prepared_cursor_class()(db.connection) if prepare else db.create_cursor()
+            )
         # Django's own cursor preparation (thread check, query logging when DEBUG) on our cursor.
-        return db._prepare_cursor(_prepared_cursor_class()(db.connection))
+        wrapped = db._prepare_cursor(cursor)
+    yield wrapped
 
 
 @functools.cache
@@ -296,6 +321,12 @@ def _prepared_cursor_class():
     class PreparedCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
+
+        def _convert_query(self, query, params=None):
+            # psycopg records the statement only when it sends it unprepared; Django's query log
+            # (DEBUG, tests) reads it from here, and logged None for every prepared statement.
+            self._query = converted = super()._convert_query(query, params)
+            return converted
 
     return PreparedCursor
 
@@ -358,7 +389,7 @@ def insert(objs: list) -> None:
                 append(f.get_db_prep_save(value, db))
     # One row (an order's trade, its fill): prepared. Many rows (a stop-out, a rollover) vary in
     # count and could pass the 65,535 parameters a server-bound statement may carry.
-    with prepared_cursor(db) if len(objs) == 1 else db.cursor() as cursor:
+    with prepared_cursor(db, sql) if len(objs) == 1 else db.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()
     for obj, (pk,) in zip(objs, ids, strict=True):
@@ -450,11 +481,14 @@ _TRADE_FIELDS = tuple(PaperTrade._meta.concrete_fields)
 _EXPOSURE_FIELDS = tuple(PaperTrade._meta.get_field(name) for name in _EXPOSURE_COLUMNS)
 
 
-def _focus_sql(db, statuses: int, ticket_ids: int, hedging: bool, with_risk: bool) -> tuple[str, str, str]:
+def _focus_sql(
+    db, statuses: int, ticket_ids: int, hedging: bool, with_risk: bool
+) -> tuple[str, str, str, str]:
     """The SELECT of the rows an operation on one symbol needs (pending orders, the named tickets,
     and unless the account hedges every position on the symbol), and of the other open positions,
-    raw and summarized (`with_risk`: their open risk too). Parameters: account, statuses, PENDING,
-    ids, [symbol] / account, OPEN, ..."""
+    raw and summarized (`with_risk`: their open risk too); last the rows and the summary as one
+    string, for one round trip. Parameters: account, statuses, PENDING, ids, [symbol] / account,
+    OPEN, ..."""
     key = ("focus", db.vendor, statuses, ticket_ids, hedging, with_risk)
     found = _SQL.get(key)
     if found is not None:
@@ -480,7 +514,8 @@ def _focus_sql(db, statuses: int, ticket_ids: int, hedging: bool, with_risk: boo
     raw = "SELECT {} FROM {} WHERE {}".format(
         ", ".join(qn(f.column) for f in _EXPOSURE_FIELDS), table, others
     )
-    found = _SQL[key] = (rows, raw, _summary_sql(qn, table, others, with_risk))
+    summary = _summary_sql(qn, table, others, with_risk)
+    found = _SQL[key] = (rows, raw, summary, f"{rows}; {summary}")
     return found
 
 
@@ -491,7 +526,9 @@ def _load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[lis
     # Open risk is only ever summed against a portfolio heat limit; without one the sums skip
     # the per-row stop arithmetic (half the statement's time with a few hundred positions open).
     with_risk = account.max_portfolio_heat_pct is not None
-    rows_sql, raw_sql, summary_sql = _focus_sql(db, len(statuses), len(ticket_ids), hedging, with_risk)
+    rows_sql, raw_sql, summary_sql, both_sql = _focus_sql(
+        db, len(statuses), len(ticket_ids), hedging, with_risk
+    )
     needed = [PaperTrade.Status.PENDING.value, *sorted(ticket_ids)]
     if not hedging:
         needed.append(focus)
@@ -500,16 +537,18 @@ def _load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[lis
     if db.vendor != "postgresql":
         rows = fetch(rows_sql, params, _TRADE_FIELDS)
         return rows, summarize(fetch(raw_sql, others, _EXPOSURE_FIELDS))
-    with db.cursor() as cursor:
-        if db.settings_dict["OPTIONS"].get("server_side_binding"):
+    if db.settings_dict["OPTIONS"].get("server_side_binding"):
+        with db.cursor() as cursor:
             cursor.execute(rows_sql, params)
             rows = cursor.fetchall()
             cursor.execute(summary_sql, others)
-        else:  # client-side binding sends both statements in one round trip
-            cursor.execute(f"{rows_sql}; {summary_sql}", params + others)
+            sums = cursor.fetchall()
+    else:  # client-side binding sends both statements in one round trip
+        with statement_cursor(db, both_sql) as cursor:
+            cursor.execute(both_sql, params + others)
             rows = cursor.fetchall()
             cursor.nextset()
-        sums = cursor.fetchall()
+            sums = cursor.fetchall()
     return _convert(db, rows, _TRADE_FIELDS), [
         Exposure(symbol, 1 if side == "buy" else -1, lots, cost, margin, units, per_stop)
         for symbol, side, lots, cost, margin, units, per_stop in sums

@@ -296,7 +296,7 @@ def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
 
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"]})
     connection.settings_dict["OPTIONS"].pop("prepare_threshold", None)  # DB_PREPARED_STATEMENTS=0
-    with prepared_cursor(connection) as cursor, connection.cursor() as usual:
+    with prepared_cursor(connection, "SELECT 1") as cursor, connection.cursor() as usual:
         assert type(cursor.cursor) is type(usual.cursor)
 
 
@@ -362,3 +362,31 @@ def test_insert_stores_what_the_orm_stores_whatever_python_types_the_values_come
         "created_at": when,
         "trade_id": None,
     }
+
+
+def test_the_order_paths_kept_cursors_still_go_through_djangos_query_log_and_serve_every_order(
+    api, no_limits, eurusd
+):
+    """The hand-written statements run on cursors kept from one order to the next
+    (repository.statement_cursor): each order is still logged like any query, and the orders
+    after the first, on the same kept cursors, answer with their own trades."""
+    from django.test.utils import CaptureQueriesContext
+
+    bodies = []
+    for side, stop in [("buy", "1.09"), ("sell", "1.11"), ("buy", None)]:
+        with CaptureQueriesContext(connection) as captured:
+            response = execute(api, order_type=side, stop_loss=stop)
+        assert response.status_code == 201, response.content
+        bodies.append(response.json())
+        statements = [q["sql"] for q in captured.captured_queries]
+        assert any('FROM "paper_trading_account" a' in s for s in statements)  # the lock
+        assert any(s.startswith('INSERT INTO "paper_trading_papertrade"') for s in statements)
+        assert any(s.startswith('INSERT INTO "paper_trading_fill"') for s in statements)
+
+    assert [(b["order_type"], b["stop_loss"]) for b in bodies] == [
+        ("buy", "1.09000"),
+        ("sell", "1.11000"),
+        ("buy", None),
+    ]
+    assert len({b["id"] for b in bodies}) == 3
+    assert PaperTrade.objects.filter(account=no_limits, status="open").count() == 3
