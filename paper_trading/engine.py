@@ -83,6 +83,7 @@ class PlaceResult:
     created: bool
     fills: list | None = None  # every fill of a trade the order created (None: ask the database)
     market: CachedMarket | None = None  # the quotes the order saw
+    body: dict | None = None  # the trade as its event carried it (the REST body is the same object)
 
 
 class _NoDefaultAccount(Exception):
@@ -380,7 +381,11 @@ class PaperTradingEngine:
                 )
             self._after_save(session, rows, market=market)
             return PlaceResult(
-                session.row_for(ticket.id), True, fills=session.fills_of_new(ticket.id), market=market
+                session.row_for(ticket.id),
+                True,
+                fills=session.fills_of_new(ticket.id),
+                market=market,
+                body=session.rendered.get(ticket.id),
             )
 
     def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
@@ -779,7 +784,7 @@ class PaperTradingEngine:
                         "account_id": account.pk,
                         "symbol": row.symbol,
                         "reason": event.reason,
-                        "trade": representations.trade_dict(row, market, fills=fills.get(row.pk, [])),
+                        "trade": self._rendered(session, row, market, fills.get(row.pk, [])),
                     }
                 )
             outgoing.append(
@@ -791,6 +796,14 @@ class PaperTradingEngine:
             )
         pf.events.clear()
         events.publish_on_commit(outgoing)
+
+    @staticmethod
+    def _rendered(session: PortfolioSession, row: PaperTrade, market, fills: list) -> dict:
+        """The trade as events and the REST answer show it, rendered once per operation."""
+        body = session.rendered.get(row.pk)
+        if body is None:
+            body = session.rendered[row.pk] = representations.trade_dict(row, market, fills=fills)
+        return body
 
     @staticmethod
     def _event_fills(session: PortfolioSession, portfolio_events) -> dict[int, list[Fill]]:

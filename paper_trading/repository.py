@@ -642,6 +642,7 @@ class PortfolioSession:
         self.saved_rows: list[PaperTrade] = []
         self.created_ids: set[int] = set()  # tickets this session inserted
         self.fills: list[Fill] = []  # the fills this session wrote, with their ids
+        self.rendered: dict[int, dict] = {}  # trade id -> its body, once rendered for an event
 
     def fills_of_new(self, ticket_id: int) -> list[Fill] | None:
         """Every fill of a ticket this session created (all it has, in the order a query by

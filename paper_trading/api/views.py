@@ -140,6 +140,8 @@ def _render_placed(result):
     """201 with a new order's trade (rendered from what the order wrote), or 200 with the trade a
     repeated `client_order_id` names."""
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    if result.body is not None:  # rendered for the order's event: the same trade, fills and quote
+        return Response(result.body, status=code)
     return Response(_render_trade(result.trade, result.market, result.fills), status=code)
 
 
