@@ -104,7 +104,7 @@ else:
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
     # The order path's fixed statements are prepared once per pooled connection
-    # (repository.prepared_cursor); every other query keeps Django's client-side binding, which
+    # (repository.statement_cursor); every other query keeps Django's client-side binding, which
     # psycopg never prepares. Django turns preparing off by default for the sake of transaction
     # poolers (PgBouncer before 1.21): DB_PREPARED_STATEMENTS=0 behind one of those.
     if env.bool("DB_PREPARED_STATEMENTS", default=True):

@@ -263,7 +263,7 @@ def _converters(db, fields: tuple) -> list:
 
 def fetch(sql: str, params, fields: tuple, *, prepare: bool = False) -> list[tuple]:
     """Rows of a hand-written SELECT whose columns are `fields` (a module-level tuple), valued
-    as the ORM would value them. `prepare`: see `prepared_cursor`."""
+    as the ORM would value them. `prepare`: see `statement_cursor`."""
     db = _db()
     with statement_cursor(db, sql, prepare=prepare) as cursor:
         cursor.execute(sql, params)
@@ -271,30 +271,24 @@ def fetch(sql: str, params, fields: tuple, *, prepare: bool = False) -> list[tup
     return _convert(db, rows, fields)
 
 
-def prepared_cursor(db, sql: str):
-    """A cursor whose statements PostgreSQL prepares, for the order path's fixed statements.
-
-    Django binds parameters on the client, so PostgreSQL parses and plans every statement anew:
-    for the token, account-lock and INSERT statements of an order that was a third of their
-    server time (pg_stat_statements). This cursor binds on the server and has psycopg prepare
-    each statement once per pooled connection; their generic plans are the custom ones (unique
-    keys, no parameter in an index condition). Other databases, and PostgreSQL with
-    DB_PREPARED_STATEMENTS=0, get the usual cursor.
-    """
-    return statement_cursor(db, sql, prepare=True)
-
-
 @contextmanager
 def statement_cursor(db, sql: str, *, prepare: bool = False):
     """The cursor that runs the order path's statement `sql` (one of the module's cached strings)
     on this pooled PostgreSQL connection, kept open from one execution to the next and wrapped
-    by Django as any cursor is (query logging, error translation). `prepare`: see
-    `prepared_cursor`.
+    by Django as any cursor is (query logging, error translation). Other databases get
+    `db.cursor()`.
 
     psycopg keeps a cursor's adapters (the dumpers of the parameters, the loaders of the result
     columns, timestamps through Django's Python loader) only while the cursor runs the same query
     object again; a new cursor per statement rebuilt them for the fifty to seventy columns every
-    time. Other databases get `db.cursor()`."""
+    time.
+
+    `prepare`, for the order path's fixed statements: Django binds parameters on the client, so
+    PostgreSQL parses and plans every statement anew; for the token, account-lock and INSERT
+    statements of an order that was a third of their server time (pg_stat_statements). This
+    cursor then binds on the server and has psycopg prepare the statement once per pooled
+    connection; their generic plans are the custom ones (unique keys, no parameter in an index
+    condition). With DB_PREPARED_STATEMENTS=0 the usual cursor runs it."""
     if db.vendor != "postgresql":
         with db.cursor() as cursor:
             yield cursor
@@ -389,7 +383,7 @@ def insert(objs: list) -> None:
                 append(f.get_db_prep_save(value, db))
     # One row (an order's trade, its fill): prepared. Many rows (a stop-out, a rollover) vary in
     # count and could pass the 65,535 parameters a server-bound statement may carry.
-    with prepared_cursor(db, sql) if len(objs) == 1 else db.cursor() as cursor:
+    with statement_cursor(db, sql, prepare=True) if len(objs) == 1 else db.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()
     for obj, (pk,) in zip(objs, ids, strict=True):

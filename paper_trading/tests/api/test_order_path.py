@@ -269,7 +269,7 @@ def test_a_database_failure_mid_order_is_a_503_and_writes_nothing(api, no_limits
     assert db_state() == before
 
 
-# ---- prepared statements on PostgreSQL (repository.prepared_cursor) ------------------------
+# ---- prepared statements on PostgreSQL (repository.statement_cursor) ------------------------
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
 def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_limits, eurusd):
     def prepared() -> list[str]:
@@ -292,11 +292,11 @@ def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_lim
 
 
 def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
-    from paper_trading.repository import prepared_cursor
+    from paper_trading.repository import statement_cursor
 
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"]})
     connection.settings_dict["OPTIONS"].pop("prepare_threshold", None)  # DB_PREPARED_STATEMENTS=0
-    with prepared_cursor(connection, "SELECT 1") as cursor, connection.cursor() as usual:
+    with statement_cursor(connection, "SELECT 1", prepare=True) as cursor, connection.cursor() as usual:
         assert type(cursor.cursor) is type(usual.cursor)
 
 
