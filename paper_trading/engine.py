@@ -81,9 +81,11 @@ _SQLITE_WRITE_LOCK = threading.RLock()
 class PlaceResult:
     trade: PaperTrade
     created: bool
-    fills: list | None = None  # every fill of a trade the order created (None: ask the database)
-    market: CachedMarket | None = None  # the quotes the order saw
     body: dict | None = None  # the trade as its event carried it (the REST body is the same object)
+    # Without a body: every fill of a trade the order created (None: ask the database), and the
+    # quotes the order saw, to render it from.
+    fills: list | None = None
+    market: CachedMarket | None = None
 
 
 class _NoDefaultAccount(Exception):
@@ -380,12 +382,14 @@ class PaperTradingEngine:
                     oco_with_id=ticket.id
                 )
             self._after_save(session, rows, market=market)
+            body = session.rendered.get(ticket.id)
             return PlaceResult(
                 session.row_for(ticket.id),
                 True,
-                fills=session.fills_of_new(ticket.id),
+                # The fills matter only to a caller that renders the trade itself.
+                fills=session.fills_of_new(ticket.id) if body is None else None,
                 market=market,
-                body=session.rendered.get(ticket.id),
+                body=body,
             )
 
     def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
