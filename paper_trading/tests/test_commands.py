@@ -75,3 +75,25 @@ def test_in_process_api_benchmark_places_checked_orders_and_reports_cpu():
     assert (figures["orders"], figures["wrong_answers"]) == (6, 0)
     assert figures["process_cpu_ms_per_order"] > 0
     assert PaperTrade.objects.count() == 0  # its users and their trades are gone afterwards
+
+
+def test_served_requests_are_not_formatted_into_twisteds_dropped_access_log():
+    """`manage.py serve`'s daphne drops Twisted's log; the HTTP factory must not format a line
+    for it per request once listening (it opens its default log file when it starts)."""
+    from daphne.http_protocol import HTTPFactory
+
+    from paper_trading.management.commands.serve import _server_class
+
+    server = _server_class()(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])
+    server.http_factory = factory = HTTPFactory(server)
+    factory.startFactory()
+    formatted = []
+    factory._logFormatter = lambda timestamp, request: formatted.append(request) or ""
+    factory.log("a request")
+    assert formatted == ["a request"]  # Twisted's default: every request formatted
+
+    server.listen_success(port=None)
+    factory.log("another request")
+
+    assert formatted == ["a request"]
+    factory.stopFactory()
