@@ -108,13 +108,7 @@ else:
     # psycopg never prepares. Django turns preparing off by default for the sake of transaction
     # poolers (PgBouncer before 1.21): DB_PREPARED_STATEMENTS=0 behind one of those.
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
-        options = DATABASES["default"]["OPTIONS"]
-        options["prepare_threshold"] = 5
-        # Their generic plans are the right ones (each reads by a key or by account, with the
-        # statuses written out), but PostgreSQL's cost test kept re-planning the position sums
-        # on every order, planned against the statistics of whenever the connection first ran it.
-        # Only these statements are prepared, so only they are affected.
-        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

@@ -293,7 +293,7 @@ def statement_cursor(db, sql: str, *, prepare: bool = False):
         with db.cursor() as cursor:
             yield cursor
         return
-    prepare = prepare and _prepares(db)
+    prepare = prepare and db.settings_dict["OPTIONS"].get("prepare_threshold") is not None
     db.close_if_health_check_failed()
     db.ensure_connection()
     with db.wrap_database_errors:
@@ -306,11 +306,6 @@ def statement_cursor(db, sql: str, *, prepare: bool = False):
         # Django's own cursor preparation (thread check, query logging when DEBUG) on our cursor.
         wrapped = db._prepare_cursor(cursor)
     yield wrapped
-
-
-def _prepares(db) -> bool:
-    """Whether the order path may prepare statements here (off with DB_PREPARED_STATEMENTS=0)."""
-    return db.vendor == "postgresql" and db.settings_dict["OPTIONS"].get("prepare_threshold") is not None
 
 
 @functools.cache
@@ -481,28 +476,20 @@ _EXPOSURE_FIELDS = tuple(PaperTrade._meta.get_field(name) for name in _EXPOSURE_
 
 
 def _focus_sql(
-    db, statuses: tuple[str, ...], ticket_ids: int, hedging: bool, with_risk: bool
+    db, statuses: int, ticket_ids: int, hedging: bool, with_risk: bool
 ) -> tuple[str, str, str, str]:
     """The SELECT of the rows an operation on one symbol needs (pending orders, the named tickets,
     and unless the account hedges every position on the symbol), and of the other open positions,
     raw and summarized (`with_risk`: their open risk too); last the rows and the summary as one
-    string, for one round trip. Parameters: account, ids, [symbol] / account, ids, [symbol].
-
-    The statuses are written out, not parameters: a prepared statement's generic plan then knows
-    that pending rows are few and reads them through the (account, status) index; with them as
-    parameters it read every row of the account (or of the table, planned while it was small)."""
-    statuses = tuple(PaperTrade.Status(status).value for status in statuses)
+    string, for one round trip. Parameters: account, statuses, PENDING, ids, [symbol] / account,
+    OPEN, ..."""
     key = ("focus", db.vendor, statuses, ticket_ids, hedging, with_risk)
     found = _SQL.get(key)
     if found is not None:
         return found
     qn = db.ops.quote_name
-
-    def literal(status: str) -> str:
-        return f"'{PaperTrade.Status(status).value}'"  # a member's value: plain lowercase words
-
     table = qn(PaperTrade._meta.db_table)
-    parts = [f"{qn('status')} = {literal(PaperTrade.Status.PENDING)}"]
+    parts = [f"{qn('status')} = %s"]
     if ticket_ids:
         parts.append("{} IN ({})".format(qn("id"), ", ".join(["%s"] * ticket_ids)))
     if not hedging:
@@ -513,12 +500,11 @@ def _focus_sql(
         table,
         qn("account_id"),
         qn("status"),
-        ", ".join(literal(status) for status in statuses),
+        ", ".join(["%s"] * statuses),
         needed,
         qn("id"),
     )
-    open_ = literal(PaperTrade.Status.OPEN)
-    others = f"{qn('account_id')} = %s AND {qn('status')} = {open_} AND NOT {needed}"
+    others = f"{qn('account_id')} = %s AND {qn('status')} = %s AND NOT {needed}"
     raw = "SELECT {} FROM {} WHERE {}".format(
         ", ".join(qn(f.column) for f in _EXPOSURE_FIELDS), table, others
     )
@@ -534,28 +520,18 @@ def _load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[lis
     # Open risk is only ever summed against a portfolio heat limit; without one the sums skip
     # the per-row stop arithmetic (half the statement's time with a few hundred positions open).
     with_risk = account.max_portfolio_heat_pct is not None
-    rows_sql, raw_sql, summary_sql, both_sql = _focus_sql(db, statuses, len(ticket_ids), hedging, with_risk)
-    needed = sorted(ticket_ids)
+    rows_sql, raw_sql, summary_sql, both_sql = _focus_sql(
+        db, len(statuses), len(ticket_ids), hedging, with_risk
+    )
+    needed = [PaperTrade.Status.PENDING.value, *sorted(ticket_ids)]
     if not hedging:
         needed.append(focus)
-    params = others = [account.pk, *needed]
+    params = [account.pk, *statuses, *needed]
+    others = [account.pk, PaperTrade.Status.OPEN.value, *needed]
     if db.vendor != "postgresql":
         rows = fetch(rows_sql, params, _TRADE_FIELDS)
         return rows, summarize(fetch(raw_sql, others, _EXPOSURE_FIELDS))
-    if _prepares(db):
-        # Both statements prepared, sent together in one pipeline (one round trip): planning them
-        # anew was 270 of the ~800 µs PostgreSQL spent on an order (pg_stat_statements, 190
-        # positions open), a third of it on the fifty-column SELECT of the rows.
-        with (
-            statement_cursor(db, rows_sql, prepare=True) as rows_cursor,
-            statement_cursor(db, summary_sql, prepare=True) as sums_cursor,
-        ):
-            with db.wrap_database_errors, db.connection.pipeline():
-                rows_cursor.execute(rows_sql, params)
-                sums_cursor.execute(summary_sql, others)
-            rows = rows_cursor.fetchall()
-            sums = sums_cursor.fetchall()
-    elif db.settings_dict["OPTIONS"].get("server_side_binding"):
+    if db.settings_dict["OPTIONS"].get("server_side_binding"):
         with db.cursor() as cursor:
             cursor.execute(rows_sql, params)
             rows = cursor.fetchall()

@@ -285,62 +285,10 @@ def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_lim
     assert any("FOR UPDATE OF a" in s and '"is_default"' in s for s in new)
     assert any(s.startswith('INSERT INTO "paper_trading_papertrade"') for s in new)
     assert any(s.startswith('INSERT INTO "paper_trading_fill"') for s in new)
-    # The pending rows and the position sums, with their statuses written out for the plan.
-    assert any(s.startswith('SELECT "id"') and "\"status\" = 'pending'" in s for s in new)
-    assert any(s.startswith('SELECT "symbol", "side", SUM(') and "\"status\" = 'open'" in s for s in new)
     # A second order reuses them: nothing new is prepared.
     after_first = prepared()
     assert execute(api, order_type="sell", stop_loss="1.11").status_code == 201
     assert sorted(prepared()) == sorted(after_first)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
-def test_prepared_statements_keep_their_generic_plans():
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW plan_cache_mode")
-        assert cursor.fetchone()[0] == "force_generic_plan"
-
-
-def test_focus_rows_and_sums_are_the_same_prepared_in_a_pipeline_or_sent_as_one_string(
-    api, user, eurusd, monkeypatch
-):
-    """A netting account with a heat limit (the symbol and risk variants of the statements), a
-    pending order, and open positions on two symbols: what the order path loads is the same with
-    prepared statements (PostgreSQL: two in one pipeline) and without (DB_PREPARED_STATEMENTS=0)."""
-    from paper_trading.engine import PaperTradingEngine, ensure_default_account
-    from paper_trading.repository import ACTIVE, _load_focus
-
-    account = ensure_default_account(user)
-    engine = PaperTradingEngine(user)
-    engine.update_account(
-        account.pk,
-        {"mode": "netting", "max_portfolio_heat_pct": Decimal("50"), "max_risk_per_trade_pct": None},
-    )
-    engine.process_tick("GBPUSD", Decimal("1.26995"), Decimal("1.27005"))
-    assert execute(api, stop_loss="1.09", lot_size="0.10").status_code == 201
-    assert (
-        execute(api, pair="GBPUSD", order_type="sell", stop_loss="1.28", lot_size="0.20").status_code == 201
-    )
-    pending = api.post(
-        url("orders/"),
-        {"symbol": "EURUSD", "side": "buy", "type": "limit", "price": "1.09000", "lot_size": "0.01"},
-        format="json",
-    )
-    assert pending.status_code == 201, pending.content
-    account.refresh_from_db()
-
-    prepared = _load_focus(account, ACTIVE, "EURUSD", frozenset())
-    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"]})
-    connection.settings_dict["OPTIONS"].pop("prepare_threshold", None)
-    unprepared = _load_focus(account, ACTIVE, "EURUSD", frozenset())
-
-    assert prepared == unprepared
-    rows, exposures = prepared
-    assert sorted((row[5], row[7]) for row in rows) == [("buy", "open"), ("buy", "pending")]
-    [gbp] = exposures
-    assert (gbp.symbol, gbp.direction, gbp.lots) == ("GBPUSD", -1, Decimal("0.20"))
-    # Sold at the bid 1.26995 with the stop at 1.28000: (1.28000 - 1.26995) x 0.20 lots = 0.00201.
-    assert gbp.risk_units == Decimal("0.00201")
 
 
 def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
