@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class Broadcaster(Protocol):
+    """Publishes engine events. A broadcaster may also offer `publish_many(events)`, which
+    `publish_on_commit` then uses for a transaction's events together."""
+
     def publish(self, event: dict) -> None: ...
 
 
@@ -51,6 +54,13 @@ def publish_on_commit(events: list[dict]) -> None:
         return
 
     def send():
+        many = getattr(_broadcaster, "publish_many", None)
+        if many is not None:  # one call: the broadcaster may send them together
+            try:
+                many(events)
+            except Exception:  # noqa: BLE001 - a broken channel layer must not undo a committed trade
+                log.exception("broadcast of %s failed", ", ".join(str(e.get("type")) for e in events))
+            return
         for event in events:
             try:
                 _broadcaster.publish(event)
