@@ -255,8 +255,8 @@ class ChannelLayerBroadcaster:
         everything else is handed to the sending loop."""
         routed = [found for found in map(channel_message, events) if found is not None]
         direct = self._direct_publisher()
-        owners = [item for item in routed if item[1]["type"] in USER_EVENTS]
-        if direct is not None and owners and direct.usable():
+        owners = [] if direct is None else [item for item in routed if item[1]["type"] in USER_EVENTS]
+        if owners and direct.usable():
             routed = [item for item in routed if item[1]["type"] not in USER_EVENTS]
             batches = batched(owners)
             for index, (group, message) in enumerate(batches):

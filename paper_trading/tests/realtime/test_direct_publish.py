@@ -2,6 +2,7 @@
 (realtime.DirectPublisher), against the real Redis of REDIS_URL."""
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -43,6 +44,23 @@ async def _joined(layer, group: str) -> str:
     return channel
 
 
+@contextlib.contextmanager
+def _recording_group_send(layer):
+    """The groups the layer's own `group_send` (the loop's path) sends to, while inside."""
+    sent = []
+    real_send = layer.group_send
+
+    async def recording_send(group, message):
+        sent.append(group)
+        await real_send(group, message)
+
+    layer.group_send = recording_send
+    try:
+        yield sent
+    finally:
+        del layer.group_send
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -54,28 +72,18 @@ def test_events_published_from_a_thread_reach_a_channel_that_joined_the_group_th
     One order's two events arrive as one batch, in order; the price still goes through the loop."""
     layer = get_channel_layer()
     broadcaster = realtime.ChannelLayerBroadcaster()
-    sent_by_layer = []
 
     async def main():
         broadcaster.bind(asyncio.get_running_loop())
-        real_send = layer.group_send
-
-        async def recording_send(group, message):
-            sent_by_layer.append(group)
-            await real_send(group, message)
-
-        layer.group_send = recording_send
-        try:
-            owner = await _joined(layer, "user.41")
-            prices = await _joined(layer, "symbol.EURUSD")
-            await asyncio.to_thread(_in_thread, broadcaster.publish_many, [TRADE, ACCOUNT, PRICE])
-            private = await asyncio.wait_for(layer.receive(owner), 5)
-            price = await asyncio.wait_for(layer.receive(prices), 5)
-        finally:
-            del layer.group_send
+        owner = await _joined(layer, "user.41")
+        prices = await _joined(layer, "symbol.EURUSD")
+        await asyncio.to_thread(_in_thread, broadcaster.publish_many, [TRADE, ACCOUNT, PRICE])
+        private = await asyncio.wait_for(layer.receive(owner), 5)
+        price = await asyncio.wait_for(layer.receive(prices), 5)
         return private, price
 
-    private, price = asyncio.run(main())
+    with _recording_group_send(layer) as sent_by_layer:
+        private, price = asyncio.run(main())
 
     assert private["type"] == realtime.BATCH
     assert [m["payload"] for m in realtime.unbatched(private)] == [
@@ -91,25 +99,15 @@ def test_on_an_event_loops_thread_owners_events_go_through_the_loop():
     """A blocking PUBLISH would stall the loop (a consumer, the in-process benchmark)."""
     layer = get_channel_layer()
     broadcaster = realtime.ChannelLayerBroadcaster()
-    sent_by_layer = []
 
     async def main():
         broadcaster.bind(asyncio.get_running_loop())
-        real_send = layer.group_send
+        owner = await _joined(layer, "user.41")
+        broadcaster.publish(TRADE)
+        return await asyncio.wait_for(layer.receive(owner), 5)
 
-        async def recording_send(group, message):
-            sent_by_layer.append(group)
-            await real_send(group, message)
-
-        layer.group_send = recording_send
-        try:
-            owner = await _joined(layer, "user.41")
-            broadcaster.publish(TRADE)
-            return await asyncio.wait_for(layer.receive(owner), 5)
-        finally:
-            del layer.group_send
-
-    message = asyncio.run(main())
+    with _recording_group_send(layer) as sent_by_layer:
+        message = asyncio.run(main())
 
     assert message["payload"]["trade"] == {"id": 9, "status": "open"}
     assert sent_by_layer == ["user.41"]
