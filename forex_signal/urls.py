@@ -19,3 +19,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", spa, name="dashboard"),
 ]
+
+# Under /api/ even the errors Django answers itself leave in the contract's body (CONTRACT §4.1).
+handler400 = "paper_trading.api.errors.bad_request"
+handler403 = "paper_trading.api.errors.permission_denied"
+handler404 = "paper_trading.api.errors.page_not_found"
+handler500 = "paper_trading.api.errors.server_error"

@@ -1,4 +1,5 @@
-"""WhiteNoise, made async-capable.
+"""Middleware of our own: WhiteNoise made async-capable, and Django's CommonMiddleware without
+slash redirects for the API.
 
 WhiteNoise's middleware is sync-only. Under ASGI one sync middleware in the chain makes Django
 hop between the event loop and a thread several times per request (measured: three times the
@@ -7,7 +8,10 @@ every other request straight down the async chain.
 """
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.middleware import common
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from .api.errors import is_api_path
 
 
 class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
@@ -33,3 +37,14 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
         if static_file is not None:
             return await sync_to_async(self.serve, thread_sensitive=False)(static_file, request)
         return await self.get_response(request)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except that API paths are never redirected to add a slash: a 301 turns a POST
+    into a GET without its body (and with DEBUG on, Django raises instead of redirecting).
+    They get the contract's 404 naming the right path (`api.errors.page_not_found`)."""
+
+    def should_redirect_with_slash(self, request):
+        if is_api_path(request.path_info):
+            return False
+        return super().should_redirect_with_slash(request)

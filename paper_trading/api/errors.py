@@ -3,7 +3,9 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import is_valid_path
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -85,3 +87,47 @@ def exception_handler(exc, context):
         errors = {"non_field_errors": [str(exc.detail)]} if isinstance(exc, exceptions.ParseError) else None
         response.data = error_body(code, str(exc.detail), errors)
     return response
+
+
+# Errors Django answers before any API view runs (a path nothing routes, a request refused by
+# middleware, a crash): under /api/ they leave in the contract's body too, elsewhere (admin,
+# dashboard) as Django's own pages. Wired as handler400/403/404/500 in forex_signal/urls.py.
+
+API_PREFIX = "/api/"
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX)
+
+
+def _api_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status)
+
+
+def bad_request(request, exception=None):
+    if not is_api_path(request.path_info):
+        return defaults.bad_request(request, exception)
+    return _api_error("bad_request", "The request could not be understood.", 400)
+
+
+def permission_denied(request, exception=None):
+    if not is_api_path(request.path_info):
+        return defaults.permission_denied(request, exception)
+    return _api_error("permission_denied", "You do not have permission to perform this action.", 403)
+
+
+def page_not_found(request, exception=None):
+    """No route matched. API paths end with a slash and are never redirected (a redirect would
+    drop a POST's body), so a path missing only its slash is named in the message."""
+    if not is_api_path(request.path_info):
+        return defaults.page_not_found(request, exception)
+    path = request.path_info
+    if not path.endswith("/") and is_valid_path(path + "/", getattr(request, "urlconf", None)):
+        return _api_error("not_found", f"API paths end with a slash: {path}/", 404)
+    return _api_error("not_found", f"No API endpoint at {path}.", 404)
+
+
+def server_error(request):
+    if not is_api_path(request.path_info):
+        return defaults.server_error(request)
+    return _api_error("server_error", "Internal server error; nothing was written.", 500)
