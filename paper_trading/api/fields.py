@@ -57,3 +57,17 @@ class UTCDateTime(serializers.Field):
 
     def to_representation(self, value):
         return value.isoformat() if value else None
+
+
+#: The largest id a row can have (every model's key is a BigAutoField, a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+class ObjectId(serializers.IntegerField):
+    """The id of a row named in a body (`account`, `oco_with`): a positive 64-bit integer, so a
+    number no key can have is refused as input instead of reaching the database."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)

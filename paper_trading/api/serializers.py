@@ -11,7 +11,7 @@ from rest_framework.utils.serializer_helpers import BindingDict
 
 from ..domain.errors import InvalidInput
 from ..domain.instruments import get_instrument
-from .fields import DecimalInput, UTCDateTime
+from .fields import DecimalInput, ObjectId, UTCDateTime
 
 MAX_CLOCK_SKEW = timedelta(seconds=60)
 SIDES = ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"]
@@ -71,7 +71,7 @@ class ProtectionFields(StrictSerializer):
     breakeven_after_tp1 = serializers.BooleanField(required=False, default=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     client_order_id = serializers.CharField(required=False, allow_null=True, max_length=64)
-    account = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    account = ObjectId()
     signal_id = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100)
     signal_type = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=50)
     signal_source = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100)
@@ -104,7 +104,7 @@ class OrderSerializer(ReusedFields, ProtectionFields):
     limit_price = DecimalInput()
     time_in_force = serializers.ChoiceField(choices=["GTC", "DAY", "GTD", "IOC", "FOK"], default="GTC")
     expire_at = UTCDateTime()
-    oco_with = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    oco_with = ObjectId()
     entry_price = DecimalInput()
     max_deviation_pips = DecimalInput()
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import django_filters
+from django import forms as django_forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -33,6 +34,7 @@ from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
 from ..worker import manual_feed, worker_running
 from . import serializers as s
+from .fields import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +87,21 @@ def _page_of(name: str, **fields):
     )
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row's id in a query string: a whole number in the range of the key (`fields.MAX_ID`);
+    anything else is a 400 like any filter value that cannot be parsed."""
+
+    field_class = django_forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class TradeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PaperTrade.Status.choices)
     pair = django_filters.CharFilter(method="filter_symbol")
     symbol = django_filters.CharFilter(method="filter_symbol")
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     signal_source = django_filters.CharFilter()
     period = django_filters.CharFilter(
         method="filter_period",
@@ -291,13 +303,14 @@ class OrderViewSet(viewsets.GenericViewSet):
 
     http_method_names = ["get", "post", "head", "options"]
     queryset = PaperTrade.objects.none()
+    filterset_class = TradeFilter  # the filters of GET trades/, over the pending orders only
     serializer_class = s.OrderSerializer
 
     def get_queryset(self):
         return selectors.trades_for(self.request.user).filter(status=PaperTrade.Status.PENDING)
 
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 

@@ -70,6 +70,9 @@ CASES = [
     ("null_order_type", {"order_type": None}, None, "validation_error", "order_type"),
     ("unknown_field", {"leverage": 500}, None, "validation_error", "leverage"),
     ("bad_account", {"account": "abc"}, None, "validation_error", "account"),
+    ("account_zero", {"account": 0}, None, "validation_error", "account"),
+    # One past the largest 64-bit key: no row can have it, and SQLite cannot even bind it.
+    ("account_beyond_any_id", {"account": 2**63}, None, "validation_error", "account"),
     ("long_client_order_id", {"client_order_id": "x" * 65}, None, "validation_error", "client_order_id"),
     ("long_notes", {"notes": "n" * 2001}, None, "validation_error", "notes"),
     (
@@ -157,4 +160,12 @@ def test_lot_rules_come_from_the_instrument(api, quoted, tick, endpoint, symbol)
     changes = {"pair": symbol, "lot_size": "100.01", "stop_loss": None, "take_profit_1": None}
     response = api.post(url(ENDPOINTS[endpoint][0]), _body(endpoint, changes), format="json")
     assert_error(response, 400, "validation_error", field="lot_size")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("oco_with", [0, -1, 2**63, "abc", 1.5])
+def test_an_oco_link_that_is_no_id_is_400_and_writes_nothing(api, quoted, oco_with):
+    before = db_state()
+    body = {**_body("orders", {}), "type": "limit", "price": "1.09800", "oco_with": oco_with}
+    assert_error(api.post(url("orders/"), body, format="json"), 400, "validation_error", field="oco_with")
     assert db_state() == before

@@ -107,6 +107,30 @@ def test_lot_size_defaults_to_one_min_lot(api, no_limits, eurusd):
     assert response.json()["lot_size"] == "0.01"
 
 
+@pytest.mark.parametrize("account", ["abc", "0", "1.5", str(2**63), "9" * 40])
+def test_an_account_filter_that_is_no_id_is_400(api, no_limits, eurusd, account):
+    execute(api)
+    for path in ("trades/", "trades/open_positions/", "trades/export/", "orders/"):
+        assert_error(api.get(url(f"{path}?account={account}")), 400, "validation_error", field="account")
+
+
+def test_an_account_filter_names_the_account(api, user, no_limits, eurusd):
+    first = execute(api).json()
+    second = api.post(url("accounts/"), {"name": "Second"}, format="json").json()["id"]
+    assert api.get(url(f"trades/?account={first['account']}")).json()["count"] == 1
+    assert api.get(url(f"trades/?account={second}")).json()["count"] == 0
+
+
+def test_pending_orders_filter_by_account_like_trades(api, user, no_limits, eurusd):
+    second = api.post(url("accounts/"), {"name": "Second"}, format="json").json()["id"]
+    order = place(api, type="limit", price="1.09800", stop_loss="1.09500").json()
+    other = place(api, type="limit", price="1.09700", stop_loss="1.09500", account=second)
+    assert other.status_code == 201, other.content
+    listed = api.get(url(f"orders/?account={order['account']}")).json()
+    assert [o["id"] for o in listed["results"]] == [order["id"]]
+    assert api.get(url("orders/")).json()["count"] == 2
+
+
 def test_execute_on_a_second_account_uses_that_account(api, user, eurusd):
     response = api.post(url("accounts/"), {"name": "Second", "max_risk_per_trade_pct": "100"}, format="json")
     second = response.json()["id"]
