@@ -428,10 +428,19 @@ _ACCOUNT_NAMES = [f.attname for f in _ACCOUNT_FIELDS]
 _PERIOD_NAMES = [f.attname for f in _PERIOD_FIELDS]
 
 
+def _can_be_key(db, value: int) -> bool:
+    """Whether `value` fits the models' keys (BigAutoField). One that does not names no row: the
+    ORM answers such lookups with no match, and SQLite cannot even bind it (OverflowError)."""
+    low, high = db.ops.integer_field_range("BigAutoField")
+    return low <= value <= high
+
+
 def lock_account(*, account_id: int | None = None, user_id: int | None = None) -> Account:
     """The account row, locked (FOR UPDATE) with its current period: by id, by id and owner, or
     the owner's default account. One round trip; `NotFound` when there is no such row."""
     db = _db()
+    if account_id is not None and not _can_be_key(db, account_id):
+        raise NotFound("No such account.")
     if account_id is None:
         by, params = ("user_id", "is_default"), [user_id]
     elif user_id is None:
