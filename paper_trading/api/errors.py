@@ -113,7 +113,7 @@ def bad_request(request, exception=None):
 def permission_denied(request, exception=None):
     if not is_api_path(request.path_info):
         return defaults.permission_denied(request, exception)
-    return _api_error("permission_denied", "You do not have permission to perform this action.", 403)
+    return _api_error("permission_denied", str(exceptions.PermissionDenied.default_detail), 403)
 
 
 def page_not_found(request, exception=None):
