@@ -68,6 +68,12 @@ def test_another_users_trades_are_not_listed_or_reported(api, account, bobs_trad
     assert api.get(url("trades/export/")).content.decode().count("\n") == 1  # header only
 
 
+def test_filtering_by_another_users_account_lists_nothing(api, account, bobs_trade, bobs_order):
+    bobs = f"account={bobs_order['account']}"
+    assert api.get(url(f"trades/?{bobs}")).json()["count"] == 0
+    assert api.get(url(f"orders/?{bobs}")).json()["count"] == 0
+
+
 def test_a_missing_trade_is_404_like_another_users(api, account):
     assert_error(api.get(url("trades/999999/")), 404, "not_found")
     assert_error(api.post(url("trades/999999/close/")), 404, "not_found")
@@ -121,6 +127,7 @@ def test_ordering_on_another_users_account_is_404(api, account, bobs_account, eu
         ("post", "trades/1/close/"),
         ("get", "trades/performance/"),
         ("post", "orders/"),
+        ("get", "orders/?account=1"),
         ("get", "accounts/"),
         ("post", "accounts/1/reset/"),
         ("get", "price/realtime/?symbol=EURUSD"),
