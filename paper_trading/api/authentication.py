@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.signals import token_expired
 from rest_framework import exceptions
 
@@ -84,3 +85,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         return self.validate_user(found[0])
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of this subclass: knox's (`Authorization: Token <key>`)."""
+
+    target_class = TokenAuthentication

@@ -20,14 +20,12 @@ from .session_views import LoginSerializer
 
 
 class TokenView(APIView):
+    authentication_classes = [TokenAuthentication]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    def get_authenticators(self):
-        # Signing in reads no credentials, so a stale header cannot block it; revoking needs one.
-        return [TokenAuthentication()] if self.request.method == "DELETE" else []
-
     def get_permissions(self):
+        # Signing in needs no credentials; revoking needs the token to revoke.
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
