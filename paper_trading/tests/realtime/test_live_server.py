@@ -207,3 +207,39 @@ def test_form_and_multipart_posts_reach_django_whole_through_the_served_process(
         assert token_and_user(answer.json()["token"])[1].username == "formuser"
     assert form.json()["token"] != multipart.json()["token"]  # each sign-in is a new token
     assert wrong.status_code == 400
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_the_served_process_locks_out_a_guessed_password_with_429(django_user_model):
+    """Under ASGI django-axes answers from its async path: the API body and the admin page."""
+    hashed = PBKDF2PasswordHasher().encode("s3cret-pass", "salt" * 4, iterations=1000)
+    django_user_model.objects.create(username="guessed", password=hashed, is_staff=True)
+    server = ServerProcess(database_url=database_url(), redis_url=os.environ["REDIS_URL"]).start()
+    try:
+        url = server.url + "/api/auth/token/"
+        wrong = [
+            requests.post(
+                url,
+                json={"username": "guessed", "password": f"nope{i}"},
+                headers={"X-Forwarded-For": f"192.0.2.{i}"},
+                timeout=10,
+            )
+            for i in range(10)
+        ]
+        right = requests.post(url, json={"username": "guessed", "password": "s3cret-pass"}, timeout=10)
+        browser = requests.Session()
+        browser.get(server.url + "/admin/login/", timeout=10)
+        form = {"username": "guessed", "password": "s3cret-pass"}
+        admin = browser.post(
+            server.url + "/admin/login/",
+            data={**form, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+            timeout=10,
+        )
+    finally:
+        server.stop()
+    assert [w.status_code for w in wrong] == [400] * 9 + [429]
+    assert right.status_code == 429
+    assert right.json()["code"] == "too_many_failed_logins"
+    assert right.headers["Retry-After"] == "900"
+    assert (admin.status_code, admin.headers["Retry-After"]) == (429, "900")
+    assert "Sign-in locked" in admin.text
