@@ -14,10 +14,10 @@ from django.contrib.auth import get_user_model, user_logged_out
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
-from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.signals import token_expired
 from rest_framework import exceptions
 

@@ -199,7 +199,8 @@ def _vacuum() -> None:
         return
     from ..models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
 
-    tables = [AuthToken, get_user_model(), Account, AccountPeriod, PaperTrade, Fill, LedgerEntry, EquitySnapshot]
+    tables = [AuthToken, get_user_model(), Account, AccountPeriod, PaperTrade, Fill, LedgerEntry]
+    tables.append(EquitySnapshot)
     with connection.cursor() as cursor:
         for model in tables:
             cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")

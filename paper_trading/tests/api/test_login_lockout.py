@@ -170,7 +170,8 @@ def test_behind_one_proxy_the_address_it_saw_is_counted(user, one_proxy):
     # The proxy (10.0.0.1) appends the address it saw; whatever the client wrote before it is not
     # trusted. Ten failures from 198.51.100.7 through the proxy, each with another forged prefix.
     for i in range(9):
-        response = token_attempt(f"guess{i}", "wrong", address="10.0.0.1", forwarded=f"192.0.2.{i}, 198.51.100.7")
+        forwarded = f"192.0.2.{i}, 198.51.100.7"
+        response = token_attempt(f"guess{i}", "wrong", address="10.0.0.1", forwarded=forwarded)
         assert response.status_code == 400
     assert_locked_out(token_attempt("guess9", "wrong", address="10.0.0.1", forwarded="198.51.100.7"))
     locked = token_attempt("alice", "pw-alice", address="10.0.0.1", forwarded="192.0.2.50, 198.51.100.7")

@@ -68,7 +68,8 @@ async def test_a_token_from_the_token_endpoint_connects_until_it_is_revoked(conn
 
     def sign_in():
         cache.delete_many(["throttle_auth_127.0.0.1"])
-        return APIClient().post("/api/auth/token/", {"username": "alice", "password": "pw-alice"}).json()["token"]
+        body = {"username": "alice", "password": "pw-alice"}
+        return APIClient().post("/api/auth/token/", body).json()["token"]
 
     def revoke(key):
         client = APIClient()
