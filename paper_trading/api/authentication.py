@@ -10,7 +10,7 @@ a revoked token or a deactivated user is refused on the very next request.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model, user_logged_out
+from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,11 +66,27 @@ def token_and_user(key: str) -> tuple[AuthToken, object] | None:
     return token, user
 
 
+def token_create(*, request, user) -> tuple[AuthToken, str]:
+    """A new token for `user` who just signed in (TOKEN_TTL_HOURS from now) and its plain key,
+    which is never stored; the user's expired tokens go. Sends `user_logged_in` as knox does."""
+    AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+    token, key = AuthToken.objects.create(user=user)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return token, key
+
+
 def token_revoke(*, request, user, token: AuthToken) -> None:
     """Delete `token` and announce the logout with Django's `user_logged_out` (`request` is
     Django's), as knox's logout views do; its receivers end the user's WebSockets."""
     token.delete()
     user_logged_out.send(sender=user.__class__, request=request, user=user)
+
+
+def tokens_revoke_all(*, user) -> int:
+    """Delete every token of `user` (knox's "logout all"); how many there were. The caller
+    announces the logout once."""
+    revoked, _ = AuthToken.objects.filter(user=user).delete()
+    return revoked
 
 
 class TokenAuthentication(KnoxTokenAuthentication):

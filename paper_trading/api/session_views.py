@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..domain.errors import InvalidInput
-from .authentication import TokenAuthentication, token_revoke
+from .authentication import TokenAuthentication, token_revoke, tokens_revoke_all
 
 
 def session_body(user) -> dict:
@@ -111,7 +111,7 @@ class LogoutAllView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         user = request.user
-        revoked, _ = AuthToken.objects.filter(user=user).delete()
+        revoked = tokens_revoke_all(user=user)
         if request.auth is None:  # signed in by session (DRF has checked CSRF)
             session_end(request)
         else:

@@ -3,10 +3,8 @@ a new knox token; `DELETE /api/auth/token/` revokes the token it is sent with. F
 count towards the login lockout (django-axes, api/lockout.py). docs/api.md#authentication.
 """
 
-from django.contrib.auth import authenticate, user_logged_in
-from django.utils import timezone
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -15,7 +13,7 @@ from rest_framework.views import APIView
 
 from .. import representations
 from ..domain.errors import InvalidInput
-from .authentication import TokenAuthentication, token_revoke
+from .authentication import TokenAuthentication, token_create, token_revoke
 from .session_views import LoginSerializer
 
 
@@ -48,9 +46,7 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise InvalidInput("Unable to log in with provided credentials.", field="non_field_errors")
-        AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
-        token, key = AuthToken.objects.create(user=user)
-        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        token, key = token_create(request=request._request, user=user)
         return Response({"token": key, "expiry": representations.iso(token.expiry)})
 
     @extend_schema(request=None, responses={204: None})
