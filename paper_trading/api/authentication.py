@@ -2,7 +2,7 @@
 
 Knox stores only a SHA-512 digest of each key (the primary key) and an expiry. Its own
 `authenticate_credentials` filters by the key's first characters through the ORM and then loads
-every other token of the user to delete the expired ones: three queries and their compilation on
+every other token of the user to delete the expired ones: two queries and their compilation on
 each API call. Here the digest (knox's `hash_token`) finds the token and its user in one
 prepared statement; an expired token is refused and deleted as knox does. Nothing is cached, so
 a revoked token or a deactivated user is refused on the very next request.

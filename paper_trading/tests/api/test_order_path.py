@@ -212,6 +212,19 @@ def test_token_authenticates_its_user_with_the_token_as_auth(user, eurusd):
     assert token.pk == stored.pk and token.user is found_user
 
 
+def test_token_and_its_user_are_found_in_one_query(user):
+    from django.test.utils import CaptureQueriesContext
+    from knox.models import AuthToken
+
+    from paper_trading.api.authentication import TokenAuthentication
+
+    _, key = AuthToken.objects.create(user=user)
+    with CaptureQueriesContext(connection) as queries:
+        found_user, _ = TokenAuthentication().authenticate_credentials(key.encode())
+    assert found_user.pk == user.pk
+    assert len(queries.captured_queries) == 1  # knox's own lookup takes two
+
+
 def test_deleted_token_is_401_on_the_next_request(api, user, no_limits, eurusd):
     from knox.models import AuthToken
 
