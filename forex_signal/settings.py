@@ -6,6 +6,7 @@ embedded: SQLite, local-memory cache, in-memory channel layer, worker in the web
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -22,6 +23,10 @@ env = environ.Env(
     API_THROTTLE_USER=(str, "6000/min"),
     API_THROTTLE_ANON=(str, "60/min"),
     AUTH_THROTTLE=(str, "20/min"),
+    TRUSTED_PROXY_COUNT=(int, 0),
+    LOGIN_FAILURE_LIMIT=(int, 10),
+    LOGIN_COOLOFF_MINUTES=(float, 15.0),
+    TOKEN_TTL_HOURS=(float, 720.0),
     EMBEDDED_WORKER=(bool, True),
     PRICE_WORKER_PAIRS=(list, ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]),
     SIM_SEED=(int, 42),
@@ -43,7 +48,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout answer (api/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "forex_signal.urls"
@@ -175,6 +183,39 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
 
+# Failed logins (token endpoint, session login, admin) are counted by django-axes per username
+# and, separately, per client address; either reaching the limit locks further attempts out,
+# even with the right password, until the cool-off has passed since the last attempt.
+# docs/api.md#authentication, docs/decisions/0006-login-lockout.md.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env("LOGIN_COOLOFF_MINUTES"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "paper_trading.api.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "paper_trading.api.lockout.lockout_response"
+# A success does not wipe the address's count: one's own account would reset it between guesses.
+AXES_RESET_ON_SUCCESS = False
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be positive")
+# How many reverse proxies in front of the server append to X-Forwarded-For: 0 (the default)
+# trusts no forwarded header and counts REMOTE_ADDR. DRF's throttles and the login lockout
+# both take the client address by this one rule (paper_trading/api/lockout.py).
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env("TOKEN_TTL_HOURS")),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+if REST_KNOX["TOKEN_TTL"] <= timedelta(0):
+    raise ImproperlyConfigured("TOKEN_TTL_HOURS must be positive")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes "no credentials" a 401, not a 403.
@@ -198,6 +239,7 @@ REST_FRAMEWORK = {
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from paper_trading.api.session_views import login_view, logout_view, session_view
-from paper_trading.api.views import auth_token, healthz, spa
+from paper_trading.api.session_views import login_view, logout_all_view, logout_view, session_view
+from paper_trading.api.token_views import auth_token
+from paper_trading.api.views import healthz, spa
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/auth/session/", session_view, name="api-session"),
     path("api/auth/login/", login_view, name="api-login"),
     path("api/auth/logout/", logout_view, name="api-logout"),
+    path("api/auth/logout-all/", logout_all_view, name="api-logout-all"),
     path("api/paper-trading/", include("paper_trading.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

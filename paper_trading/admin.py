@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from knox.models import AuthToken
 
 from . import representations
 from .api.serializers import AccountCreateSerializer, AccountUpdateSerializer
@@ -654,3 +655,27 @@ class APIUsageTrackerAdmin(admin.ModelAdmin):
     @admin.display(description="Last error")
     def last_error_short(self, obj):
         return (obj.last_error[:80] + "...") if len(obj.last_error) > 80 else obj.last_error
+
+
+# Knox's own admin lists each token's digest and shows a new token's key in a message; here the
+# admin sees only the key's first characters (knox's `token_key`) and may revoke, never create.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    list_display = ("key_start", "user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("token_key", "user__username")
+    fields = ("key_start", "user", "created", "expiry")
+    readonly_fields = fields
+
+    @admin.display(description="Key starts with")
+    def key_start(self, obj):
+        return f"{obj.token_key}..."
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -2,21 +2,25 @@
 
 `GET /api/auth/session/` says who is signed in and sets the `csrftoken` cookie the SPA sends
 back in `X-CSRFToken`; `POST /api/auth/login/` (throttled like `api/auth/token/`) and
-`POST /api/auth/logout/` change the session. Scripts use tokens instead (`api/auth/token/`).
+`POST /api/auth/logout/` change the session. Scripts use tokens instead (`api/auth/token/`);
+logout with a token revokes that token, and `POST /api/auth/logout-all/` revokes every token of
+the user and ends this session. Failed logins count towards the lockout (api/lockout.py).
 """
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, user_logged_out
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..domain.errors import InvalidInput
+from .authentication import TokenAuthentication, token_revoke, tokens_revoke_all
 
 
 def session_body(user) -> dict:
@@ -76,17 +80,46 @@ class LoginView(APIView):
         return Response(session_body(user))
 
 
+def session_end(request) -> None:
+    """End the browser session; Django's `logout` sends `user_logged_out` (which also ends the
+    user's WebSockets)."""
+    logout(request._request)
+
+
 class LogoutView(APIView):
-    authentication_classes = [SessionAuthentication]
+    """With a token: revoke that token. Else: end the session (CSRF checked)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
-        enforce_csrf(request)
-        logout(request._request)
+        if isinstance(request.auth, AuthToken):
+            token_revoke(request=request._request, user=request.user, token=request.auth)
+        else:
+            enforce_csrf(request)
+            session_end(request)
         return Response({"authenticated": False})
+
+
+class LogoutAllView(APIView):
+    """Revoke every token of the user (knox's "logout all") and end this session, if any."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        user = request.user
+        revoked = tokens_revoke_all(user=user)
+        if request.auth is None:  # signed in by session (DRF has checked CSRF)
+            session_end(request)
+        else:
+            user_logged_out.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"authenticated": False, "tokens_revoked": revoked})
 
 
 session_view = SessionView.as_view()
 login_view = LoginView.as_view()
 logout_view = LogoutView.as_view()
+logout_all_view = LogoutAllView.as_view()

@@ -17,11 +17,9 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from .. import representations, selectors
 from ..data_aggregator import DataAggregator
@@ -551,14 +549,6 @@ def manual_ticks(request):
             }
         )
     return Response({"results": results})
-
-
-class AuthTokenView(ObtainAuthToken):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-
-auth_token = AuthTokenView.as_view()
 
 
 def healthz(request):

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from ..engine import PaperTradingEngine, ensure_default_account
 from ..loopback import ServerProcess
@@ -74,7 +74,7 @@ def _users(clients: int):
             account.pk,
             {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None},
         )
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(AuthToken.objects.create(user=user)[1])
     return tokens
 
 
@@ -199,7 +199,8 @@ def _vacuum() -> None:
         return
     from ..models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
 
-    tables = [Token, get_user_model(), Account, AccountPeriod, PaperTrade, Fill, LedgerEntry, EquitySnapshot]
+    tables = [AuthToken, get_user_model(), Account, AccountPeriod, PaperTrade, Fill, LedgerEntry]
+    tables.append(EquitySnapshot)
     with connection.cursor() as cursor:
         for model in tables:
             cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")

@@ -34,13 +34,13 @@ USERS = 50  # sockets are spread over this many users (several tabs each)
 PREPARE = """
 import json
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 User = get_user_model()
 User.objects.filter(username__startswith="bench_ws_").delete()
 staff = User.objects.create_user("bench_ws_staff", is_staff=True)
 users = [User.objects.create_user(f"bench_ws_{{i}}") for i in range({users})]
-print(json.dumps({{"staff": Token.objects.create(user=staff).key,
-                  "users": [Token.objects.create(user=u).key for u in users]}}))
+print(json.dumps({{"staff": AuthToken.objects.create(user=staff)[1],
+                  "users": [AuthToken.objects.create(user=u)[1] for u in users]}}))
 """
 CLEANUP = """
 from django.contrib.auth import get_user_model

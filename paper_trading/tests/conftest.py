@@ -69,13 +69,13 @@ def staff(make_user):
 @pytest.fixture
 def client_for():
     """An APIClient authenticated with a real token (the header scripts use)."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from paper_trading.tests.api.support import token_for
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
         return client
 
     return make

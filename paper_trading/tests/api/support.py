@@ -10,6 +10,13 @@ def url(path: str) -> str:
     return BASE + path
 
 
+def token_for(user) -> str:
+    """A new API token (knox) for `user`: the plain key, which only its creator ever sees."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.create(user=user)[1]
+
+
 def execute(client, **fields):
     """POST trades/execute/ with a buy 0.10 EURUSD default, overridden by `fields`."""
     body = {"pair": "EURUSD", "order_type": "buy", "lot_size": "0.10", **fields}

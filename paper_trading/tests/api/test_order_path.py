@@ -199,24 +199,37 @@ def test_focus_loads_the_symbols_positions_unless_hedging(user, tick):
 # ---- token authentication in one query (paper_trading/api/authentication.py) -------------
 
 
-def test_token_authenticates_its_user_with_the_token_as_auth(api, user, eurusd):
-    from rest_framework.authtoken.models import Token
+def test_token_authenticates_its_user_with_the_token_as_auth(user, eurusd):
+    from knox.models import AuthToken
     from rest_framework.test import APIRequestFactory
 
     from paper_trading.api.authentication import TokenAuthentication
 
-    key = Token.objects.get(user=user).key
+    stored, key = AuthToken.objects.create(user=user)
     request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
     found_user, token = TokenAuthentication().authenticate(request)
     assert (found_user.pk, found_user.username, found_user.is_active) == (user.pk, "alice", True)
-    assert token.key == key and token.user is found_user
+    assert token.pk == stored.pk and token.user is found_user
+
+
+def test_token_and_its_user_are_found_in_one_query(user):
+    from django.test.utils import CaptureQueriesContext
+    from knox.models import AuthToken
+
+    from paper_trading.api.authentication import TokenAuthentication
+
+    _, key = AuthToken.objects.create(user=user)
+    with CaptureQueriesContext(connection) as queries:
+        found_user, _ = TokenAuthentication().authenticate_credentials(key.encode())
+    assert found_user.pk == user.pk
+    assert len(queries.captured_queries) == 1  # knox's own lookup takes two
 
 
 def test_deleted_token_is_401_on_the_next_request(api, user, no_limits, eurusd):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     assert execute(api, stop_loss="1.09500").status_code == 201
-    Token.objects.filter(user=user).delete()
+    AuthToken.objects.filter(user=user).delete()
 
     response = execute(api, stop_loss="1.09500")
 
@@ -236,9 +249,9 @@ def test_deactivated_user_is_401_on_the_next_request(api, user, no_limits, eurus
 
 
 def test_replaced_token_only_the_new_one_works(api, user, client_for):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    Token.objects.filter(user=user).delete()
+    AuthToken.objects.filter(user=user).delete()
     fresh = client_for(user)
 
     assert_error(api.get(url("trades/")), 401, "authentication_failed")
@@ -281,7 +294,7 @@ def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_lim
     assert execute(api, stop_loss="1.09").status_code == 201
     new = [s for s in prepared() if s not in before]
 
-    assert any('FROM "authtoken_token" t' in s for s in new)
+    assert any('FROM "knox_authtoken" t' in s for s in new)
     assert any("FOR UPDATE OF a" in s and '"is_default"' in s for s in new)
     assert any(s.startswith('INSERT INTO "paper_trading_papertrade"') for s in new)
     assert any(s.startswith('INSERT INTO "paper_trading_fill"') for s in new)

@@ -8,7 +8,8 @@ import contextlib
 import pytest_asyncio
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
+
+from ..api.support import token_for  # noqa: F401 - the realtime tests import it from here
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -17,10 +18,6 @@ def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)
     return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-def token_for(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
 
 
 @pytest_asyncio.fixture

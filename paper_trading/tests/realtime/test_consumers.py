@@ -62,6 +62,46 @@ async def test_token_in_the_query_string_connects(connect, user):
     assert (await socket.receive_json_from())["type"] == "connection"
 
 
+async def test_a_token_from_the_token_endpoint_connects_until_it_is_revoked(connect, user):
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    def sign_in():
+        cache.delete_many(["throttle_auth_127.0.0.1"])
+        body = {"username": "alice", "password": "pw-alice"}
+        return APIClient().post("/api/auth/token/", body).json()["token"]
+
+    def revoke(key):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client.delete("/api/auth/token/").status_code
+
+    key = await database_sync_to_async(sign_in)()
+    socket, connected, _ = await connect(f"/ws/trading/?token={key}")
+    assert connected
+    assert (await socket.receive_json_from())["type"] == "connection"
+
+    assert await database_sync_to_async(revoke)(key) == 204
+    _, connected, _ = await connect(f"/ws/trading/?token={key}")
+    assert not connected
+
+
+async def test_an_expired_token_is_refused(connect, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    def expired_token():
+        key = token_for(user)
+        AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
+        return key
+
+    key = await database_sync_to_async(expired_token)()
+    _, connected, _ = await connect(f"/ws/trading/?token={key}")
+    assert not connected
+
+
 async def test_ping_answers_pong(connect, user):
     key = await database_sync_to_async(token_for)(user)
     socket, _, _ = await connect(f"/ws/trading/?token={key}")

@@ -13,8 +13,10 @@ import requests
 import websockets
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from paper_trading.api.authentication import token_and_user
+
+from ..api.support import token_for
 from .server import RedisProcess, ServerProcess
 
 pytestmark = [
@@ -27,10 +29,6 @@ BASE = "/api/paper-trading"
 def database_url() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def token(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
 
 
 class Api:
@@ -75,7 +73,7 @@ def test_take_profit_over_a_real_socket_price_then_close_then_account(people, la
     )
     server.start()
     try:
-        keys = {name: token(user) for name, user in people.items()}
+        keys = {name: token_for(user) for name, user in people.items()}
         alice, staff = Api(server, keys["alice"]), Api(server, keys["staff"])
         staff.post("/price/ticks/", {"symbol": "EURUSD", "bid": "1.09990", "ask": "1.10000"})
         order = {"pair": "EURUSD", "order_type": "buy", "lot_size": "0.10", "take_profit_1": "1.10100"}
@@ -135,7 +133,7 @@ def test_take_profit_over_a_real_socket_price_then_close_then_account(people, la
 def test_server_survives_a_redis_restart_and_accepts_sockets_once_it_is_back(people, tmp_path, layer):
     redis = RedisProcess(tmp_path).start()
     server = ServerProcess(database_url=database_url(), redis_url=redis.url, channel_layer=layer).start()
-    keys = {name: token(user) for name, user in people.items()}
+    keys = {name: token_for(user) for name, user in people.items()}
     staff = Api(server, keys["staff"])
     try:
 
@@ -204,7 +202,44 @@ def test_form_and_multipart_posts_reach_django_whole_through_the_served_process(
         wrong = requests.post(url, data={**credentials, "password": "nope"}, timeout=10)
     finally:
         server.stop()
-    key = Token.objects.get(user__username="formuser").key
-    assert (form.status_code, form.json()) == (200, {"token": key})
-    assert (multipart.status_code, multipart.json()) == (200, {"token": key})
+    for answer in (form, multipart):
+        assert answer.status_code == 200
+        assert token_and_user(answer.json()["token"])[1].username == "formuser"
+    assert form.json()["token"] != multipart.json()["token"]  # each sign-in is a new token
     assert wrong.status_code == 400
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_the_served_process_locks_out_a_guessed_password_with_429(django_user_model):
+    """Under ASGI django-axes answers from its async path: the API body and the admin page."""
+    hashed = PBKDF2PasswordHasher().encode("s3cret-pass", "salt" * 4, iterations=1000)
+    django_user_model.objects.create(username="guessed", password=hashed, is_staff=True)
+    server = ServerProcess(database_url=database_url(), redis_url=os.environ["REDIS_URL"]).start()
+    try:
+        url = server.url + "/api/auth/token/"
+        wrong = [
+            requests.post(
+                url,
+                json={"username": "guessed", "password": f"nope{i}"},
+                headers={"X-Forwarded-For": f"192.0.2.{i}"},
+                timeout=10,
+            )
+            for i in range(10)
+        ]
+        right = requests.post(url, json={"username": "guessed", "password": "s3cret-pass"}, timeout=10)
+        browser = requests.Session()
+        browser.get(server.url + "/admin/login/", timeout=10)
+        form = {"username": "guessed", "password": "s3cret-pass"}
+        admin = browser.post(
+            server.url + "/admin/login/",
+            data={**form, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+            timeout=10,
+        )
+    finally:
+        server.stop()
+    assert [w.status_code for w in wrong] == [400] * 9 + [429]
+    assert right.status_code == 429
+    assert right.json()["code"] == "too_many_failed_logins"
+    assert right.headers["Retry-After"] == "900"
+    assert (admin.status_code, admin.headers["Retry-After"]) == (429, "900")
+    assert "Sign-in locked" in admin.text
