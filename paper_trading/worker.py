@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from .domain.instruments import get_instrument
 from .domain.quotes import Quote
 from .engine import PaperTradingEngine, TickResult
 from .locks import symbol_lock, worker_identity
+from .market import judge_quote
 from .providers.base import ProviderError
 from .representations import iso
 
@@ -160,8 +162,11 @@ class LiveFeed:
             except Exception as exc:  # noqa: BLE001 - NoPrice and friends: try again next cycle
                 log.warning("no quote for %s: %s", symbol, exc)
                 continue
-            if not answer.stale:
-                yield answer.value, None
+            if answer.stale or answer.held is not None:
+                continue  # nothing new, or a spike waiting for the next poll to confirm it
+            if answer.confirmed is not None:
+                yield answer.confirmed, None  # the held quote first: the market was there
+            yield answer.value, None
 
 
 class SimulatedFeed:
@@ -408,11 +413,19 @@ class IdleFeed:
         return iter(())
 
 
+@dataclass
+class ManualTick(TickResult):
+    """A pushed tick's result; `held`: the spike hold kept it back (nothing processed or sent)."""
+
+    held: bool = False
+
+
 class ManualFeed:
-    """FEED=manual in the web process: ticks pushed through `POST price/ticks/` take the
-    worker's own tick path (price event, engine, 1m bar, bar event). Events the coalescer holds
-    back are sent by a flusher thread the moment their slot frees, so the last pushed price
-    always goes out and a held price is never replaced by waiting too long."""
+    """FEED=manual in the web process: ticks pushed through `POST price/ticks/` pass the spike
+    hold (the same rule as provider quotes), then take the worker's own tick path (price event,
+    engine, 1m bar, bar event). Events the coalescer holds back are sent by a flusher thread the
+    moment their slot frees, so the last pushed price always goes out and a held price is never
+    replaced by waiting too long."""
 
     def __init__(self):
         from .domain.instruments import REGISTRY
@@ -423,10 +436,19 @@ class ManualFeed:
         self.flusher = threading.Thread(target=self._flush_forever, name="manual-feed-flusher", daemon=True)
         self.flusher.start()
 
-    def push(self, quote: Quote) -> TickResult:
+    def push(self, quote: Quote) -> ManualTick:
+        """One tick: held, or applied (after the held tick it confirmed; their triggers merged)."""
         with self.changed:
             try:
-                return self.worker.apply(quote)
+                verdict = judge_quote(quote, origin="manual")
+                if verdict.is_held:
+                    return ManualTick(quote.symbol, quote.bid, quote.ask, quote.time, held=True)
+                triggered = []
+                for applied in verdict.apply:
+                    result = self.worker.apply(applied)
+                    triggered += result.triggered
+                values = {f.name: getattr(result, f.name) for f in fields(result)}
+                return ManualTick(**{**values, "triggered": triggered})
             finally:
                 self.changed.notify()
 

@@ -54,6 +54,7 @@ PROVIDER_FIELDS = (
     "last_success",
     "last_error",
     "state",
+    "held_quotes",
 )
 
 ORDERING = [
@@ -548,6 +549,7 @@ def manual_ticks(request):
                 "ask": str(result.ask),
                 "time": representations.iso(result.time),
                 "triggered": result.triggered,
+                "held": result.held,  # the spike hold kept it back (docs/market-data.md)
             }
         )
     return Response({"results": results})
