@@ -30,8 +30,7 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from .domain.bars import Bar
 from .domain.errors import NoPrice
 from .domain.instruments import get_instrument
-from .domain.quotes import quote_from_price
-from .domain.quotes import Quote
+from .domain.quotes import Quote, quote_from_price
 from .domain.sanity import InsaneQuote, check_quote
 from .market import current_quote, judge_quote, publish_quote
 from .models import APIUsageTracker, PriceCache

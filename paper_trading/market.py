@@ -177,7 +177,8 @@ STATE = MarketState()
 
 
 def forget_quotes() -> None:
-    """Drop every stored quote and spike-hold history (tests; never `cache.clear()`, which would flush a shared Redis)."""
+    """Drop every stored quote and spike-hold history (tests; never `cache.clear()`, which would
+    flush a shared Redis)."""
     from .domain.instruments import REGISTRY
 
     cache.delete_many(

@@ -23,7 +23,8 @@ def _fresh_market(settings):
 
 
 def _forget_shared_state():
-    """Breakers, held-quote counts and worker heartbeats live in the shared cache (Redis in CI): start clean."""
+    """Breakers, held-quote counts and worker heartbeats live in the shared cache (Redis in CI):
+    start clean."""
     from django.core.cache import cache
     from django.utils import timezone
 
