@@ -18,7 +18,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings as django_settings
+
+from paper_trading.loopback import ServerProcess
 
 from ..realtime.server import RedisProcess
 
@@ -78,11 +81,19 @@ class Worker:
         return "".join(self.seen + rest)
 
 
+TOKEN = "takeover" * 5  # 40 characters: a token key made for the embedded server test
+MAKE_USER = (
+    "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token; "
+    f"Token.objects.create(user=User.objects.create_user('reader', password='x'), key='{TOKEN}')"
+)
+
+
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
     path = tmp_path_factory.mktemp("takeover") / "base.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": ""}
     subprocess.run([sys.executable, MANAGE, "migrate", "-v0"], env=env, check=True, timeout=180)
+    subprocess.run([sys.executable, MANAGE, "shell", "-c", MAKE_USER], env=env, check=True, timeout=120)
     return path
 
 
@@ -131,3 +142,57 @@ def test_a_killed_workers_symbol_is_taken_over_within_seconds_and_the_wait_is_lo
     assert "price worker stopped" in output
     ticks = int(output.split("price worker stopped: ")[1].split()[0])
     assert ticks >= 1, output
+
+
+class EmbeddedServer(ServerProcess):
+    """`manage.py serve` with its embedded worker (the default way to run the project)."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+
+
+def test_a_crashed_embedded_server_serves_prices_again_within_seconds_of_its_restart(migrated, tmp_path):
+    """No Redis: the lock is the WorkerLease row, which the crash leaves behind. The restarted
+    server's worker takes it over when the 5 s lease runs out (it waited 30 s before)."""
+    database = tmp_path / "embedded.sqlite3"
+    shutil.copy(migrated, database)
+    env = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": "",
+        "FEED": "sim",
+        "EMBEDDED_WORKER": "1",
+        "PRICE_WORKER_PAIRS": "EURUSD",
+        "DEBUG": "0",
+    }
+    headers = {"Authorization": f"Token {TOKEN}"}
+
+    def priced(server):
+        response = requests.get(
+            f"{server.url}/api/paper-trading/price/realtime/?symbol=EURUSD", headers=headers
+        )
+        return response.status_code == 200
+
+    first = EmbeddedServer(env, log=tmp_path / "first.log").start(90)
+    port = first.port
+    try:
+        deadline = time.monotonic() + 30
+        while not priced(first) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert priced(first), (tmp_path / "first.log").read_text()
+    finally:
+        first.proc.send_signal(signal.SIGKILL)  # a crash: nothing released
+        first.proc.wait(10)
+        killed = time.monotonic()
+        first.stop()
+    second = EmbeddedServer(env, port=port, log=tmp_path / "second.log").start(90)
+    try:
+        while not priced(second) and time.monotonic() - killed < TAKEOVER_LIMIT + 20:
+            time.sleep(0.1)
+        took = time.monotonic() - killed
+        log = (tmp_path / "second.log").read_text()
+        print(f"embedded server: prices {took:.1f} s after the crash (restart included)")
+        assert priced(second), log
+        assert took < TAKEOVER_LIMIT, log
+    finally:
+        second.stop()
+    assert "now processes EURUSD" in log
