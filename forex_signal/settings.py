@@ -296,6 +296,16 @@ PROVIDER_BUDGETS = {
 PROVIDER_BREAKER_FAILURES = env.int("PROVIDER_BREAKER_FAILURES", default=5)
 PROVIDER_BREAKER_COOLOFF = env.float("PROVIDER_BREAKER_COOLOFF", default=300.0)
 QUOTE_MAX_AGE = env.float("QUOTE_MAX_AGE", default=120.0)  # seconds before a quote is stale
+# The spike hold (docs/market-data.md): a quote moving more than its class's floor and
+# QUOTE_HOLD_MULTIPLIER x the median recent move waits for the next quote to confirm it.
+QUOTE_HOLD_FLOOR_FX = env.str("QUOTE_HOLD_FLOOR_FX", default="0.01")
+QUOTE_HOLD_FLOOR_METAL = env.str("QUOTE_HOLD_FLOOR_METAL", default="0.02")
+QUOTE_HOLD_FLOOR_CRYPTO = env.str("QUOTE_HOLD_FLOOR_CRYPTO", default="0.05")
+QUOTE_HOLD_MULTIPLIER = env.str("QUOTE_HOLD_MULTIPLIER", default="10")
+QUOTE_HOLD_WINDOW = env.int("QUOTE_HOLD_WINDOW", default=20)
+# Seconds a price worker's symbol lock lives without a heartbeat (renewed every third of it), so
+# a killed worker's symbols are taken over within about this long (docs/market-data.md).
+WORKER_LOCK_TTL = env.float("WORKER_LOCK_TTL", default=5.0)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,8 @@ Providers are thin adapters (paper_trading/providers/); every policy lives here:
   `PROVIDER_BREAKER_COOLOFF` seconds, then tried once (half-open) before it is trusted again;
 - only transient errors (5xx, timeouts) are retried, with exponential backoff (tenacity);
 - a quote that fails the sanity checks counts as the provider's failure;
+- a sane quote that jumps far from the last accepted one is held (domain/spikes.py): the next
+  provider is asked to confirm it, else the next poll decides; holds are counted per provider;
 - the latest good quote goes to the shared cache, bars to PriceCache; when every provider
   fails, the stored ones are served with `stale` and `age_seconds` set honestly.
 """
@@ -28,15 +30,16 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from .domain.bars import Bar
 from .domain.errors import NoPrice
 from .domain.instruments import get_instrument
-from .domain.quotes import quote_from_price
+from .domain.quotes import Quote, quote_from_price
 from .domain.sanity import InsaneQuote, check_quote
-from .market import current_quote, publish_quote
+from .market import current_quote, judge_quote, publish_quote
 from .models import APIUsageTracker, PriceCache
 from .providers.base import NotCovered, PriceProvider, ProviderError, RateLimited
 from .representations import iso
 
 log = logging.getLogger(__name__)
 RETRY_ATTEMPTS = 3
+HELD_KEY = "held-quotes:{provider}:{date}"
 
 
 class BudgetExhausted(ProviderError):
@@ -55,6 +58,21 @@ class Answer:
     source: str
     stale: bool = False
     age_seconds: float = 0.0
+    held: Quote | None = None  # a provider's quote the spike hold kept back; `value` is the last accepted
+    confirmed: Quote | None = None  # an earlier held quote `value` confirmed: apply it first
+
+
+def count_held(provider: str) -> None:
+    """One more quote of `provider` held today (shown as `held_quotes` in `GET providers/`)."""
+    key = HELD_KEY.format(provider=provider, date=timezone.now().date().isoformat())
+    cache.add(key, 0, 2 * 24 * 3600)
+    cache.incr(key)
+
+
+def held_today(providers: list[str]) -> dict[str, int]:
+    date = timezone.now().date().isoformat()
+    counts = cache.get_many([HELD_KEY.format(provider=p, date=date) for p in providers])
+    return {p: counts.get(HELD_KEY.format(provider=p, date=date), 0) for p in providers}
 
 
 # ---- budgets ------------------------------------------------------------------------------
@@ -180,29 +198,35 @@ class DataAggregator:
         return result
 
     def quote(self, symbol: str) -> Answer:
-        """The first sane quote from the providers carrying `symbol`, published to every process."""
+        """The first sane quote from the providers carrying `symbol` that the spike hold lets
+        through, published to every process. A held quote asks the next provider to confirm it;
+        when none does, the answer is the last accepted quote with `held` set."""
         instrument = get_instrument(symbol)
-        last = current_quote(instrument.symbol)
         errors = []
+        held = None
         for provider in self.carrying(instrument.symbol):
             now = timezone.now()
 
             def fetch(provider=provider, now=now):
                 quote = provider.quote(instrument.symbol)
-                return check_quote(
-                    quote,
-                    now=now,
-                    max_age=timedelta(seconds=settings.QUOTE_MAX_AGE),
-                    last=last if last is not None and not last.source.startswith("sim") else None,
-                )
+                return check_quote(quote, now=now, max_age=timedelta(seconds=settings.QUOTE_MAX_AGE))
 
             try:
                 quote = self._call(provider, fetch)
             except (ProviderError, InsaneQuote) as exc:
                 errors.append(f"{provider.name}: {exc}")
                 continue
+            verdict = judge_quote(quote, origin=provider.name)
+            if verdict.is_held:
+                count_held(provider.name)
+                held = quote
+                errors.append(f"{provider.name}: held {quote.bid}/{quote.ask}")
+                continue
             publish_quote(quote)
-            return Answer(quote, quote.source)
+            return Answer(quote, quote.source, confirmed=verdict.confirmed)
+        if held is not None and (last := current_quote(instrument.symbol)) is not None:
+            age = max(0.0, (timezone.now() - last.time).total_seconds())
+            return Answer(last, last.source, age_seconds=age, held=held)
         return self._stored_quote(instrument.symbol, errors)
 
     def _stored_quote(self, symbol: str, errors: list[str]) -> Answer:
@@ -274,6 +298,7 @@ class DataAggregator:
             .values_list("provider", "last_success")
         )
         minute = timezone.now().replace(second=0, microsecond=0)
+        held = held_today([p.name for p in self.providers])
         rows = []
         for priority, provider in enumerate(self.providers, start=1):
             daily, per_minute = settings.PROVIDER_BUDGETS.get(provider.name, (None, None))
@@ -307,6 +332,7 @@ class DataAggregator:
                     "last_success": iso(last_success.get(provider.name)),
                     "last_error": (row.last_error or None) if row else None,
                     "state": state,
+                    "held_quotes": held[provider.name],
                 }
             )
         return rows

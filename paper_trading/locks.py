@@ -1,7 +1,8 @@
 """One price worker per symbol: a Redis lock when REDIS_URL is set, a database lease otherwise.
 
-Both expire on their own (a crashed worker frees its symbols after `ttl` seconds) and are
-renewed by the holder on every cycle.
+Both are short leases (`WORKER_LOCK_TTL`, 5 s) that the holder renews from a heartbeat thread
+every third of the lease, so they die with their holder: a killed worker's symbols are free
+within a few seconds (docs/market-data.md, "Taking over from a dead worker").
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ def worker_identity() -> str:
 class LeaseLock:
     """A row per symbol in WorkerLease; taking it is one conditional UPDATE (or the INSERT)."""
 
-    def __init__(self, owner: str, ttl: float = 30.0):
+    def __init__(self, owner: str, ttl: float = 5.0):
         self.owner = owner
         self.ttl = ttl
 
     def acquire(self, symbol: str) -> bool:
+        """Take the symbol if its lease is free or expired, or renew it if it is ours."""
         now = timezone.now()
         until = now + timedelta(seconds=self.ttl)
         taken = WorkerLease.objects.filter(symbol=symbol).filter(expires_at__lt=now).update(
@@ -44,51 +46,89 @@ class LeaseLock:
         except IntegrityError:
             return False
 
-    renew = acquire
+    def renew(self, symbols: list[str]) -> set[str]:
+        """Extend every lease of ours among `symbols` (one UPDATE); the symbols still ours."""
+        if not symbols:
+            return set()
+        until = timezone.now() + timedelta(seconds=self.ttl)
+        mine = WorkerLease.objects.filter(symbol__in=symbols, owner=self.owner)
+        mine.update(expires_at=until)
+        return set(mine.values_list("symbol", flat=True))
+
+    def holder(self, symbol: str) -> tuple[str, float] | None:
+        """Who holds the symbol and for how many more seconds (None: nobody)."""
+        row = WorkerLease.objects.filter(symbol=symbol).values_list("owner", "expires_at").first()
+        if row is None:
+            return None
+        return row[0], max(0.0, (row[1] - timezone.now()).total_seconds())
 
     def release(self, symbol: str) -> None:
         WorkerLease.objects.filter(symbol=symbol, owner=self.owner).delete()
 
 
 class RedisLock:
-    """SET key owner NX PX ttl; renewed only by the owner (compare-and-extend in a Lua script)."""
+    """redis-py's `Lock` per symbol (SET NX PX with our identity as the token), extended by the
+    holder with `reacquire` and released only by it."""
 
-    _EXTEND = """
-    if redis.call('get', KEYS[1]) == ARGV[1] then
-        return redis.call('pexpire', KEYS[1], ARGV[2])
-    end
-    return 0
-    """
-    _RELEASE = """
-    if redis.call('get', KEYS[1]) == ARGV[1] then
-        return redis.call('del', KEYS[1])
-    end
-    return 0
-    """
-
-    def __init__(self, owner: str, ttl: float = 30.0, url: str | None = None):
+    def __init__(self, owner: str, ttl: float = 5.0, url: str | None = None):
         import redis
 
         self.client = redis.Redis.from_url(url or settings.REDIS_URL)
         self.owner = owner
-        self.ttl_ms = int(ttl * 1000)
+        self.ttl = ttl
+        self.locks: dict = {}
 
     def _key(self, symbol: str) -> str:
         from django.core.cache import cache
 
         return cache.make_key(f"worker-lock:{symbol}")  # the cache's key prefix keeps test runs apart
 
-    def acquire(self, symbol: str) -> bool:
-        key = self._key(symbol)
-        if self.client.set(key, self.owner, nx=True, px=self.ttl_ms):
-            return True
-        return bool(self.client.eval(self._EXTEND, 1, key, self.owner, self.ttl_ms))
+    def _lock(self, symbol: str):
+        if symbol not in self.locks:
+            # thread_local=False: the heartbeat thread extends what the worker's thread took.
+            self.locks[symbol] = self.client.lock(
+                self._key(symbol), timeout=self.ttl, blocking=False, thread_local=False
+            )
+        return self.locks[symbol]
 
-    renew = acquire
+    def acquire(self, symbol: str) -> bool:
+        from redis.exceptions import LockError
+
+        lock = self._lock(symbol)
+        if lock.owned():
+            try:
+                return bool(lock.reacquire())
+            except LockError:
+                pass  # expired and taken meanwhile: try to take it like anyone else
+        return bool(lock.acquire(token=self.owner))
+
+    def renew(self, symbols: list[str]) -> set[str]:
+        from redis.exceptions import LockError
+
+        kept = set()
+        for symbol in symbols:
+            try:
+                if self._lock(symbol).reacquire():
+                    kept.add(symbol)
+            except LockError:
+                continue
+        return kept
+
+    def holder(self, symbol: str) -> tuple[str, float] | None:
+        key = self._key(symbol)
+        owner, left_ms = self.client.pipeline().get(key).pttl(key).execute()
+        if owner is None:
+            return None
+        return owner.decode(), max(0.0, left_ms / 1000)
 
     def release(self, symbol: str) -> None:
-        self.client.eval(self._RELEASE, 1, self._key(symbol), self.owner)
+        from redis.exceptions import LockError
+
+        try:
+            self._lock(symbol).release()
+        except LockError:
+            pass  # not ours any more (expired): nothing to give back
 
 
-def symbol_lock(owner: str, ttl: float = 30.0):
+def symbol_lock(owner: str, ttl: float = 5.0):
     return RedisLock(owner, ttl) if settings.REDIS_URL else LeaseLock(owner, ttl)

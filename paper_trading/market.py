@@ -3,17 +3,22 @@ configured), and the process-wide trigger book the tick path uses."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 
 from .domain.book import Book
 from .domain.quotes import Market, Quote
+from .domain.spikes import History, HoldRule, QuoteGuard, Verdict
 
+log = logging.getLogger(__name__)
 QUOTE_KEY = "quote:{symbol}"
 QUOTE_TTL = 7 * 24 * 3600
+HISTORY_KEY = "quote-history:{symbol}"
 
 
 def publish_quote(quote: Quote) -> None:
@@ -25,12 +30,90 @@ def publish_quote(quote: Quote) -> None:
     )
 
 
-def current_quote(symbol: str) -> Quote | None:
-    raw = cache.get(QUOTE_KEY.format(symbol=symbol))
+def _pack(quote: Quote | None):
+    if quote is None:
+        return None
+    return (str(quote.bid), str(quote.ask), quote.time.isoformat(), quote.source)
+
+
+def _unpack(symbol: str, raw) -> Quote | None:
     if raw is None:
         return None
     bid, ask, time, source = raw
     return Quote(symbol, Decimal(bid), Decimal(ask), datetime.fromisoformat(time), source)
+
+
+def current_quote(symbol: str) -> Quote | None:
+    return _unpack(symbol, cache.get(QUOTE_KEY.format(symbol=symbol)))
+
+
+# ---- the spike hold ---------------------------------------------------------------------------
+
+
+def hold_rule() -> HoldRule:
+    return HoldRule(
+        floors={
+            "fx": Decimal(settings.QUOTE_HOLD_FLOOR_FX),
+            "metal": Decimal(settings.QUOTE_HOLD_FLOOR_METAL),
+            "crypto": Decimal(settings.QUOTE_HOLD_FLOOR_CRYPTO),
+        },
+        multiplier=Decimal(settings.QUOTE_HOLD_MULTIPLIER),
+        window=settings.QUOTE_HOLD_WINDOW,
+    )
+
+
+class CachedHistory:
+    """Spike-hold histories in the shared cache (Redis when configured), so the worker and every
+    web process that takes manual ticks judge a symbol against one history."""
+
+    def load(self, symbol: str) -> History:
+        raw = cache.get(HISTORY_KEY.format(symbol=symbol))
+        if raw is None:
+            return History()
+        last, moves, held = raw
+        return History(_unpack(symbol, last), tuple(Decimal(m) for m in moves), _unpack(symbol, held))
+
+    def save(self, symbol: str, history: History) -> None:
+        raw = (_pack(history.last), [str(m) for m in history.moves], _pack(history.held))
+        cache.set(HISTORY_KEY.format(symbol=symbol), raw, QUOTE_TTL)
+
+
+def judge_quote(quote: Quote, *, origin: str) -> Verdict:
+    """The spike hold's verdict on `quote` (from `origin`: a provider, or "manual"), logged."""
+    verdict = QuoteGuard(hold_rule(), CachedHistory()).judge(quote)
+    if verdict.dropped is not None:
+        log.warning(
+            "%s: dropped the held %s quote %s/%s: %s/%s did not confirm it",
+            origin,
+            quote.symbol,
+            verdict.dropped.bid,
+            verdict.dropped.ask,
+            quote.bid,
+            quote.ask,
+        )
+    if verdict.held is not None:
+        log.warning(
+            "%s: held %s quote %s/%s (mid %s): %.2f%% from the last accepted mid %s; waiting for "
+            "the next quote to confirm it",
+            origin,
+            quote.symbol,
+            quote.bid,
+            quote.ask,
+            quote.mid,
+            verdict.move * 100,
+            verdict.last.mid,
+        )
+    elif verdict.confirmed is not None:
+        log.warning(
+            "%s: %s quote %s/%s confirmed the held %s/%s: both applied",
+            origin,
+            quote.symbol,
+            quote.bid,
+            quote.ask,
+            verdict.confirmed.bid,
+            verdict.confirmed.ask,
+        )
+    return verdict
 
 
 class CachedMarket(Market):
@@ -94,7 +177,10 @@ STATE = MarketState()
 
 
 def forget_quotes() -> None:
-    """Drop every stored quote (tests; never `cache.clear()`, which would flush a shared Redis)."""
+    """Drop every stored quote and spike-hold history (tests; never `cache.clear()`, which would
+    flush a shared Redis)."""
     from .domain.instruments import REGISTRY
 
-    cache.delete_many([QUOTE_KEY.format(symbol=s) for s in REGISTRY])
+    cache.delete_many(
+        [QUOTE_KEY.format(symbol=s) for s in REGISTRY] + [HISTORY_KEY.format(symbol=s) for s in REGISTRY]
+    )

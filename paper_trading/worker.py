@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from .domain.instruments import get_instrument
 from .domain.quotes import Quote
 from .engine import PaperTradingEngine, TickResult
 from .locks import symbol_lock, worker_identity
+from .market import judge_quote
 from .providers.base import ProviderError
 from .representations import iso
 
@@ -160,8 +162,11 @@ class LiveFeed:
             except Exception as exc:  # noqa: BLE001 - NoPrice and friends: try again next cycle
                 log.warning("no quote for %s: %s", symbol, exc)
                 continue
-            if not answer.stale:
-                yield answer.value, None
+            if answer.stale or answer.held is not None:
+                continue  # nothing new, or a spike waiting for the next poll to confirm it
+            if answer.confirmed is not None:
+                yield answer.confirmed, None  # the held quote first: the market was there
+            yield answer.value, None
 
 
 class SimulatedFeed:
@@ -197,8 +202,12 @@ class PriceWorker:
         self.broadcast = broadcast
         self.build_bars = build_bars  # off for replay: the stored bars are the source
         self.owner = worker_identity()
-        self.lock = symbol_lock(self.owner, ttl=lock_ttl or max(30.0, interval * 6))
+        self.lock_ttl = lock_ttl or settings.WORKER_LOCK_TTL
+        self.lock = symbol_lock(self.owner, ttl=self.lock_ttl)
         self.owned: list[str] = []
+        self._owned_guard = threading.Lock()  # claim() and the heartbeat both change `owned`
+        self.waiting_since: dict[str, float] = {}  # symbol -> when this worker began to wait
+        self.waiting_logged: dict[str, float] = {}
         self.builders = {s: BarBuilder() for s in self.symbols}
         self.coalescer = Coalescer(rates={"bar:": BAR_EVENTS_PER_SECOND})
         self.stopping = threading.Event()
@@ -215,6 +224,11 @@ class PriceWorker:
             ",".join(self.symbols),
             self.interval,
         )
+        beating = threading.Event()
+        heartbeat = threading.Thread(
+            target=self._heartbeat, args=(beating,), name="price-worker-heartbeat", daemon=True
+        )
+        heartbeat.start()
         done = 0
         try:
             while not self.stopping.is_set():
@@ -223,9 +237,59 @@ class PriceWorker:
                 done += 1
                 if cycles is not None and done >= cycles:
                     break
-                self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
+                self._pause(started)
         finally:
+            beating.set()
+            heartbeat.join(timeout=self.lock_ttl)
             self.release()
+
+    def _pause(self, started: float) -> None:
+        """Wait out the interval; while a symbol is held elsewhere, try its lock every fifth of
+        the lease, so a dead holder's symbol is taken over soon after its lease runs out."""
+        retry = self.lock_ttl / 5
+        while not self.stopping.is_set():
+            left = self.interval - (time.monotonic() - started)
+            if left <= 0:
+                return
+            if len(self.owned) == len(self.symbols):
+                self.stopping.wait(left)
+                return
+            self.stopping.wait(min(left, retry))
+            before = len(self.owned)
+            self._guarded(self.claim)
+            if len(self.owned) > before:
+                return  # a symbol was taken over: process it now
+
+    def _guarded(self, step) -> None:
+        try:
+            step()
+        except DatabaseError as exc:
+            log.error("database error while claiming symbols (retrying): %s", exc)
+            connections.close_all()
+        finally:
+            if not connection.in_atomic_block:
+                close_old_connections()
+
+    def _heartbeat(self, stop: threading.Event) -> None:
+        """Renew the owned symbols' leases every third of the lease, however long a cycle takes;
+        the thread dies with the process, and the leases with it."""
+        try:
+            while not stop.wait(self.lock_ttl / 3):
+                owned = list(self.owned)
+                if not owned:
+                    continue
+                try:
+                    kept = self.lock.renew(owned)
+                except Exception as exc:  # noqa: BLE001 - the next beat or claim() tries again
+                    log.warning("worker %s could not renew its locks: %s", self.owner, exc)
+                    continue
+                lost = set(owned) - kept
+                if lost:
+                    log.warning("worker %s lost the lock on %s", self.owner, ",".join(sorted(lost)))
+                    with self._owned_guard:
+                        self.owned = [s for s in self.owned if s not in lost]
+        finally:
+            connection.close()  # this thread's database connection (LeaseLock)
 
     def cycle(self) -> None:
         """Claim symbols, process one round of quotes, then the periodic chores."""
@@ -247,26 +311,55 @@ class PriceWorker:
                 close_old_connections()
 
     def claim(self) -> None:
-        owned = []
-        for symbol in self.symbols:
-            try:
-                if self.lock.acquire(symbol):
-                    owned.append(symbol)
-            except Exception as exc:  # noqa: BLE001 - a lock store hiccup: keep what we had
-                log.warning("lock check for %s failed: %s", symbol, exc)
-                if symbol in self.owned:
-                    owned.append(symbol)
-        for symbol in set(owned) - set(self.owned):
-            log.info("worker %s now processes %s", self.owner, symbol)
-        waiting = set(self.symbols) - set(owned)
-        if waiting and set(owned) != set(self.owned):
-            log.info(
-                "worker %s waits for %s (another worker holds it)", self.owner, ",".join(sorted(waiting))
-            )
-        self.owned = owned
+        with self._owned_guard:
+            owned = []
+            for symbol in self.symbols:
+                try:
+                    if self.lock.acquire(symbol):
+                        owned.append(symbol)
+                except Exception as exc:  # noqa: BLE001 - a lock store hiccup: keep what we had
+                    log.warning("lock check for %s failed: %s", symbol, exc)
+                    if symbol in self.owned:
+                        owned.append(symbol)
+            for symbol in set(owned) - set(self.owned):
+                waited = self.waiting_since.pop(symbol, None)
+                self.waiting_logged.pop(symbol, None)
+                if waited is None:
+                    log.info("worker %s now processes %s", self.owner, symbol)
+                else:
+                    log.info(
+                        "worker %s now processes %s (after waiting %.1f s for its lock)",
+                        self.owner,
+                        symbol,
+                        time.monotonic() - waited,
+                    )
+            self.owned = owned
+        self._log_waiting([s for s in self.symbols if s not in owned])
         if owned:
             cache.set_many(
                 {HEARTBEAT.format(symbol=s): self.owner for s in owned}, max(15.0, self.interval * 3)
+            )
+
+    def _log_waiting(self, waiting: list[str]) -> None:
+        """Say who holds each symbol we wait for, when we start waiting and every lease after."""
+        now = time.monotonic()
+        for symbol in waiting:
+            since = self.waiting_since.setdefault(symbol, now)
+            if now - self.waiting_logged.get(symbol, -1e9) < self.lock_ttl:
+                continue
+            self.waiting_logged[symbol] = now
+            try:
+                holder = self.lock.holder(symbol)
+            except Exception:  # noqa: BLE001 - only for the message
+                holder = None
+            who, left = holder if holder is not None else ("nobody", 0.0)
+            log.info(
+                "worker %s waiting for the %s lock held by %s (%.1f s so far, lease ends in %.1f s)",
+                self.owner,
+                symbol,
+                who,
+                now - since,
+                left,
             )
 
     def tick_all(self, ticks) -> None:
@@ -348,12 +441,13 @@ class PriceWorker:
         self.stopping.set()
 
     def release(self) -> None:
-        for symbol in self.owned:
-            try:
-                self.lock.release(symbol)
-            except Exception as exc:  # noqa: BLE001
-                log.warning("could not release %s: %s", symbol, exc)
-        self.owned = []
+        with self._owned_guard:
+            for symbol in self.owned:
+                try:
+                    self.lock.release(symbol)
+                except Exception as exc:  # noqa: BLE001
+                    log.warning("could not release %s: %s", symbol, exc)
+            self.owned = []
 
 
 def make_feed(kind: str, symbols: list[str]):
@@ -408,11 +502,19 @@ class IdleFeed:
         return iter(())
 
 
+@dataclass
+class ManualTick(TickResult):
+    """A pushed tick's result; `held`: the spike hold kept it back (nothing processed or sent)."""
+
+    held: bool = False
+
+
 class ManualFeed:
-    """FEED=manual in the web process: ticks pushed through `POST price/ticks/` take the
-    worker's own tick path (price event, engine, 1m bar, bar event). Events the coalescer holds
-    back are sent by a flusher thread the moment their slot frees, so the last pushed price
-    always goes out and a held price is never replaced by waiting too long."""
+    """FEED=manual in the web process: ticks pushed through `POST price/ticks/` pass the spike
+    hold (the same rule as provider quotes), then take the worker's own tick path (price event,
+    engine, 1m bar, bar event). Events the coalescer holds back are sent by a flusher thread the
+    moment their slot frees, so the last pushed price always goes out and a held price is never
+    replaced by waiting too long."""
 
     def __init__(self):
         from .domain.instruments import REGISTRY
@@ -423,10 +525,19 @@ class ManualFeed:
         self.flusher = threading.Thread(target=self._flush_forever, name="manual-feed-flusher", daemon=True)
         self.flusher.start()
 
-    def push(self, quote: Quote) -> TickResult:
+    def push(self, quote: Quote) -> ManualTick:
+        """One tick: held, or applied (after the held tick it confirmed; their triggers merged)."""
         with self.changed:
             try:
-                return self.worker.apply(quote)
+                verdict = judge_quote(quote, origin="manual")
+                if verdict.is_held:
+                    return ManualTick(quote.symbol, quote.bid, quote.ask, quote.time, held=True)
+                triggered = []
+                for applied in verdict.apply:
+                    result = self.worker.apply(applied)
+                    triggered += result.triggered
+                values = {f.name: getattr(result, f.name) for f in fields(result)}
+                return ManualTick(**{**values, "triggered": triggered})
             finally:
                 self.changed.notify()
 

@@ -229,6 +229,9 @@ class TickSerializer(StrictSerializer):
             raise serializers.ValidationError({"bid": ["Prices must be positive."]})
         if attrs["bid"] > attrs["ask"]:
             raise serializers.ValidationError({"bid": ["Bid must not be above ask."]})
+        outside = get_instrument(attrs["symbol"]).price_bounds_error(attrs["bid"], attrs["ask"])
+        if outside is not None:
+            raise serializers.ValidationError({outside[0]: [outside[1]]})
         time = attrs.get("time")
         if time is not None and time > timezone.now() + MAX_CLOCK_SKEW:
             raise serializers.ValidationError({"time": ["A tick cannot come from the future."]})

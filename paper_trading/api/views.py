@@ -52,6 +52,7 @@ PROVIDER_FIELDS = (
     "last_success",
     "last_error",
     "state",
+    "held_quotes",
 )
 
 ORDERING = [
@@ -546,6 +547,7 @@ def manual_ticks(request):
                 "ask": str(result.ask),
                 "time": representations.iso(result.time),
                 "triggered": result.triggered,
+                "held": result.held,  # the spike hold kept it back (docs/market-data.md)
             }
         )
     return Response({"results": results})

@@ -29,6 +29,10 @@ class Instrument:
     swap_long_points: Decimal = D("0")
     swap_short_points: Decimal = D("0")
     trades_weekends: bool = False
+    # Sane price bounds: a quote outside them is refused wherever it comes from (a provider's
+    # glitch, a mistyped manual tick); wide enough for any price seen in decades (docs/domain.md).
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
     point: Decimal = field(init=False)
 
     def __post_init__(self):
@@ -54,6 +58,18 @@ class Instrument:
             raise InvalidInput(f"Lot size must be a multiple of {self.lot_step}.", field=field)
         return lots.quantize(self.lot_step)
 
+    def price_bounds_error(self, bid: Decimal, ask: Decimal) -> tuple[str, str] | None:
+        """(field, message) when bid or ask lies outside the instrument's sane bounds."""
+        for name, value in (("bid", bid), ("ask", ask)):
+            if (self.min_price is not None and value < self.min_price) or (
+                self.max_price is not None and value > self.max_price
+            ):
+                return name, (
+                    f"{self.symbol} {name} {value} is outside the sane range "
+                    f"{self.min_price}-{self.max_price}."
+                )
+        return None
+
     def as_dict(self) -> dict:
         return {
             "symbol": self.symbol,
@@ -74,7 +90,7 @@ class Instrument:
         }
 
 
-def _fx(symbol, description, pip, digits, spread, swap_long, swap_short):
+def _fx(symbol, description, pip, digits, spread, swap_long, swap_short, bounds):
     base, quote = symbol[:3], symbol[3:]
     majors = base in NFA_MAJORS and quote in NFA_MAJORS
     return Instrument(
@@ -90,21 +106,23 @@ def _fx(symbol, description, pip, digits, spread, swap_long, swap_short):
         max_leverage=50 if majors else 20,
         swap_long_points=D(swap_long),
         swap_short_points=D(swap_short),
+        min_price=D(bounds[0]),
+        max_price=D(bounds[1]),
     )
 
 
 # Swap points are per lot per night in points (10**-digits), MT5 style; typical retail values.
 _INSTRUMENTS = [
-    _fx("EURUSD", "Euro vs US Dollar", "0.0001", 5, "1.0", "-7.2", "2.1"),
-    _fx("GBPUSD", "British Pound vs US Dollar", "0.0001", 5, "1.4", "-3.9", "-1.6"),
-    _fx("AUDUSD", "Australian Dollar vs US Dollar", "0.0001", 5, "1.2", "-3.4", "-0.9"),
-    _fx("NZDUSD", "New Zealand Dollar vs US Dollar", "0.0001", 5, "1.6", "-2.8", "-1.2"),
-    _fx("USDJPY", "US Dollar vs Japanese Yen", "0.01", 3, "1.1", "12.4", "-25.1"),
-    _fx("EURJPY", "Euro vs Japanese Yen", "0.01", 3, "1.8", "8.1", "-19.7"),
-    _fx("GBPJPY", "British Pound vs Japanese Yen", "0.01", 3, "2.6", "10.2", "-24.3"),
-    _fx("USDCHF", "US Dollar vs Swiss Franc", "0.0001", 5, "1.4", "4.9", "-11.6"),
-    _fx("USDCAD", "US Dollar vs Canadian Dollar", "0.0001", 5, "1.6", "0.8", "-6.9"),
-    _fx("EURGBP", "Euro vs British Pound", "0.0001", 5, "1.3", "-5.6", "0.4"),
+    _fx("EURUSD", "Euro vs US Dollar", "0.0001", 5, "1.0", "-7.2", "2.1", ("0.5", "2.5")),
+    _fx("GBPUSD", "British Pound vs US Dollar", "0.0001", 5, "1.4", "-3.9", "-1.6", ("0.5", "3")),
+    _fx("AUDUSD", "Australian Dollar vs US Dollar", "0.0001", 5, "1.2", "-3.4", "-0.9", ("0.2", "1.5")),
+    _fx("NZDUSD", "New Zealand Dollar vs US Dollar", "0.0001", 5, "1.6", "-2.8", "-1.2", ("0.2", "1.5")),
+    _fx("USDJPY", "US Dollar vs Japanese Yen", "0.01", 3, "1.1", "12.4", "-25.1", ("50", "400")),
+    _fx("EURJPY", "Euro vs Japanese Yen", "0.01", 3, "1.8", "8.1", "-19.7", ("50", "400")),
+    _fx("GBPJPY", "British Pound vs Japanese Yen", "0.01", 3, "2.6", "10.2", "-24.3", ("50", "500")),
+    _fx("USDCHF", "US Dollar vs Swiss Franc", "0.0001", 5, "1.4", "4.9", "-11.6", ("0.3", "2.5")),
+    _fx("USDCAD", "US Dollar vs Canadian Dollar", "0.0001", 5, "1.6", "0.8", "-6.9", ("0.5", "2.5")),
+    _fx("EURGBP", "Euro vs British Pound", "0.0001", 5, "1.3", "-5.6", "0.4", ("0.3", "1.5")),
     Instrument(
         symbol="XAUUSD",
         description="Spot Gold vs US Dollar",
@@ -118,6 +136,8 @@ _INSTRUMENTS = [
         max_leverage=20,
         swap_long_points=D("-45.0"),
         swap_short_points=D("18.0"),
+        min_price=D("100"),
+        max_price=D("50000"),
     ),
     Instrument(
         symbol="XAGUSD",
@@ -132,6 +152,8 @@ _INSTRUMENTS = [
         max_leverage=20,
         swap_long_points=D("-6.0"),
         swap_short_points=D("1.5"),
+        min_price=D("1"),
+        max_price=D("1000"),
     ),
     Instrument(
         symbol="BTCUSD",
@@ -148,6 +170,8 @@ _INSTRUMENTS = [
         swap_long_points=D("-2000"),
         swap_short_points=D("-2000"),
         trades_weekends=True,
+        min_price=D("100"),
+        max_price=D("10000000"),
     ),
     Instrument(
         symbol="ETHUSD",
@@ -164,6 +188,8 @@ _INSTRUMENTS = [
         swap_long_points=D("-150"),
         swap_short_points=D("-150"),
         trades_weekends=True,
+        min_price=D("1"),
+        max_price=D("1000000"),
     ),
 ]
 

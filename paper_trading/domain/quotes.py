@@ -34,12 +34,14 @@ class Quote:
 
 
 def make_quote(symbol: str, bid: Decimal, ask: Decimal, time: datetime, source: str = "manual") -> Quote:
-    """A validated quote: positive, bid <= ask, timezone-aware time."""
+    """A validated quote: positive, bid <= ask, within the instrument's sane bounds, timezone-aware time."""
     instrument = get_instrument(symbol)
     if bid <= 0 or ask <= 0:
         raise InvalidInput("Prices must be positive.", field="bid" if bid <= 0 else "ask")
     if bid > ask:
         raise InvalidInput("Bid must not be above ask.", field="bid")
+    if (outside := instrument.price_bounds_error(bid, ask)) is not None:
+        raise InvalidInput(outside[1], field=outside[0])
     if time.tzinfo is None:
         raise InvalidInput("Quote time must be timezone-aware.", field="time")
     return Quote(instrument.symbol, bid, ask, time, source)

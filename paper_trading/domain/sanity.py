@@ -1,4 +1,7 @@
-"""Sanity checks on a provider's quote before it may move the market (the aggregator's filter)."""
+"""Sanity checks on a provider's quote before it may move the market (the aggregator's filter).
+
+Absurd jumps are not refused here: the spike hold (domain/spikes.py) holds them until the next
+quote confirms or contradicts them."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from decimal import Decimal
 from .instruments import get_instrument
 from .quotes import Quote
 
-# Largest believable move between two consecutive good quotes, by asset class.
-MAX_JUMP = {"fx": Decimal("0.05"), "metal": Decimal("0.10"), "crypto": Decimal("0.25")}
 FUTURE_SKEW = timedelta(seconds=60)
 
 
@@ -21,9 +22,9 @@ class InsaneQuote(ValueError):
         self.reason = reason
 
 
-def check_quote(quote: Quote, *, now: datetime, max_age: timedelta, last: Quote | None = None) -> Quote:
+def check_quote(quote: Quote, *, now: datetime, max_age: timedelta) -> Quote:
     """Return the quote if it is usable; raise InsaneQuote for zero, negative, NaN, crossed,
-    stale or future timestamps, and absurd jumps from the last good quote."""
+    outside the instrument's sane bounds, stale or future timestamps."""
     for name in ("bid", "ask"):
         value = getattr(quote, name)
         if not isinstance(value, Decimal) or not value.is_finite():
@@ -32,6 +33,8 @@ def check_quote(quote: Quote, *, now: datetime, max_age: timedelta, last: Quote 
             raise InsaneQuote(f"{name} {value} is not positive")
     if quote.bid > quote.ask:
         raise InsaneQuote(f"bid {quote.bid} above ask {quote.ask}")
+    if (outside := get_instrument(quote.symbol).price_bounds_error(quote.bid, quote.ask)) is not None:
+        raise InsaneQuote(outside[1])
     if quote.time.tzinfo is None:
         raise InsaneQuote("timestamp has no timezone")
     if quote.time > now + FUTURE_SKEW:
@@ -40,9 +43,4 @@ def check_quote(quote: Quote, *, now: datetime, max_age: timedelta, last: Quote 
         raise InsaneQuote(
             f"timestamp {quote.time.isoformat()} is older than {int(max_age.total_seconds())} s"
         )
-    if last is not None:
-        limit = MAX_JUMP.get(get_instrument(quote.symbol).asset_class, Decimal("0.10"))
-        move = abs(quote.mid - last.mid) / last.mid
-        if move > limit:
-            raise InsaneQuote(f"mid moved {move:.1%} from {last.mid} (limit {limit:.0%})")
     return quote

@@ -23,14 +23,18 @@ def _fresh_market(settings):
 
 
 def _forget_shared_state():
-    """Breakers and worker heartbeats live in the shared cache (Redis in CI): start clean."""
+    """Breakers, held-quote counts and worker heartbeats live in the shared cache (Redis in CI):
+    start clean."""
     from django.core.cache import cache
+    from django.utils import timezone
 
+    from paper_trading.data_aggregator import HELD_KEY
     from paper_trading.domain.instruments import REGISTRY
 
     providers = ["first", "second", "third", "twelvedata", "finnhub", "alphavantage", "binance", "yahoo"]
     cache.delete_many(
         [f"breaker:{name}" for name in providers]
+        + [HELD_KEY.format(provider=name, date=timezone.now().date().isoformat()) for name in providers]
         + [f"worker:alive:{symbol}" for symbol in REGISTRY]
         + [
             f"bars:{symbol}:{interval}:{limit}"

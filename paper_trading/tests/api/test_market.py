@@ -257,3 +257,86 @@ def test_a_list_with_one_bad_tick_applies_none(client_for, staff):
     )
     assert_error(response, 400, "validation_error", field="1.bid")  # the second tick's bid
     assert current_quote("EURUSD") is None
+
+
+# ---- price/ticks/: sane bounds and the spike hold (docs/market-data.md) --------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"symbol": "EURUSD", "bid": "999999999999", "ask": "999999999999"}, "bid"),
+        ({"symbol": "EURUSD", "bid": "1e-20", "ask": "1.10000"}, "bid"),  # EURUSD: 0.5-2.5
+        ({"symbol": "EURUSD", "bid": "1.10000", "ask": "3"}, "ask"),
+        ({"symbol": "BTCUSD", "bid": "0.5", "ask": "0.6"}, "bid"),  # BTCUSD: 100-10,000,000
+    ],
+)
+def test_ticks_outside_the_instruments_sane_bounds_are_400_and_change_nothing(
+    client_for, staff, api, no_limits, eurusd, body, field
+):
+    trade = execute(api, stop_loss="1.09500", take_profit_1="1.10100").json()
+    before = db_state()
+    response = client_for(staff).post(url("price/ticks/"), body, format="json")
+    assert_error(response, 400, "validation_error", field=field)
+    assert "outside the sane range" in response.json()["message"]
+    assert db_state() == before
+    assert (current_quote("EURUSD").bid, current_quote("EURUSD").ask) == (
+        Decimal("1.09990"),
+        Decimal("1.10000"),
+    )
+    after = api.get(url(f"trades/{trade['id']}/")).json()
+    assert (after["status"], after["stop_loss"]) == ("open", "1.09500")  # the stop is untouched
+
+
+def calm_btc_ticks(n=21):
+    """Mids alternating 60,000 / 60,010 (spread 20): every move 10; the last is 59,990/60,010."""
+    return [
+        {"symbol": "BTCUSD", "bid": str(60000 + 10 * (k % 2) - 10), "ask": str(60000 + 10 * (k % 2) + 10)}
+        for k in range(n)
+    ]
+
+
+def btc_tick(mid):
+    return {"symbol": "BTCUSD", "bid": str(mid - 10), "ask": str(mid + 10)}
+
+
+@pytest.fixture
+def btc_positions(client_for, staff, user, no_limits):
+    """A sell with its stop at 70,000 and a buy with its take-profit at 70,000, at 60,000."""
+    from paper_trading.engine import PaperTradingEngine
+
+    ops = client_for(staff)
+    results = ops.post(url("price/ticks/"), calm_btc_ticks(), format="json").json()["results"]
+    assert not any(r["held"] for r in results)
+    engine = PaperTradingEngine(user)
+    sell = engine.execute_order("BTCUSD", "sell", None, "70000", "50000", "0.10")
+    buy = engine.execute_order("BTCUSD", "buy", None, "50000", "70000", "0.10")
+    return ops, sell, buy
+
+
+def test_a_manual_spike_is_held_and_a_revert_fills_nothing(btc_positions, api):
+    ops, sell, buy = btc_positions
+    before = db_state()
+    [spike] = ops.post(url("price/ticks/"), btc_tick(72000), format="json").json()["results"]
+    assert (spike["held"], spike["triggered"], spike["bid"]) == (True, [], "71990")
+    assert db_state() == before
+    assert api.get(url("price/realtime/?symbol=BTCUSD")).json()["bid"] == "59990"
+    [revert] = ops.post(url("price/ticks/"), btc_tick(60005), format="json").json()["results"]
+    assert (revert["held"], revert["triggered"]) == (False, [])
+    assert api.get(url("price/realtime/?symbol=BTCUSD")).json()["bid"] == "59995"
+    for trade in (sell, buy):
+        trade.refresh_from_db()
+        assert trade.status == "open"
+
+
+def test_a_manual_jump_confirmed_by_the_next_tick_fills_both(btc_positions):
+    ops, sell, buy = btc_positions
+    results = ops.post(url("price/ticks/"), [btc_tick(72000), btc_tick(71000)], format="json").json()
+    held, confirming = results["results"]
+    assert (held["held"], confirming["held"]) == (True, False)
+    # The held 71,990/72,010 went first: both positions closed; listed on the confirming tick.
+    assert {t["trade"] for t in confirming["triggered"]} >= {sell.id, buy.id}
+    sell.refresh_from_db()
+    buy.refresh_from_db()
+    assert (sell.exit_reason, buy.exit_reason) == ("sl_hit", "tp1_hit")
+    assert current_quote("BTCUSD").bid == Decimal("70990")

@@ -37,6 +37,7 @@ CONTRACT_FIELDS = {
     "last_success",
     "last_error",
     "state",
+    "held_quotes",
 }
 DEFAULT_PRIORITY = ["binance", "twelvedata", "finnhub", "alphavantage", "yahoo"]
 BUDGETS = {
@@ -158,6 +159,7 @@ def test_providers_shows_exactly_the_contract_fields_in_priority_order(api, sett
         "last_success": None,
         "last_error": None,
         "state": "ok",
+        "held_quotes": 0,
     }
     # An empty key setting: not configured, shown as disabled.
     for name in ("finnhub", "alphavantage"):

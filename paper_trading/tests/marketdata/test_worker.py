@@ -377,3 +377,29 @@ def test_manual_feed_still_expires_orders_and_snapshots_equity_without_ticks(
     finally:
         thread.worker.stop()
         thread.join(timeout=10)
+
+
+@pytest.mark.django_db
+def test_a_lease_not_renewed_runs_out_by_itself_and_the_next_holder_is_named():
+    """The worker's lock (Redis with REDIS_URL, else the WorkerLease row) with a 0.5 s lease:
+    renewed it stays; left alone it is free after the lease and the old owner's renew says lost."""
+    from paper_trading.locks import symbol_lock
+
+    first, second = symbol_lock("first-owner", ttl=0.5), symbol_lock("second-owner", ttl=0.5)
+    try:
+        assert first.acquire("EURUSD") and not second.acquire("EURUSD")
+        who, left = second.holder("EURUSD")
+        assert who == "first-owner" and 0 < left <= 0.5
+        time.sleep(0.3)
+        assert first.renew(["EURUSD"]) == {"EURUSD"}  # the heartbeat: another 0.5 s from now
+        time.sleep(0.3)
+        assert not second.acquire("EURUSD")  # 0.6 s after taking it, still held thanks to the renewal
+        time.sleep(0.6)
+        assert second.acquire("EURUSD")  # nobody renewed it: free
+        assert first.renew(["EURUSD"]) == set()
+        assert second.holder("EURUSD")[0] == "second-owner"
+    finally:
+        first.release("EURUSD")  # not ours any more: a no-op
+        assert second.holder("EURUSD")[0] == "second-owner"
+        second.release("EURUSD")
+    assert second.holder("EURUSD") is None
