@@ -81,10 +81,10 @@ class Worker:
         return "".join(self.seen + rest)
 
 
-TOKEN = "takeover" * 5  # 40 characters: a token key made for the embedded server test
+# Prints a new API token of a new user: the embedded server test reads prices with it.
 MAKE_USER = (
-    "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token; "
-    f"Token.objects.create(user=User.objects.create_user('reader', password='x'), key='{TOKEN}')"
+    "from django.contrib.auth.models import User; from knox.models import AuthToken; "
+    "print(AuthToken.objects.create(user=User.objects.create_user('reader', password='x'))[1])"
 )
 
 
@@ -93,7 +93,15 @@ def migrated(tmp_path_factory):
     path = tmp_path_factory.mktemp("takeover") / "base.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": ""}
     subprocess.run([sys.executable, MANAGE, "migrate", "-v0"], env=env, check=True, timeout=180)
-    subprocess.run([sys.executable, MANAGE, "shell", "-c", MAKE_USER], env=env, check=True, timeout=120)
+    made = subprocess.run(
+        [sys.executable, MANAGE, "shell", "-c", MAKE_USER],
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    path.with_suffix(".token").write_text(made.stdout.strip().splitlines()[-1])
     return path
 
 
@@ -164,7 +172,7 @@ def test_a_crashed_embedded_server_serves_prices_again_within_seconds_of_its_res
         "PRICE_WORKER_PAIRS": "EURUSD",
         "DEBUG": "0",
     }
-    headers = {"Authorization": f"Token {TOKEN}"}
+    headers = {"Authorization": f"Token {migrated.with_suffix('.token').read_text()}"}
 
     def priced(server):
         response = requests.get(
