@@ -27,6 +27,7 @@ from .domain.instruments import get_instrument
 from .domain.quotes import Quote
 from .engine import PaperTradingEngine, TickResult
 from .locks import symbol_lock, worker_identity
+from .market import last_known_quote
 from .providers.base import ProviderError
 from .representations import iso
 
@@ -165,12 +166,22 @@ class LiveFeed:
 
 
 class SimulatedFeed:
+    """The seeded sim, resuming each symbol from its last known price (the shared cache, then
+    the last stored bar) so a restart does not jump back to the seed's start price and fill
+    stops and orders on the way; a symbol with nothing known starts at the sim's own price."""
+
     kind = "sim"
 
     def __init__(self, symbols: list[str], seed: int):
         from .providers.sim import SimFeed
 
-        self.sim = SimFeed(symbols, seed=seed)
+        starts = {}
+        for symbol in symbols:
+            instrument = get_instrument(symbol)
+            last = last_known_quote(instrument.symbol)
+            if last is not None:
+                starts[instrument.symbol] = instrument.price(last.mid)
+        self.sim = SimFeed(symbols, seed=seed, start_prices=starts)
 
     def quotes(self, symbols: list[str], now: datetime) -> Iterator[tuple[Quote, object]]:
         for quote in self.sim.step(now):
