@@ -820,7 +820,16 @@ class PaperTradingEngine:
                 except NoPrice:
                     log.warning("swap for account %s skipped at %s: no price", account.pk, moment)
                     continue
-                session.save(fields=SWAP_FIELDS)
+                try:
+                    with transaction.atomic():  # one account's failure leaves the others' swap
+                        session.save(fields=SWAP_FIELDS)
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception:  # noqa: BLE001 - and must not block every later tick either
+                    log.exception(
+                        "swap for account %s at %s failed; nothing was written for it", account.pk, moment
+                    )
+                    continue
                 # Levels did not move: only the margin bands (balance) and the owner's screen.
                 self._reband(session.portfolio, market)
                 self._publish_account(account, account_figures(account, market, portfolio=session.portfolio))

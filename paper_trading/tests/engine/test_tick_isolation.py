@@ -2,6 +2,7 @@
 logged, reported under `failed` with a code, rolls that account back completely (rows, events,
 the trigger book) and never stops the accounts after it (docs/market-data.md)."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -256,3 +257,28 @@ def test_postgresql_numeric_overflow_is_reported_with_its_code(trader):
     with pytest.raises(DataError) as caught, transaction.atomic():
         Account.objects.filter(pk=account.pk).update(balance=D("1000000000000000000.00"))
     assert failure_code(caught.value)[0] == "numeric_overflow"
+
+
+def test_a_swap_that_cannot_be_stored_skips_that_account_and_not_the_others(trader, tick):
+    """Rollover is part of the tick: one account's swap failing must neither stop the others'
+    nor fail the tick (which would retry, and fail, at every later tick)."""
+    tuesday = datetime(2025, 1, 14, 20, 0, tzinfo=UTC)  # the 17:00 New York rollover is 22:00 UTC
+    tick("EURUSD", "1.09990", "1.10000", tuesday)
+    normal, a = trader("normal")
+    # 1,000.00 short of 10^18 (15 significant digits, all SQLite keeps): five 100-lot shorts earn
+    # 5 x 100 x 100000 x 2.1 points x 0.00001 = +1,050.00 swap, which cannot be stored.
+    huge, b = trader("huge", balance=D("999999999999999000.00"))
+    long = normal.place(symbol="EURUSD", side="buy", lot_size=D("1.00"), account=a.pk, now=tuesday).trade
+    shorts = [
+        huge.place(symbol="EURUSD", side="sell", lot_size=D("100.00"), account=b.pk, now=tuesday).trade
+        for _ in range(5)
+    ]
+    PaperTrade.objects.filter(pk__in=[long.pk, *(t.pk for t in shorts)]).update(entry_time=tuesday)
+    before = snapshot(b)
+
+    result = tick("EURUSD", "1.09990", "1.10000", datetime(2025, 1, 14, 22, 30, tzinfo=UTC))
+
+    assert result.failed == []  # the tick itself went through
+    # EURUSD long swap -7.2 points x 0.00001 x 100000 x 1 lot = -7.20.
+    assert LedgerEntry.objects.get(account=a, kind="swap").amount == D("-7.20")
+    assert snapshot(b) == before
