@@ -7,6 +7,7 @@ import functools
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Q
@@ -218,26 +219,27 @@ class NumericOverflow(BusinessRefusal):
     code = "numeric_overflow"
 
 
-_DIGIT_LIMITS: dict[type, tuple[tuple[str, Decimal], ...]] = {}
+_DIGIT_LIMITS: dict[type, tuple] = {}
+
+
+def _digit_limits(model: type) -> tuple:
+    """(getter of every decimal field, their names, the bound each value must stay below)."""
+    fields = [f for f in model._meta.concrete_fields if isinstance(f, models.DecimalField)]
+    names = tuple(f.attname for f in fields)
+    limits = tuple(Decimal(10) ** (f.max_digits - f.decimal_places) for f in fields)
+    return attrgetter(*names), names, limits
 
 
 def check_storable(objs) -> None:
     """Refuse a figure beyond its column's digits before it is written: PostgreSQL would fail the
     statement with a numeric overflow, and SQLite would store a value it cannot read back."""
     for obj in objs:
-        limits = _DIGIT_LIMITS.get(type(obj))
-        if limits is None:
-            limits = _DIGIT_LIMITS[type(obj)] = tuple(
-                (f.attname, Decimal(10) ** (f.max_digits - f.decimal_places))
-                for f in obj._meta.concrete_fields
-                if isinstance(f, models.DecimalField)
-            )
-        for name, limit in limits:
-            value = getattr(obj, name)
-            if value is not None and not -limit < value < limit:
-                raise NumericOverflow(
-                    f"{type(obj).__name__} {name} {value} exceeds what the database can store."
-                )
+        model = type(obj)
+        spec = _DIGIT_LIMITS.get(model) or _DIGIT_LIMITS.setdefault(model, _digit_limits(model))
+        getter, names, limits = spec
+        for value, limit, name in zip(getter(obj), limits, names, strict=True):
+            if value is not None and abs(value) >= limit:
+                raise NumericOverflow(f"{model.__name__} {name} {value} exceeds what the database can store.")
 
 
 def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
