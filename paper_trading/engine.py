@@ -99,7 +99,7 @@ class TickResult:
     ask: Decimal
     time: datetime
     triggered: list[dict] = field(default_factory=list)  # what committed accounts did
-    applied: list[int] = field(default_factory=list)  # accounts the tick changed, committed
+    applied: list[int] = field(default_factory=list)  # accounts processed and committed, in order
     failed: list[dict] = field(default_factory=list)  # {account, code, message}: rolled back
 
 
