@@ -30,10 +30,10 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from .domain.bars import Bar
 from .domain.errors import NoPrice
 from .domain.instruments import get_instrument
-from .domain.quotes import Quote, quote_from_price
+from .domain.quotes import Quote
 from .domain.sanity import InsaneQuote, check_quote
-from .market import current_quote, judge_quote, publish_quote
-from .models import APIUsageTracker, PriceCache
+from .market import current_quote, judge_quote, last_known_quote, publish_quote
+from .models import APIUsageTracker
 from .providers.base import NotCovered, PriceProvider, ProviderError, RateLimited
 from .representations import iso
 
@@ -232,16 +232,9 @@ class DataAggregator:
     def _stored_quote(self, symbol: str, errors: list[str]) -> Answer:
         """Every provider failed: the last quote we had, else the last stored bar's close."""
         now = timezone.now()
-        quote = current_quote(symbol)
+        quote = last_known_quote(symbol)
         if quote is None:
-            row = PriceCache.objects.filter(symbol=symbol).order_by("-time").first()
-            if row is None:
-                raise NoPrice(
-                    f"No provider answered for {symbol} and nothing is stored: " + "; ".join(errors)
-                )
-            quote = quote_from_price(
-                get_instrument(symbol), row.close, row.time, f"{row.source or 'db'} (stored)"
-            )
+            raise NoPrice(f"No provider answered for {symbol} and nothing is stored: " + "; ".join(errors))
         age = max(0.0, (now - quote.time).total_seconds())
         return Answer(quote, quote.source, stale=True, age_seconds=age)
 

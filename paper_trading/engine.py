@@ -16,17 +16,17 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from time import monotonic
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import events, representations
 from .domain import trading
-from .domain.errors import InvalidInput, NoPrice, NotFound, StateConflict
+from .domain.errors import DomainError, InvalidInput, NoPrice, NotFound, StateConflict
 from .domain.exchange import ticket_levels
 from .domain.fills import Bar
 from .domain.instruments import get_instrument
@@ -98,7 +98,20 @@ class TickResult:
     bid: Decimal
     ask: Decimal
     time: datetime
-    triggered: list[dict] = field(default_factory=list)
+    triggered: list[dict] = field(default_factory=list)  # what committed accounts did
+    applied: list[int] = field(default_factory=list)  # accounts processed and committed, in order
+    failed: list[dict] = field(default_factory=list)  # {account, code, message}: rolled back
+
+
+def failure_code(exc: Exception) -> tuple[str, str]:
+    """The code and message an account's failed tick is reported with (docs/api.md)."""
+    if isinstance(exc, DomainError):
+        return exc.code, exc.message
+    # decimal.InvalidOperation: a figure beyond a column's digits (Django's check on SQLite);
+    # SQLSTATE 22003: PostgreSQL's numeric field overflow.
+    if isinstance(exc, InvalidOperation) or getattr(exc.__cause__, "sqlstate", None) == "22003":
+        return "numeric_overflow", "A figure of this account exceeds what the database can store."
+    return "processing_error", "Processing this account failed; see the server log."
 
 
 def _write_lock():
@@ -559,28 +572,65 @@ class PaperTradingEngine:
                         STATE.open_ids.discard(key)
                     else:
                         by_account[account_id].add(key)
+            # Other symbols at their last known price (cache, then database): one market per tick.
+            market = CachedMarket({quote.symbol: quote}, stored=True)
             for account_id, trade_ids in sorted(by_account.items()):
-                market = CachedMarket({quote.symbol: quote})
-                # Load the triggered trades (others only summed); a margin band alone loads all.
-                focus = quote.symbol if trade_ids else None
-                with locked_portfolio(account_id, focus=focus, ticket_ids=trade_ids) as session:
-                    pf = session.portfolio
-                    tickets = [t for t in pf.tickets if t.id in trade_ids]
-                    for missing in trade_ids - {t.id for t in tickets}:
-                        STATE.remove(quote.symbol, missing)
-                        STATE.open_ids.discard(missing)
-                    trading.apply_quote(pf, market, quote, tickets, bar=bar)
-                    try:
-                        trading.check_margin(pf, market, quote.time)
-                    except trading.PortfolioIncomplete:
-                        self._finish_tick(session, market, result)
-                        session = PortfolioSession(session.account)  # every position, same lock
-                        trading.check_margin(session.portfolio, market, quote.time)
-                    self._finish_tick(session, market, result)
+                # One transaction per account: a failure rolls back that account alone (its
+                # events are never sent) and the tick goes on with the next one.
+                try:
+                    with _write_lock(), transaction.atomic():
+                        triggered = self.apply_tick_to_account(account_id, trade_ids, quote, market, bar=bar)
+                except Exception as exc:  # noqa: BLE001 - one account must never stop the others
+                    failure = self._account_failed(account_id, quote, exc)
+                    if isinstance(exc, OperationalError | InterfaceError):
+                        # The database refused or lost the connection: no other account could be
+                        # written either. The caller retries; the book re-evaluates what is left.
+                        raise
+                    result.failed.append(failure)
+                    continue
+                result.applied.append(account_id)
+                result.triggered.extend(triggered)
         return result
 
-    def _finish_tick(self, session: PortfolioSession, market, result: TickResult) -> None:
-        result.triggered.extend(
+    def apply_tick_to_account(
+        self, account_id: int, trade_ids: set[int], quote, market, *, bar: Bar | None = None
+    ) -> list[dict]:
+        """Apply `quote` to one account inside the caller's transaction: lock it, fire the
+        triggers of `trade_ids` (empty: only its margin band was crossed), check its margin,
+        save. Returns what it triggered."""
+        account = lock_account(account_id=account_id)
+        # Load the triggered trades (others only summed); a margin band alone loads all.
+        focus = quote.symbol if trade_ids else None
+        session = PortfolioSession(account, focus=focus, ticket_ids=trade_ids)
+        pf = session.portfolio
+        tickets = [t for t in pf.tickets if t.id in trade_ids]
+        for missing in trade_ids - {t.id for t in tickets}:
+            STATE.remove(quote.symbol, missing)
+            STATE.open_ids.discard(missing)
+        trading.apply_quote(pf, market, quote, tickets, bar=bar)
+        triggered: list[dict] = []
+        try:
+            self._check_margin(pf, market, quote)
+        except trading.PortfolioIncomplete:
+            self._finish_tick(session, market, triggered)
+            session = PortfolioSession(session.account)  # every position, same lock
+            self._check_margin(session.portfolio, market, quote)
+        self._finish_tick(session, market, triggered)
+        return triggered
+
+    @staticmethod
+    def _check_margin(pf: Portfolio, market, quote) -> None:
+        """Margin call and stop-out at this quote; skipped (and logged) when another symbol the
+        account holds has no price anywhere, so the ticked symbol's triggers still apply."""
+        try:
+            trading.check_margin(pf, market, quote.time)
+        except NoPrice as exc:
+            log.warning(
+                "margin check of account %s skipped at the %s tick: %s", pf.account.id, quote.symbol, exc
+            )
+
+    def _finish_tick(self, session: PortfolioSession, market, triggered: list[dict]) -> None:
+        triggered.extend(
             {
                 "trade": e.ticket.id if e.ticket else None,
                 "event": e.type,
@@ -591,6 +641,33 @@ class PaperTradingEngine:
         )
         rows = session.save()
         self._after_save(session, rows, market=market)
+
+    def _account_failed(self, account_id: int, quote, exc: Exception) -> dict:
+        """Log a failed account with its traceback, put its trades back in the book as the
+        database has them (the rollback undid what the book had already learned), and say why."""
+        log.error(
+            "tick %s %s/%s failed for account %s; nothing was written for it",
+            quote.symbol,
+            quote.bid,
+            quote.ask,
+            account_id,
+            exc_info=exc,
+        )
+        try:
+            self._reload_account_book(account_id, CachedMarket({quote.symbol: quote}, stored=True))
+        except Exception:  # noqa: BLE001 - the database itself failed: resync every symbol next tick
+            log.exception("could not reload the book of account %s; full resync at the next tick", account_id)
+            STATE.synced_at.clear()
+        code, message = failure_code(exc)
+        return {"account": account_id, "code": code, "message": message}
+
+    def _reload_account_book(self, account_id: int, market) -> None:
+        """Index the account's active trades and its margin band from the database."""
+        rows = PaperTrade.objects.filter(account_id=account_id, status__in=ACTIVE)
+        for row in rows:
+            _index_row(row)
+        positions = summarize_positions(rows.filter(status=PaperTrade.Status.OPEN))
+        self._reband(Portfolio(account_state(Account.objects.get(pk=account_id)), [], positions), market)
 
     def update_positions(self, quotes=None) -> list[TickResult]:
         """Re-run the tick path on the current quotes (or the given `{symbol: (bid, ask)}`)."""
@@ -743,7 +820,16 @@ class PaperTradingEngine:
                 except NoPrice:
                     log.warning("swap for account %s skipped at %s: no price", account.pk, moment)
                     continue
-                session.save(fields=SWAP_FIELDS)
+                try:
+                    with transaction.atomic():  # one account's failure leaves the others' swap
+                        session.save(fields=SWAP_FIELDS)
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception:  # noqa: BLE001 - and must not block every later tick either
+                    log.exception(
+                        "swap for account %s at %s failed; nothing was written for it", account.pk, moment
+                    )
+                    continue
                 # Levels did not move: only the margin bands (balance) and the owner's screen.
                 self._reband(session.portfolio, market)
                 self._publish_account(account, account_figures(account, market, portfolio=session.portfolio))

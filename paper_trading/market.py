@@ -12,8 +12,10 @@ from django.conf import settings
 from django.core.cache import cache
 
 from .domain.book import Book
-from .domain.quotes import Market, Quote
+from .domain.instruments import get_instrument
+from .domain.quotes import Market, Quote, quote_from_price
 from .domain.spikes import History, HoldRule, QuoteGuard, Verdict
+from .models import PriceCache
 
 log = logging.getLogger(__name__)
 QUOTE_KEY = "quote:{symbol}"
@@ -45,6 +47,17 @@ def _unpack(symbol: str, raw) -> Quote | None:
 
 def current_quote(symbol: str) -> Quote | None:
     return _unpack(symbol, cache.get(QUOTE_KEY.format(symbol=symbol)))
+
+
+def stored_quote(symbol: str) -> Quote | None:
+    """The close of the latest stored bar (PriceCache) with the instrument's default spread,
+    marked `(stored)`; None when nothing is stored."""
+    rows = PriceCache.objects.filter(symbol=symbol).order_by("-time")
+    row = rows.values_list("close", "time", "source").first()
+    if row is None:
+        return None
+    close, time, source = row
+    return quote_from_price(get_instrument(symbol), close, time, f"{source or 'db'} (stored)")
 
 
 # ---- the spike hold ---------------------------------------------------------------------------
@@ -116,15 +129,24 @@ def judge_quote(quote: Quote, *, origin: str) -> Verdict:
     return verdict
 
 
-class CachedMarket(Market):
-    """A `Market` over the shared quotes, memoized for the length of one operation."""
+def last_known_quote(symbol: str) -> Quote | None:
+    """The market's last price for `symbol`: the shared cache, then the database, else None."""
+    return current_quote(symbol) or stored_quote(symbol)
 
-    def __init__(self, overrides: dict[str, Quote] | None = None):
+
+class CachedMarket(Market):
+    """A `Market` over the shared quotes, memoized for the length of one operation.
+
+    `stored`: a symbol with no cached quote falls back to its last stored bar (the tick path's
+    margin and conversions; never an order's fill price, which must be a live quote)."""
+
+    def __init__(self, overrides: dict[str, Quote] | None = None, *, stored: bool = False):
         self._quotes: dict[str, Quote | None] = dict(overrides or {})
+        self._lookup = last_known_quote if stored else current_quote
 
     def quote(self, symbol: str) -> Quote | None:
         if symbol not in self._quotes:
-            self._quotes[symbol] = current_quote(symbol)
+            self._quotes[symbol] = self._lookup(symbol)
         return self._quotes[symbol]
 
 

@@ -7,12 +7,13 @@ import functools
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Q
 from django.utils import timezone
 
-from .domain.errors import NotFound
+from .domain.errors import BusinessRefusal, NotFound
 from .domain.numbers import ZERO, money
 from .domain.orders import EntryType, Side, Status, Ticket, TimeInForce
 from .domain.trading import AccountState, Exposure, Portfolio
@@ -210,6 +211,35 @@ def summarize(rows) -> list[Exposure]:
                 acc[3] += distance * lots
                 acc[4] += distance * lots / stop
     return [Exposure(symbol, d, *acc) for (symbol, d), acc in sums.items()]
+
+
+class NumericOverflow(BusinessRefusal):
+    """A figure beyond its column's digits (money keeps 18 before the point, prices 14)."""
+
+    code = "numeric_overflow"
+
+
+_DIGIT_LIMITS: dict[type, tuple] = {}
+
+
+def _digit_limits(model: type) -> tuple:
+    """(getter of every decimal field, their names, the bound each value must stay below)."""
+    fields = [f for f in model._meta.concrete_fields if isinstance(f, models.DecimalField)]
+    names = tuple(f.attname for f in fields)
+    limits = tuple(Decimal(10) ** (f.max_digits - f.decimal_places) for f in fields)
+    return attrgetter(*names), names, limits
+
+
+def check_storable(objs) -> None:
+    """Refuse a figure beyond its column's digits before it is written: PostgreSQL would fail the
+    statement with a numeric overflow, and SQLite would store a value it cannot read back."""
+    for obj in objs:
+        model = type(obj)
+        spec = _DIGIT_LIMITS.get(model) or _DIGIT_LIMITS.setdefault(model, _digit_limits(model))
+        getter, names, limits = spec
+        for value, limit, name in zip(getter(obj), limits, names, strict=True):
+            if value is not None and abs(value) >= limit:
+                raise NumericOverflow(f"{model.__name__} {name} {value} exceeds what the database can store.")
 
 
 def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
@@ -671,6 +701,7 @@ class PortfolioSession:
             row = new_row(ticket, account, self.period)
             row.client_order_hash = extra_hash if ticket.client_order_id else ""
             created.append(row)
+        check_storable(created)
         insert(created)
         for ticket, row in zip(pf.new_tickets, created, strict=True):
             ticket.id = row.pk
@@ -691,6 +722,7 @@ class PortfolioSession:
             row.updated_at = timezone.now()
             updated.append(row)
             changed[ticket.id] = row
+        check_storable(updated)
         fields = fields or _UPDATABLE  # a caller that knows what changed (swap) writes only that
         if len(updated) == 1:
             updated[0].save(update_fields=fields)
@@ -713,29 +745,31 @@ class PortfolioSession:
             )
             for f in pf.fills
         ]
+        check_storable(fills)
         insert(fills)
         self.fills.extend(fills)
-        insert(
-            [
-                LedgerEntry(
-                    account=account,
-                    period=self.period,
-                    kind=entry.kind,
-                    amount=entry.amount,
-                    balance_after=entry.balance_after,
-                    trade_id=entry.ticket.id if entry.ticket else None,
-                    note=entry.note,
-                    created_at=entry.time or now,
-                )
-                for entry in pf.ledger
-            ]
-        )
+        ledger = [
+            LedgerEntry(
+                account=account,
+                period=self.period,
+                kind=entry.kind,
+                amount=entry.amount,
+                balance_after=entry.balance_after,
+                trade_id=entry.ticket.id if entry.ticket else None,
+                note=entry.note,
+                created_at=entry.time or now,
+            )
+            for entry in pf.ledger
+        ]
+        check_storable(ledger)
+        insert(ledger)
         state = pf.account
         if pf.ledger or state.margin_call != account.margin_call:
             account.balance = state.balance
             account.realized_today = state.realized_today
             account.realized_day = state.day
             account.margin_call = state.margin_call
+            check_storable([account])
             account.save(
                 update_fields=["balance", "realized_today", "realized_day", "margin_call", "updated_at"]
             )

@@ -28,7 +28,7 @@ from .domain.instruments import get_instrument
 from .domain.quotes import Quote
 from .engine import PaperTradingEngine, TickResult
 from .locks import symbol_lock, worker_identity
-from .market import judge_quote
+from .market import judge_quote, last_known_quote
 from .providers.base import ProviderError
 from .representations import iso
 
@@ -170,12 +170,22 @@ class LiveFeed:
 
 
 class SimulatedFeed:
+    """The seeded sim, resuming each symbol from its last known price (the shared cache, then
+    the last stored bar) so a restart does not jump back to the seed's start price and fill
+    stops and orders on the way; a symbol with nothing known starts at the sim's own price."""
+
     kind = "sim"
 
     def __init__(self, symbols: list[str], seed: int):
         from .providers.sim import SimFeed
 
-        self.sim = SimFeed(symbols, seed=seed)
+        starts = {}
+        for symbol in symbols:
+            instrument = get_instrument(symbol)
+            last = last_known_quote(instrument.symbol)
+            if last is not None:
+                starts[instrument.symbol] = instrument.price(last.mid)
+        self.sim = SimFeed(symbols, seed=seed, start_prices=starts)
 
     def quotes(self, symbols: list[str], now: datetime) -> Iterator[tuple[Quote, object]]:
         for quote in self.sim.step(now):
@@ -526,18 +536,22 @@ class ManualFeed:
         self.flusher.start()
 
     def push(self, quote: Quote) -> ManualTick:
-        """One tick: held, or applied (after the held tick it confirmed; their triggers merged)."""
+        """One tick: held, or applied (after the held tick it confirmed; their triggered, applied
+        and failed lists merged)."""
         with self.changed:
             try:
                 verdict = judge_quote(quote, origin="manual")
                 if verdict.is_held:
                     return ManualTick(quote.symbol, quote.bid, quote.ask, quote.time, held=True)
-                triggered = []
+                triggered, accounts, failed = [], [], []
                 for applied in verdict.apply:
                     result = self.worker.apply(applied)
                     triggered += result.triggered
+                    accounts += [a for a in result.applied if a not in accounts]
+                    failed += result.failed
                 values = {f.name: getattr(result, f.name) for f in fields(result)}
-                return ManualTick(**{**values, "triggered": triggered})
+                merged = {"triggered": triggered, "applied": accounts, "failed": failed}
+                return ManualTick(**{**values, **merged})
             finally:
                 self.changed.notify()
 

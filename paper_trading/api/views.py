@@ -523,7 +523,8 @@ def _may_ask(symbol: str, cached) -> bool:
 @permission_classes([IsAdminUser])
 def manual_ticks(request):
     """Staff push prices while FEED=manual; each goes through the worker's tick path (price
-    event, engine, 1m bar) before the response lists what it triggered."""
+    event, engine, 1m bar) before the response lists what it triggered, the accounts it
+    changed (`applied`) and those whose processing failed and rolled back (`failed`)."""
     if settings.FEED != "manual":
         raise StateConflict(
             f"The feed is {settings.FEED!r}; ticks can be pushed only with FEED=manual.",
@@ -548,6 +549,8 @@ def manual_ticks(request):
                 "time": representations.iso(result.time),
                 "triggered": result.triggered,
                 "held": result.held,  # the spike hold kept it back (docs/market-data.md)
+                "applied": result.applied,
+                "failed": result.failed,
             }
         )
     return Response({"results": results})

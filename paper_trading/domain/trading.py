@@ -5,18 +5,20 @@ swap and reset. Pure: the engine loads a `Portfolio` from rows, calls these, and
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from . import fills, positions, risk
-from .errors import BusinessRefusal, InvalidInput, StateConflict
+from .errors import BusinessRefusal, InvalidInput, NoPrice, StateConflict
 from .instruments import Instrument, get_instrument
 from .numbers import ZERO, money
 from .orders import TP_FRACTIONS, EntryType, ExitReason, Side, Status, Ticket, TimeInForce
 from .quotes import Market, Quote, require_quote, to_account_currency
 from .sessions import is_trading_rollover, start_of_utc_day, swap_multiplier
 
+log = logging.getLogger(__name__)
 MAX_STEPS_PER_TICK = 16
 STOP_OUT_LEVEL = Decimal(50)
 MARGIN_CALL_LEVEL = Decimal(100)
@@ -440,7 +442,7 @@ def _fill_entry(pf, market, instrument, ticket, price, now, *, raise_on_margin=F
         return ticket
     leverage = risk.effective_leverage(acct.leverage, instrument, acct.mode)
     margin = positions.margin_for(instrument, ticket.lots, price, leverage, acct.currency, market)
-    if not raise_on_margin and margin > pf.equity(market) - pf.margin_used():
+    if not raise_on_margin and margin > _free_margin_at_trigger(pf, market, ticket):
         cancel_ticket(pf, ticket, now, reason=ExitReason.CANCELLED, note="insufficient margin at trigger")
         return ticket
     ticket.transition(Status.OPEN)
@@ -461,6 +463,16 @@ def _fill_entry(pf, market, instrument, ticket, price, now, *, raise_on_margin=F
     pf.emit("trade_execution", ticket)
     _cancel_oco_sibling(pf, ticket, now)
     return ticket
+
+
+def _free_margin_at_trigger(pf: Portfolio, market: Market, ticket: Ticket) -> Decimal:
+    """Free margin for a resting order that triggers. When another symbol the account holds has
+    no price anywhere the check is skipped (logged): the ticked symbol's triggers always apply."""
+    try:
+        return pf.equity(market) - pf.margin_used()
+    except NoPrice as exc:
+        log.warning("margin check of order %s skipped at its trigger: %s", ticket.id, exc)
+        return Decimal("Infinity")
 
 
 def _net_against(pf, market, instrument, ticket, price, now) -> Ticket | None:

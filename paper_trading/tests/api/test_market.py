@@ -224,6 +224,62 @@ def test_ticks_fill_pending_orders(client_for, staff, api, no_limits, eurusd):
     assert api.get(url(f"trades/{order['id']}/")).json()["status"] == "open"
 
 
+def test_a_tick_lists_the_accounts_it_applied_and_each_that_failed_with_its_code(
+    client_for, staff, make_user, eurusd
+):
+    """The second account's take-profit would book a balance beyond numeric(20, 2): it fails and
+    rolls back alone, the third is still processed, and the answer is a 200 (docs/api.md)."""
+    from paper_trading.engine import PaperTradingEngine
+
+    accounts, trades = [], []
+    for name, balance, lots in [
+        ("first", None, "0.10"),
+        ("huge", Decimal("999999999999990000.00"), "100.00"),  # + 10,000.00 reaches 10^18
+        ("third", None, "0.10"),
+    ]:
+        engine = PaperTradingEngine(make_user(name))
+        account = engine.get_account() if balance is None else engine.create_account(initial_balance=balance)
+        account.max_risk_per_trade_pct = account.max_portfolio_heat_pct = account.max_daily_loss_pct = None
+        account.save()
+        accounts.append(account.pk)
+        trades.append(
+            engine.place(
+                symbol="EURUSD",
+                side="buy",
+                lot_size=Decimal(lots),
+                take_profit_1="1.10100",
+                account=account.pk,
+            ).trade
+        )
+
+    response = client_for(staff).post(
+        url("price/ticks/"), {"symbol": "EURUSD", "bid": "1.10100", "ask": "1.10110"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    [result] = response.json()["results"]
+    assert result["applied"] == [accounts[0], accounts[2]]
+    [failed] = result["failed"]
+    assert (failed["account"], failed["code"]) == (accounts[1], "numeric_overflow")
+    assert failed["message"]
+    assert {(t["account"], t["trade"], t["event"]) for t in result["triggered"]} == {
+        (accounts[0], trades[0].pk, "trade_closed"),
+        (accounts[2], trades[2].pk, "trade_closed"),
+    }
+    for trade in trades:
+        trade.refresh_from_db()
+    assert [t.status for t in trades] == ["closed", "open", "closed"]
+    assert current_quote("EURUSD").bid == Decimal("1.10100")  # the market's price, cached all the same
+
+
+def test_a_quiet_tick_applies_to_no_account_and_fails_none(client_for, staff):
+    response = client_for(staff).post(
+        url("price/ticks/"), {"symbol": "EURUSD", "bid": "1.10010", "ask": "1.10020"}, format="json"
+    )
+    [result] = response.json()["results"]
+    assert (result["triggered"], result["applied"], result["failed"]) == ([], [], [])
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
