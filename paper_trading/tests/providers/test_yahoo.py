@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from curl_cffi import requests as curl_requests
 from django.conf import settings as django_settings
 
 from paper_trading.data_aggregator import DataAggregator
@@ -97,6 +98,7 @@ def test_http_429_is_rate_limited(yahoo, provider):
         provider.quote("EURUSD")
 
     assert caught.value.provider == "yahoo"
+    assert len(yahoo.charts("EURUSD=X")) == 2  # yfinance repeats a >= 400 once, with its other cookie strategy
 
 
 @pytest.mark.django_db
@@ -124,6 +126,7 @@ def test_on_429_the_chain_moves_to_the_next_provider_and_counts_one_request_each
         "<html><body>Bad gateway</body></html>",
         "",
     ],
+    ids=["cut-short", "html", "empty"],
 )
 def test_malformed_json_is_bad_payload(yahoo, provider, body):
     yahoo.chart("EURUSD=X", body=body)
@@ -157,6 +160,7 @@ def test_a_chart_without_a_price_is_bad_payload(yahoo, provider):
         {"chart": {"result": None, "error": None}},
         {"finance": {"result": None, "error": {"code": "internal-error", "description": "oops"}}},
     ],
+    ids=["no-result", "null-result", "not-a-chart"],
 )
 def test_an_empty_chart_is_no_quote(yahoo, provider, body):
     yahoo.chart("EURUSD=X", body=json.dumps(body))
@@ -179,12 +183,21 @@ def test_yahoos_maintenance_page_is_unavailable(yahoo, provider):
         (requests.ReadTimeout("read timed out"), "no answer within 2s"),
         (requests.ConnectionError("refused"), "connection failed"),
     ],
+    ids=["timeout", "refused"],
 )
 def test_timeouts_and_refused_connections_are_unavailable(yahoo, provider, error, message):
     yahoo.chart("EURUSD=X", error=error)
 
     with pytest.raises(Unavailable, match=message):
         provider.quote("EURUSD")
+
+
+def test_the_default_session_is_curl_cffi_impersonating_chrome():
+    """Yahoo answers 429 to python-requests' TLS fingerprint; a browser's is what it serves."""
+    session = YahooProvider().session
+
+    assert isinstance(session, curl_requests.Session)
+    assert session.impersonate == "chrome"
 
 
 def test_without_a_session_it_goes_through_yahoo_proxy_which_the_tests_point_nowhere(settings):
@@ -257,7 +270,7 @@ def test_unknown_symbol_404_is_not_covered_for_bars(yahoo, provider):
         provider.bars("EURGBP", "1d", 10)
 
 
-@pytest.mark.parametrize("interval", ["4h", "2h", "1M", ""])
+@pytest.mark.parametrize("interval", ["4h", "2h", "1M", ""], ids=["4h", "2h", "1M", "empty"])
 def test_an_interval_yahoo_lacks_is_not_covered_without_a_request(yahoo, provider, interval):
     with pytest.raises(NotCovered):
         provider.bars("EURUSD", interval, 10)

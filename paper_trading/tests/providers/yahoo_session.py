@@ -4,6 +4,10 @@ yfinance accepts a requests or curl_cffi Session; this one has a transport adapt
 public extension point) mounted for every URL, so nothing leaves the process. It answers
 yfinance's cookie and crumb requests like Yahoo does, serves the routes a test programs by host
 and path, answers anything else 404, and records every request.
+
+yfinance looks a code's time zone up once per process (a `range=1d` chart without `events`) and
+caches it; that lookup is answered with the code's good recorded chart when there is one, as
+Yahoo would have answered it earlier, so a test sees the same whichever test made it first.
 """
 
 from __future__ import annotations
@@ -20,6 +24,20 @@ from .conftest import payload
 
 CHART_HOST = "query2.finance.yahoo.com"
 CRUMB = "rEcOrDeDcRuMb"
+TIME_ZONE_CHARTS = {
+    "EURUSD=X": "yahoo/chart_eurusd_quote.json",
+    "GC=F": "yahoo/chart_gc_f_quote.json",
+    "BTC-USD": "yahoo/chart_btc_usd_quote.json",
+}
+
+
+def _is_time_zone_lookup(host: str, path: str, query: dict) -> bool:
+    return host == CHART_HOST and path.startswith("/v8/finance/chart/") and "events" not in query
+
+
+def _time_zone_answer(path: str) -> Answer | None:
+    name = TIME_ZONE_CHARTS.get(path.rsplit("/", 1)[-1])
+    return Answer(200, payload(name), {"Content-Type": "application/json"}) if name else None
 
 
 @dataclass
@@ -45,10 +63,10 @@ class _Recorded(BaseAdapter):
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         parts = urlsplit(request.url)
-        self.yahoo.requests.append(
-            Seen(request.method, parts.hostname or "", parts.path, dict(parse_qsl(parts.query)))
-        )
-        answer = self.yahoo.routes.get((parts.hostname, parts.path), Answer(404, b"Not Found"))
+        host, query = parts.hostname or "", dict(parse_qsl(parts.query))
+        self.yahoo.requests.append(Seen(request.method, host, parts.path, query))
+        answer = _is_time_zone_lookup(host, parts.path, query) and _time_zone_answer(parts.path)
+        answer = answer or self.yahoo.routes.get((host, parts.path), Answer(404, b"Not Found"))
         if answer.error is not None:
             raise answer.error
         response = requests.Response()
@@ -103,13 +121,9 @@ class RecordedYahoo(requests.Session):
         self.route(CHART_HOST, f"/v8/finance/chart/{code}", status=status, body=raw, headers=all_headers, error=error)
 
     def charts(self, code: str) -> list[Seen]:
-        """The chart requests for `code` that asked for prices (yfinance's time-zone lookup, a
-        `range=1d` chart without `events`, is left out: it happens once per code and process)."""
-        return [
-            r
-            for r in self.requests
-            if r.host == CHART_HOST and r.path == f"/v8/finance/chart/{code}" and "events" in r.query
-        ]
+        """The chart requests for `code` that asked for prices (not the time-zone lookup)."""
+        path = f"/v8/finance/chart/{code}"
+        return [r for r in self.requests if r.path == path and not _is_time_zone_lookup(r.host, r.path, r.query)]
 
     def hosts(self) -> set[str]:
         return {r.host for r in self.requests}
