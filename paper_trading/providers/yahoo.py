@@ -27,24 +27,19 @@ import math
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import requests
-import yfinance as yf
-from curl_cffi import requests as curl_requests
 from django.conf import settings
-from yfinance.exceptions import (
-    YFDataException,
-    YFException,
-    YFPricesMissingError,
-    YFRateLimitError,
-    YFTickerMissingError,
-)
 
 from ..domain.bars import Bar, bucket_start
 from ..domain.quotes import Quote, quote_from_price
 from ._http import MappedProvider, lookback, price, to_decimal
-from .base import BadPayload, NotCovered, RateLimited, Unavailable
+from .base import BadPayload, NotCovered, ProviderError, RateLimited, Unavailable
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from curl_cffi import requests as curl_requests
 
 INTERVALS = {"1m": "1m", "5m": "5m", "15m": "15m", "30m": "30m", "1h": "60m", "1d": "1d", "1w": "1wk"}
 # How far back Yahoo serves each interval (1m: 8 days per request; under 1h: 60 days; 1h: 730).
@@ -55,31 +50,73 @@ MAX_LOOKBACK = {
     "30m": timedelta(days=59),
     "1h": timedelta(days=729),
 }
-JSON_ERRORS = (json.JSONDecodeError, requests.exceptions.JSONDecodeError, curl_requests.exceptions.JSONDecodeError)
-TIMEOUTS = (requests.Timeout, curl_requests.exceptions.Timeout)
-HTTP_ERRORS = (requests.HTTPError, curl_requests.exceptions.HTTPError)
-TRANSPORT_ERRORS = (requests.RequestException, curl_requests.exceptions.RequestException)
 
 _configured = False
 _configure_lock = threading.Lock()
 
 
-def configure_yfinance() -> None:
-    """Once per process, before yfinance's first request: raise errors instead of logging them
-    (so they reach the typed errors), and keep its time-zone and cookie caches in YAHOO_CACHE_DIR
-    when set (yfinance can move them only before their first use)."""
+def yfinance():
+    """yfinance, imported on first use (with pandas and numpy it costs a process about a second
+    and 75 MB, which one that never asks Yahoo does not pay) and set up once per process: raise
+    errors instead of logging them, so they reach the typed errors, and keep its time-zone and
+    cookie caches in YAHOO_CACHE_DIR when set (yfinance can move them only before first use)."""
     global _configured
+    import yfinance as yf
+
     with _configure_lock:
-        if _configured:
-            return
-        yf.config.debug.hide_exceptions = False
-        if settings.YAHOO_CACHE_DIR:
-            yf.set_tz_cache_location(str(settings.YAHOO_CACHE_DIR))
-        _configured = True
+        if not _configured:
+            yf.config.debug.hide_exceptions = False
+            if settings.YAHOO_CACHE_DIR:
+                yf.set_tz_cache_location(str(settings.YAHOO_CACHE_DIR))
+            _configured = True
+    return yf
+
+
+def typed_error(provider: str, code: str, exc: Exception, timeout: float) -> ProviderError | None:
+    """Our typed error for what yfinance (or the session under it) raised; None if it is not theirs."""
+    from curl_cffi.requests import exceptions as curl
+    from yfinance import exceptions as yfe
+
+    if isinstance(exc, yfe.YFRateLimitError):
+        return RateLimited(provider, f"{code}: HTTP 429 Too Many Requests")
+    if isinstance(exc, json.JSONDecodeError | requests.exceptions.JSONDecodeError | curl.JSONDecodeError):
+        return BadPayload(provider, f"{code}: malformed JSON")
+    if isinstance(exc, requests.Timeout | curl.Timeout):
+        return Unavailable(provider, f"no answer within {timeout:g}s")
+    if isinstance(exc, requests.HTTPError | curl.HTTPError):  # raise_for_status() on a side request
+        return status_error(provider, code, getattr(exc.response, "status_code", None))
+    if isinstance(exc, requests.RequestException | curl.RequestException):
+        return Unavailable(provider, f"connection failed ({exc.__class__.__name__})")
+    if isinstance(exc, yfe.YFPricesMissingError):
+        # Yahoo's chart error (unknown symbol, no data), or a body without prices: yfinance does
+        # not tell them apart from a chart that is not one.
+        return NotCovered(provider, f"{code}: {exc.yahoo_reason or 'no prices in the chart'}")
+    if isinstance(exc, yfe.YFTickerMissingError):
+        return NotCovered(provider, f"{code}: {exc.rationale}")
+    if isinstance(exc, yfe.YFDataException) and "DOWN" in str(exc):  # Yahoo's "Will be right back"
+        return Unavailable(provider, "Yahoo Finance is down")
+    if isinstance(exc, yfe.YFException):
+        return BadPayload(provider, f"{code}: {str(exc)[:200]}")
+    if isinstance(exc, LookupError | TypeError | ValueError | AttributeError):
+        # yfinance reading a chart that is not in Yahoo's shape.
+        return BadPayload(provider, f"{code}: unreadable chart ({exc.__class__.__name__})")
+    return None
+
+
+def status_error(provider: str, code: str, status: int | None) -> ProviderError:
+    if status == 429:
+        return RateLimited(provider, f"{code}: HTTP 429 Too Many Requests")
+    if status is not None and status >= 500:
+        return Unavailable(provider, f"{code}: HTTP {status}")
+    if status == 404:
+        return NotCovered(provider, f"{code}: HTTP 404")
+    return BadPayload(provider, f"{code}: HTTP {status}")
 
 
 def _utc(provider: str, value, field: str) -> datetime:
     """A UNIX time or the pandas Timestamp yfinance turns it into, as an aware UTC datetime."""
+    import pandas as pd
+
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             moment = pd.Timestamp(value, unit="s", tz="UTC")
@@ -126,6 +163,8 @@ class YahooProvider(MappedProvider):
             return self._given
         with self._lock:
             if self._own is None:
+                from curl_cffi import requests as curl_requests
+
                 self._own = curl_requests.Session(impersonate="chrome")
             proxy = settings.YAHOO_PROXY
             self._own.proxies = {"http": proxy, "https": proxy} if proxy else {}
@@ -133,47 +172,18 @@ class YahooProvider(MappedProvider):
 
     def _history(self, code: str, **params) -> tuple[pd.DataFrame, Mapping]:
         """One `Ticker.history` call: the frame and the chart's `meta`, or a typed error."""
-        configure_yfinance()
+        yf = yfinance()
         timeout = float(settings.PROVIDER_TIMEOUT)
         try:
             ticker = yf.Ticker(code, session=self.session)
             frame = ticker.history(timeout=timeout, auto_adjust=False, actions=False, **params)
             meta = ticker.history_metadata  # a lazy mapping: reading `tradingPeriods` would fetch
-        except YFRateLimitError:
-            raise RateLimited(self.name, f"{code}: HTTP 429 Too Many Requests") from None
-        except JSON_ERRORS:
-            raise BadPayload(self.name, f"{code}: malformed JSON") from None
-        except TIMEOUTS:
-            raise Unavailable(self.name, f"no answer within {timeout:g}s") from None
-        except HTTP_ERRORS as exc:  # yfinance's raise_for_status() on a side request (e.g. `info`)
-            raise self._status_error(code, exc.response) from None
-        except TRANSPORT_ERRORS as exc:
-            raise Unavailable(self.name, f"connection failed ({exc.__class__.__name__})") from None
-        except YFPricesMissingError as exc:
-            # Yahoo's chart error (unknown symbol, no data) or a chart without prices.
-            raise NotCovered(self.name, f"{code}: {exc.yahoo_reason or 'no prices in the chart'}") from None
-        except YFTickerMissingError as exc:
-            raise NotCovered(self.name, f"{code}: {exc.rationale}") from None
-        except YFDataException as exc:
-            if "DOWN" in str(exc):  # Yahoo's "Will be right back" page
-                raise Unavailable(self.name, "Yahoo Finance is down") from None
-            raise BadPayload(self.name, f"{code}: {str(exc)[:200]}") from None
-        except YFException as exc:
-            raise BadPayload(self.name, f"{code}: {str(exc)[:200]}") from None
-        except (LookupError, TypeError, ValueError, AttributeError) as exc:
-            # yfinance reading a chart that is not in Yahoo's shape.
-            raise BadPayload(self.name, f"{code}: unreadable chart ({exc.__class__.__name__})") from None
+        except Exception as exc:
+            error = typed_error(self.name, code, exc, timeout)
+            if error is None:
+                raise
+            raise error from None
         return frame, meta
-
-    def _status_error(self, code: str, response) -> Exception:
-        status = getattr(response, "status_code", None)
-        if status == 429:
-            return RateLimited(self.name, f"{code}: HTTP 429 Too Many Requests")
-        if status is not None and status >= 500:
-            return Unavailable(self.name, f"{code}: HTTP {status}")
-        if status == 404:
-            return NotCovered(self.name, f"{code}: HTTP 404")
-        return BadPayload(self.name, f"{code}: HTTP {status}")
 
     def quote(self, symbol: str) -> Quote:
         """`regularMarketPrice` with the instrument's default spread, at `regularMarketTime`."""

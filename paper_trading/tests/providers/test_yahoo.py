@@ -8,7 +8,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,6 +22,7 @@ from paper_trading.providers.yahoo import YahooProvider
 
 from ..marketdata.scripted import ScriptedProvider, quote
 from ..offline import DISCARD_URL
+from .conftest import payload_json
 from .yahoo_session import CHART_HOST, CRUMB, RecordedYahoo
 
 
@@ -98,7 +98,8 @@ def test_http_429_is_rate_limited(yahoo, provider):
         provider.quote("EURUSD")
 
     assert caught.value.provider == "yahoo"
-    assert len(yahoo.charts("EURUSD=X")) == 2  # yfinance repeats a >= 400 once, with its other cookie strategy
+    # yfinance repeats a request answered >= 400 once, with its other cookie strategy
+    assert len(yahoo.charts("EURUSD=X")) == 2
 
 
 @pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_malformed_json_is_bad_payload(yahoo, provider, body):
 
 
 def test_a_chart_without_the_fields_yfinance_reads_is_bad_payload(yahoo, provider):
-    chart = json.loads(Path(__file__).with_name("payloads").joinpath("yahoo/chart_eurusd_quote.json").read_text())
+    chart = payload_json("yahoo/chart_eurusd_quote.json")
     del chart["chart"]["result"][0]["meta"]["exchangeTimezoneName"]
     yahoo.chart("EURUSD=X", body=json.dumps(chart))
 
@@ -145,7 +146,7 @@ def test_a_chart_without_the_fields_yfinance_reads_is_bad_payload(yahoo, provide
 
 
 def test_a_chart_without_a_price_is_bad_payload(yahoo, provider):
-    chart = json.loads(Path(__file__).with_name("payloads").joinpath("yahoo/chart_eurusd_quote.json").read_text())
+    chart = payload_json("yahoo/chart_eurusd_quote.json")
     del chart["chart"]["result"][0]["meta"]["regularMarketPrice"]
     yahoo.chart("EURUSD=X", body=json.dumps(chart))
 
@@ -237,7 +238,7 @@ def test_daily_bars_are_labelled_with_the_trading_date(yahoo, provider):
 
 def test_30m_bars_are_built_from_15m(yahoo, provider):
     start = int(datetime(2024, 6, 14, 14, tzinfo=UTC).timestamp())
-    chart = json.loads(Path(__file__).with_name("payloads").joinpath("yahoo/chart_eurusd_1h.json").read_text())
+    chart = payload_json("yahoo/chart_eurusd_1h.json")
     result = chart["chart"]["result"][0]
     result["meta"]["dataGranularity"] = "15m"
     result["timestamp"] = [start + i * 900 for i in range(4)]
@@ -321,7 +322,8 @@ def test_a_fresh_process_fetches_cookie_and_crumb_first_all_from_the_given_sessi
     seen = [(host, path) for host, path, _ in out["seen"]]
     chart = (CHART_HOST, "/v8/finance/chart/EURUSD=X")
     # cookie, crumb, yfinance's time-zone lookup, the price request (each after a cookie check)
-    assert seen[:3] == [("fc.yahoo.com", "/"), ("fc.yahoo.com", "/"), ("query1.finance.yahoo.com", "/v1/test/getcrumb")]
+    cookie, crumb = ("fc.yahoo.com", "/"), ("query1.finance.yahoo.com", "/v1/test/getcrumb")
+    assert seen[:3] == [cookie, cookie, crumb]
     assert seen.count(chart) == 2
     assert all(query.get("crumb") == CRUMB for host, path, query in out["seen"] if (host, path) == chart)
     assert out["bid"] == "1.07005"

@@ -118,12 +118,15 @@ class RecordedYahoo(requests.Session):
         raw = payload(payload_file) if payload_file else body.encode() if isinstance(body, str) else body
         all_headers = {"Content-Type": "application/json"}
         all_headers.update(headers or {})
-        self.route(CHART_HOST, f"/v8/finance/chart/{code}", status=status, body=raw, headers=all_headers, error=error)
+        path = f"/v8/finance/chart/{code}"
+        self.route(CHART_HOST, path, status=status, body=raw, headers=all_headers, error=error)
 
     def charts(self, code: str) -> list[Seen]:
         """The chart requests for `code` that asked for prices (not the time-zone lookup)."""
         path = f"/v8/finance/chart/{code}"
-        return [r for r in self.requests if r.path == path and not _is_time_zone_lookup(r.host, r.path, r.query)]
+        return [
+            r for r in self.requests if r.path == path and not _is_time_zone_lookup(r.host, r.path, r.query)
+        ]
 
     def hosts(self) -> set[str]:
         return {r.host for r in self.requests}
