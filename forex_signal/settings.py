@@ -277,7 +277,10 @@ TWELVE_DATA_BASE_URL = env("TWELVE_DATA_BASE_URL", default="https://api.twelveda
 FINNHUB_BASE_URL = env("FINNHUB_BASE_URL", default="https://finnhub.io/api/v1")
 ALPHA_VANTAGE_BASE_URL = env("ALPHA_VANTAGE_BASE_URL", default="https://www.alphavantage.co")
 BINANCE_BASE_URL = env("BINANCE_BASE_URL", default="https://api.binance.com")
-YAHOO_BASE_URL = env("YAHOO_BASE_URL", default="https://query2.finance.yahoo.com")
+# Yahoo goes through yfinance (its hosts are fixed): an optional proxy for it, and where yfinance
+# keeps its time-zone and cookie caches (empty: its default, the user's cache directory).
+YAHOO_PROXY = env("YAHOO_PROXY", default="")
+YAHOO_CACHE_DIR = env("YAHOO_CACHE_DIR", default="")
 PROVIDER_TIMEOUT = env.float("PROVIDER_TIMEOUT", default=8.0)
 PROVIDER_BUDGETS = {
     # provider: (per day, per minute); None = no limit

@@ -177,49 +177,20 @@ def lookback(instrument: Instrument, interval: str, limit: int, now: datetime) -
     return max(now - span, EPOCH)
 
 
-class HttpProvider:
-    """Base of the live providers: settings read at call time, one session, symbol lookup.
-
-    Subclasses set `name`, `symbol_map`, `base_url_setting` and (if keyed) `api_key_setting`,
-    and may list `proxies` (registry symbol -> what stands in for it) for the quote's `source`.
-    """
+class MappedProvider:
+    """What every live provider shares, whatever it speaks: its name, its symbol map (and the
+    proxies among it, for the quote's `source`), and the lookups that refuse what it lacks."""
 
     name: str = ""
     symbol_map: dict[str, str] = {}
     proxies: dict[str, str] = {}
-    base_url_setting: str = ""
-    api_key_setting: str | None = None
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        session: requests.Session | None = None,
-    ):
-        self._api_key = api_key
-        self._base_url = base_url
-        if session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = USER_AGENT  # Yahoo refuses python-requests' default
-        self.session = session
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
 
     @property
-    def api_key(self) -> str:
-        if self._api_key is not None:
-            return self._api_key
-        return getattr(settings, self.api_key_setting, "") if self.api_key_setting else ""
-
-    @property
-    def base_url(self) -> str:
-        return (self._base_url or getattr(settings, self.base_url_setting)).rstrip("/")
-
-    @property
     def configured(self) -> bool:
-        return self.api_key_setting is None or bool(self.api_key)
+        return True
 
     def instrument(self, symbol: str) -> tuple[Instrument, str]:
         """The registry instrument and this provider's code for it, or NotCovered."""
@@ -236,15 +207,54 @@ class HttpProvider:
             return f"{self.name}:{self.symbol_map[key]} ({self.proxies[key]})"
         return self.name
 
-    def require_key(self) -> None:
-        if not self.configured:
-            raise NotCovered(self.name, f"no API key ({self.api_key_setting} is empty)")
-
     def interval_code(self, intervals: dict[str, str], interval: str) -> str:
         try:
             return intervals[interval]
         except KeyError:
             raise NotCovered(self.name, f"has no {str(interval)[:10]!r} bars") from None
+
+
+class HttpProvider(MappedProvider):
+    """Base of the providers we call over HTTP ourselves: settings read at call time, one session.
+
+    Subclasses set `name`, `symbol_map`, `base_url_setting` and (if keyed) `api_key_setting`,
+    and may list `proxies` (registry symbol -> what stands in for it) for the quote's `source`.
+    """
+
+    base_url_setting: str = ""
+    api_key_setting: str | None = None
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+    ):
+        self._api_key = api_key
+        self._base_url = base_url
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+        self.session = session
+
+    @property
+    def api_key(self) -> str:
+        if self._api_key is not None:
+            return self._api_key
+        return getattr(settings, self.api_key_setting, "") if self.api_key_setting else ""
+
+    @property
+    def base_url(self) -> str:
+        return (self._base_url or getattr(settings, self.base_url_setting)).rstrip("/")
+
+    @property
+    def configured(self) -> bool:
+        return self.api_key_setting is None or bool(self.api_key)
+
+    def require_key(self) -> None:
+        if not self.configured:
+            raise NotCovered(self.name, f"no API key ({self.api_key_setting} is empty)")
 
     def get(self, path: str, *, params: dict | None = None, headers: dict | None = None) -> Reply:
         return get_json(self.name, self.session, self.base_url + path, params=params, headers=headers)

@@ -7,12 +7,16 @@ import pytest
 from paper_trading.market import STATE, forget_quotes
 from paper_trading.worker import forget_manual_feed
 
+from .offline import DISCARD_URL, YFINANCE_CACHE_DIR
+
 
 @pytest.fixture(autouse=True)
 def _fresh_market(settings):
     """Each test starts with no quotes, an empty trigger book and the manual feed."""
     settings.FEED = "manual"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users in every test
+    settings.YAHOO_PROXY = DISCARD_URL  # curl_cffi's sockets escape any Python socket guard
+    settings.YAHOO_CACHE_DIR = YFINANCE_CACHE_DIR  # never the user's own yfinance cache
     forget_quotes()
     forget_manual_feed()
     _forget_shared_state()

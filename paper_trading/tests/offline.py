@@ -1,19 +1,28 @@
 """The tests' offline world: market-data providers pointed where nothing answers."""
 
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 DISCARD_URL = "http://127.0.0.1:9"  # the discard port: a call that slips through is refused at once
+# yfinance's caches for this test process (yfinance fixes their place at its first use).
+YFINANCE_CACHE_DIR = str(Path(tempfile.gettempdir()) / f"paper-trading-tests-yfinance-{os.getpid()}")
+atexit.register(shutil.rmtree, YFINANCE_CACHE_DIR, ignore_errors=True)
 BASE_URL_SETTINGS = (
     "TWELVE_DATA_BASE_URL",
     "FINNHUB_BASE_URL",
     "ALPHA_VANTAGE_BASE_URL",
     "BINANCE_BASE_URL",
-    "YAHOO_BASE_URL",
 )
 
 
 def point_providers_nowhere(settings) -> None:
-    """Every provider's base URL at the discard port (nothing real answers, no internet)."""
+    """Every provider's base URL (Yahoo's proxy) at the discard port (nothing real answers, no internet)."""
     for name in BASE_URL_SETTINGS:
         setattr(settings, name, DISCARD_URL)
+    settings.YAHOO_PROXY = DISCARD_URL  # yfinance's hosts are fixed: its session goes through here
 
 
 def providers_offline(settings) -> None:
