@@ -46,7 +46,6 @@ from .repository import ACTIVE, ticket_from_row
 log = logging.getLogger(__name__)
 
 
-
 class SignedMoneyMedia:
     """The stylesheet of signed_money's classes: a file, since the CSP refuses style attributes."""
 

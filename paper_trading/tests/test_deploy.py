@@ -146,7 +146,15 @@ CSP = {
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["/", "/api/docs/", "/admin/login/", "/api/paper-trading/accounts/", "/api/schema/", "/healthz", "/nowhere/"],
+    [
+        "/",
+        "/api/docs/",
+        "/admin/login/",
+        "/api/paper-trading/accounts/",
+        "/api/schema/",
+        "/healthz",
+        "/nowhere/",
+    ],
 )
 def test_every_response_carries_the_content_security_policy(client, path):
     response = client.get(path)
