@@ -51,6 +51,9 @@ FRONTEND_NOT_SOURCES = {
     "test-artifacts",
 }
 FRONTEND_CHECK_SCRIPTS = ("lint", "typecheck", "test", "e2e")
+# The browser the end-to-end tests drive (frontend/e2e/run.mjs reads the same variable).
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_INSTALL_HINT = "sudo apt-get install -y chromium"
 STOP_GRACE_SECONDS = 20
 
 
@@ -256,6 +259,48 @@ def ensure_env_file(progress: Progress) -> None:
     ENV_FILE.chmod(0o600)
 
 
+def chromium_path() -> Path:
+    return Path(os.environ.get("CHROMIUM_PATH") or DEBIAN_CHROMIUM)
+
+
+def chromium_action(*, found: bool, is_root: bool, has_apt: bool, custom_path: bool = False) -> str:
+    """What the test command does about the browser: "use" it, "install" it with apt-get (only
+    as root on a Debian-like system, and only Debian's own binary), or "stop" and say how."""
+    if found:
+        return "use"
+    if is_root and has_apt and not custom_path:
+        return "install"
+    return "stop"
+
+
+def ensure_chromium(runner: ChildRunner, progress: Progress) -> None:
+    """Find the end-to-end tests' Chromium before anything else runs; install it where we can."""
+    path = chromium_path()
+    action = chromium_action(
+        found=path.is_file() and os.access(path, os.X_OK),
+        is_root=os.geteuid() == 0,
+        has_apt=shutil.which("apt-get") is not None,
+        custom_path=bool(os.environ.get("CHROMIUM_PATH")),
+    )
+    if action == "use":
+        progress.step(f"Chromium for the browser tests: {path}")
+        return
+    if action == "stop":
+        if os.environ.get("CHROMIUM_PATH"):
+            how = f"CHROMIUM_PATH={path} does not exist: point it at a Chromium binary"
+        elif shutil.which("apt-get"):
+            how = f"install it with: {CHROMIUM_INSTALL_HINT}"
+        else:
+            how = "install Chromium and set CHROMIUM_PATH=/path/to/chromium"
+        raise SetupError(f"Chromium not found at {path} (the browser end-to-end tests need it); {how}")
+    progress.step(f"Chromium not found at {path}: installing it (apt-get install -y chromium, as root)")
+    apt_env = child_env(DEBIAN_FRONTEND="noninteractive")
+    runner.check(["apt-get", "update"], what="apt-get update", env=apt_env)
+    runner.check(["apt-get", "install", "-y", "chromium"], what="apt-get install chromium", env=apt_env)
+    if not path.is_file():
+        raise SetupError(f"apt-get installed chromium but {path} is still missing; set CHROMIUM_PATH")
+
+
 def npm_scripts() -> dict[str, str]:
     """The "scripts" table of frontend/package.json."""
     try:
@@ -389,9 +434,13 @@ def cmd_test(runner: ChildRunner, args: argparse.Namespace, pytest_args: list[st
     """Install what the tests need, run every check, summarise, exit non-zero on any failure."""
     frontend = frontend_checks()
     checks = python_checks(pytest_args) + frontend
-    progress = Progress(total=3 + len(checks))
+    needs_browser = any(check.name == "npm run e2e" and not check.skip_reason for check in frontend)
+    progress = Progress(total=4 + needs_browser + len(checks))
+    if needs_browser:
+        ensure_chromium(runner, progress)
     ensure_venv(runner, progress)
     install_requirements(runner, progress)
+    ensure_env_file(progress)  # settings refuse to start without a SECRET_KEY (DEBUG off)
     build = Check("frontend install and build", outcome="passed")
     try:
         build_frontend(runner, progress)
@@ -423,7 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "test",
         help="run every check: ruff, pytest, frontend lint/unit/e2e",
-        description="Install what is needed, then run ruff, pytest and the frontend checks. "
+        description="Check for Chromium first (installing it as root on Debian), install what is "
+        "needed, write .env if missing, then run ruff, pytest and the frontend checks. "
         "Extra arguments go to pytest, e.g. `test -k ledger` or `test -- -x`.",
     )
     return parser

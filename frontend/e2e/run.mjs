@@ -7,7 +7,8 @@
 // performance cards and equity curve change; a second user sees none of it → reset (the old
 // trade's chart markers and history rows gone) → partial
 // close from the positions table → a second account made through the API, switched to in the UI,
-// takes its own order.
+// takes its own order → the Swagger UI and the admin render. No page may break the server's
+// Content-Security-Policy (every violation report and CSP console error is collected).
 // Also measures the figures of docs/performance.md ("Dashboard"): bundle size, first paint and
 // long tasks with 5,000 candles and 20 ticks per second. Screenshots and figures.json go to
 // frontend/test-results/e2e/.
@@ -27,10 +28,11 @@ const ARTIFACTS = path.join(FRONTEND, "test-results", "e2e");
 const PYTHON = process.env.E2E_PYTHON ?? path.join(ROOT, ".venv", "bin", "python");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HEADLESS = process.env.E2E_HEADED !== "1";
-const PASSWORDS = { ops: "ops-e2e-pass-1", trader: "trader-e2e-pass-1", rival: "rival-e2e-pass-1" };
+const PASSWORDS = { admin: "admin-e2e-pass-1", ops: "ops-e2e-pass-1", trader: "trader-e2e-pass-1", rival: "rival-e2e-pass-1" };
 const SEED_BARS = 5000;
 
 const figures = {};
+const cspViolations = [];
 const cleanups = [];
 let step = "setup";
 const openPages = [];
@@ -54,7 +56,7 @@ function manage(env, args, input) {
   return execFileSync(PYTHON, ["manage.py", ...args], { cwd: ROOT, env, input, encoding: "utf8" });
 }
 
-/** Users (staff pusher, trader, rival) and 5,000 one-minute EURUSD bars ending at 1.10000. */
+/** Users (staff pusher, admin, trader, rival) and 5,000 one-minute EURUSD bars ending at 1.10000. */
 const SEED = `
 import random
 from datetime import datetime, timedelta, timezone
@@ -65,6 +67,7 @@ from paper_trading.domain.bars import Bar
 
 User = get_user_model()
 User.objects.create_user("e2e_ops", password="${PASSWORDS.ops}", is_staff=True)
+User.objects.create_superuser("e2e_admin", password="${PASSWORDS.admin}")
 User.objects.create_user("trader", password="${PASSWORDS.trader}")
 User.objects.create_user("rival", password="${PASSWORDS.rival}")
 
@@ -113,6 +116,21 @@ function makePusher(base, token) {
 }
 
 const eur = (bid) => ({ symbol: "EURUSD", bid: bid.toFixed(5), ask: (bid + 0.0001).toFixed(5) });
+
+/** A browser context whose pages report every Content-Security-Policy violation to cspViolations. */
+async function newContext(browser, options) {
+  const context = await browser.newContext(options);
+  await context.exposeBinding("__reportCsp", ({ page }, violation) => cspViolations.push(`${page.url()}: ${violation}`));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__reportCsp(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  context.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) cspViolations.push(`console: ${message.text()}`);
+  });
+  return context;
+}
 
 async function shot(page, name) {
   const file = path.join(ARTIFACTS, `${name}.png`);
@@ -278,7 +296,7 @@ async function main() {
 
   // ---- sign in ------------------------------------------------------------------------------
   step = "sign in";
-  const ctxA = await browser.newContext(desktop);
+  const ctxA = await newContext(browser, desktop);
   const page = await ctxA.newPage();
   openPages.push(page);
   const consoleErrors = [];
@@ -310,7 +328,7 @@ async function main() {
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
 
   // The rival signs in now, so anything leaking would reach them live.
-  const ctxB = await browser.newContext(desktop);
+  const ctxB = await newContext(browser, desktop);
   const rival = await ctxB.newPage();
   await signIn(rival, base, "rival", PASSWORDS.rival);
 
@@ -612,7 +630,7 @@ async function main() {
 
   // ---- phone ------------------------------------------------------------------------------------
   step = "phone";
-  const ctxPhone = await browser.newContext({
+  const ctxPhone = await newContext(browser, {
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
@@ -634,9 +652,30 @@ async function main() {
   await phone.getByTestId("ticket-submit").scrollIntoViewIfNeeded();
   await shot(phone, "14-phone-ticket");
 
+  // ---- the Swagger UI and the admin under the CSP ---------------------------------------------------
+  step = "api docs and admin";
+  const ctxDocs = await newContext(browser, desktop);
+  const docs = await ctxDocs.newPage();
+  openPages.push(docs);
+  await docs.goto(`${base}/api/docs/`);
+  await docs.locator(".opblock").first().waitFor();
+  assert.ok((await docs.locator(".opblock").count()) >= 10, "Swagger UI lists the operations");
+  await docs.locator(".opblock-summary", { hasText: "/api/auth/token/" }).first().click();
+  await docs.getByRole("button", { name: "Try it out" }).first().waitFor();
+  await shot(docs, "16-api-docs");
+  await docs.goto(`${base}/admin/login/`);
+  await docs.getByLabel("Username:").fill("e2e_admin");
+  await docs.getByLabel("Password:").fill(PASSWORDS.admin);
+  await docs.getByRole("button", { name: "Log in" }).click();
+  await docs.getByRole("heading", { name: "Site administration" }).waitFor();
+  await docs.goto(`${base}/admin/paper_trading/papertrade/`);
+  await docs.locator("#result_list").waitFor();
+  await shot(docs, "17-admin");
+  assert.deepEqual(cspViolations, [], "Content-Security-Policy violations");
+
   // ---- figures: first paint, long tasks with 5,000 candles at 20 ticks/s ----------------------------
   step = "figures";
-  const perfCtx = await browser.newContext(desktop);
+  const perfCtx = await newContext(browser, desktop);
   await perfCtx.addInitScript(() => {
     window.__wsTypes = {};
     const NativeWebSocket = window.WebSocket;
@@ -734,6 +773,7 @@ async function main() {
   await shot(perfPage, "15-5000-candles");
 
   assert.deepEqual(consoleErrors, [], "uncaught errors in the page");
+  assert.deepEqual(cspViolations, [], "Content-Security-Policy violations");
   fs.writeFileSync(path.join(ARTIFACTS, "figures.json"), JSON.stringify(figures, null, 2));
   log(`figures: ${JSON.stringify(figures)}`);
 }

@@ -582,12 +582,10 @@ def spa(request):
     index = settings.BASE_DIR / "frontend" / "dist" / "index.html"
     if index.exists():
         return HttpResponse(index.read_text(), content_type="text/html")
-    return HttpResponse(
+    return HttpResponse(  # no style attributes: the CSP's style-src refuses them
         "<!doctype html><title>forex_signal paper trading</title>"
-        "<body style='font-family:sans-serif;background:#0b0e11;color:#e6e6e6;padding:2rem'>"
         "<h1>forex_signal &mdash; PAPER TRADING</h1><p>The dashboard is not built yet. Use the "
-        "<a style='color:#4ea1ff' href='/api/docs/'>API</a> or the <a style='color:#4ea1ff' "
-        "href='/admin/'>admin</a>.</p></body>",
+        "<a href='/api/docs/'>API</a> or the <a href='/admin/'>admin</a>.</p>",
         content_type="text/html",
     )
 

@@ -1,13 +1,18 @@
 """Management commands and the simulated feed behind the run command."""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 
 from paper_trading.models import Account, PaperTrade
 from paper_trading.providers.sim import SimFeed
@@ -97,3 +102,40 @@ def test_served_requests_are_not_formatted_into_twisteds_dropped_access_log():
 
     assert formatted == ["a request"]
     factory.stopFactory()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="creates a PostgreSQL database")
+@pytest.mark.skipif(not settings.REDIS_URL, reason="benchmark api shares quotes through Redis")
+def test_api_benchmark_migrates_a_fresh_postgres_database_first():
+    import psycopg
+
+    from paper_trading.loopback import ROOT, free_port
+
+    s = connection.settings_dict
+    server = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    name = f"bench_fresh_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"{server}/{name}",
+            "BENCH_BASE_PORT": str(free_port()),
+            "CACHE_KEY_PREFIX": name,  # not the shared Redis keys of a running server
+        }
+        result = subprocess.run(
+            [sys.executable, "manage.py", "benchmark", "api", "--servers", "1", "--clients", "1"]
+            + ["--orders", "1", "--warmup", "0", "--json"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert json.loads(result.stdout.strip().splitlines()[-1])["orders"] == 1
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

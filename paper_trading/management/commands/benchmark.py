@@ -3,7 +3,9 @@
 
 import json
 import sys
+from io import StringIO
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -61,6 +63,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, **opts):
         progress = None if opts["json"] else self._progress
+        # Every benchmark writes to this configuration's database (its server processes share
+        # DATABASE_URL): a fresh one gets its tables first, quietly.
+        call_command("migrate", interactive=False, verbosity=0, stdout=StringIO())
         if name == "engine":
             from paper_trading.benchmarks import engine
 

@@ -100,7 +100,9 @@ def test_changelists_do_not_query_per_row(admin_client, user, tick):
 def test_trade_list_colours_profit_and_loss(admin_client, every_table):
     PaperTrade.objects.filter(pk=every_table.pk).update(profit_loss=Decimal("-12.50"))
     body = admin_client.get(url(PaperTrade, "changelist")).content.decode()
-    assert "#cf222e" in body and "-12.50" in body
+    # Classes of paper_trading/admin.css, linked from the page; no style attribute (the CSP).
+    assert '<span class="signed-money loss">-12.50</span>' in body
+    assert "paper_trading/admin.css" in body and "style=" not in body
 
 
 def test_close_action_closes_an_open_trade_at_market(admin_client, open_trade, tick):
