@@ -66,10 +66,10 @@ class RedisLock:
     return 0
     """
 
-    def __init__(self, owner: str, ttl: float = 30.0, url: str | None = None):
-        import redis
+    def __init__(self, owner: str, ttl: float = 30.0):
+        from django_redis import get_redis_connection
 
-        self.client = redis.Redis.from_url(url or settings.REDIS_URL)
+        self.client = get_redis_connection()  # the cache's client: the process's one bounded pool
         self.owner = owner
         self.ttl_ms = int(ttl * 1000)
 
