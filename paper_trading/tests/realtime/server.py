@@ -17,7 +17,12 @@ class ServerProcess(Loopback):
     given database and Redis; `env` adds or overrides settings (throttle rates, pool bounds)."""
 
     def __init__(
-        self, *, database_url: str, redis_url: str, channel_layer: str = "pubsub", env: dict | None = None,
+        self,
+        *,
+        database_url: str,
+        redis_url: str,
+        channel_layer: str = "pubsub",
+        env: dict | None = None,
         log: Path | None = None,
         app: str | None = None,
     ):
