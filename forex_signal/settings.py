@@ -155,11 +155,25 @@ else:
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
 REDIS_URL = env("REDIS_URL")
+# The most connections one process opens to Redis for the cache, the throttle and the worker
+# locks (one pool per process, docs/architecture.md "Redis connections"); a request that finds
+# them all busy waits up to REDIS_POOL_TIMEOUT seconds, then is answered 503.
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=50)
+REDIS_POOL_TIMEOUT = 5
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "forex_signal.cache.ReusingRedisCache",
+            # django-redis keeps its pools process-wide (Django's own backend builds one per
+            # backend instance, and under ASGI that is one per request).
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+                "CONNECTION_POOL_KWARGS": {
+                    "max_connections": REDIS_MAX_CONNECTIONS,
+                    "timeout": REDIS_POOL_TIMEOUT,
+                },
+            },
             # A test run gets its own key space, so it never touches a running server's quotes,
             # breakers or worker locks in the same Redis.
             "KEY_PREFIX": f"test{os.getpid()}"
@@ -185,7 +199,7 @@ if REDIS_URL:
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "max_connections": env.int("REDIS_MAX_CONNECTIONS", 1000),
+                        "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000),
                         "socket_timeout": 15,
                     }
                 ],

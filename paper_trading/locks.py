@@ -70,10 +70,10 @@ class RedisLock:
     """redis-py's `Lock` per symbol (SET NX PX with our identity as the token), extended by the
     holder with `reacquire` and released only by it."""
 
-    def __init__(self, owner: str, ttl: float = 5.0, url: str | None = None):
-        import redis
+    def __init__(self, owner: str, ttl: float = 5.0):
+        from django_redis import get_redis_connection
 
-        self.client = redis.Redis.from_url(url or settings.REDIS_URL)
+        self.client = get_redis_connection()  # the cache's client: the process's one bounded pool
         self.owner = owner
         self.ttl = ttl
         self.locks: dict = {}

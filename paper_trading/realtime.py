@@ -145,11 +145,17 @@ class DirectPublisher:
         self.layer = layer
         self.prefix = config.get("prefix", "asgi")
         self._hash = _consistent_hash
+        # Request threads publish at once; each host's pool is bounded like the cache's
+        # (REDIS_MAX_CONNECTIONS), and a thread that finds it busy waits at most TIMEOUT.
         self._clients = [
-            redis.Redis.from_url(
-                host if isinstance(host, str) else host["address"],
-                socket_timeout=self.TIMEOUT,
-                socket_connect_timeout=self.TIMEOUT,
+            redis.Redis(
+                connection_pool=redis.BlockingConnectionPool.from_url(
+                    host if isinstance(host, str) else host["address"],
+                    max_connections=settings.REDIS_MAX_CONNECTIONS,
+                    timeout=self.TIMEOUT,
+                    socket_timeout=self.TIMEOUT,
+                    socket_connect_timeout=self.TIMEOUT,
+                )
             )
             for host in config["hosts"]
         ]

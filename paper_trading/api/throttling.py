@@ -14,7 +14,9 @@ import itertools
 import os
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.cache.backends.redis import RedisCache
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
+from redis.commands.core import Script
 from rest_framework import throttling
 
 # KEYS[1] the log; ARGV: now, window seconds, limit, a unique member for this request.
@@ -34,28 +36,27 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {allowed, count, oldest[2] or ''}
 """
-_scripts: dict[int, object] = {}
+# One script object per process, run on the cache's client of the moment (`client=`): it keeps
+# no client, so it pins no connection pool (a dict of scripts per client kept every per-request
+# client of Django's backend, and its connection, alive). As bytes, its SHA needs no client.
+_SCRIPT = Script(None, _SLIDING_LOG.encode())
 _sequence = itertools.count()
 
 
-def _script():
-    """The registered script on the cache's Redis client, or None when the cache is not Redis."""
-    backend = caches[DEFAULT_CACHE_ALIAS]  # the backend itself: `cache` is a proxy to it
-    if not isinstance(backend, RedisCache):
+def _redis():
+    """The cache's Redis client (its pool is the process's one), or None when the cache is not
+    Redis."""
+    if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):  # `cache` is only a proxy
         return None
-    client = backend._cache.get_client(write=True)
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_SLIDING_LOG)
-    return script
+    return get_redis_connection(DEFAULT_CACHE_ALIAS)
 
 
 class SlidingLogInRedis:
     """`allow_request` and `wait` of `SimpleRateThrottle`, atomic in Redis."""
 
     def allow_request(self, request, view):
-        script = _script()
-        if script is None:
+        client = _redis()
+        if client is None:
             return super().allow_request(request, view)
         if self.rate is None:
             return True
@@ -64,16 +65,17 @@ class SlidingLogInRedis:
             return True
         self.now = self.timer()
         member = f"{self.now!r}:{os.getpid()}:{next(_sequence)}"
-        allowed, count, oldest = script(
+        allowed, count, oldest = _SCRIPT(
             keys=[caches[DEFAULT_CACHE_ALIAS].make_key(f"{self.key}:log")],
             args=[repr(self.now), self.duration, self.num_requests, member],
+            client=client,
         )
         self._count = int(count) - int(allowed)  # the log as DRF's `history` held it before this request
         self._oldest = float(oldest) if self._count else None
         return bool(allowed)
 
     def wait(self):
-        if _script() is None:
+        if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
             return super().wait()
         remaining = self.duration - (self.now - self._oldest) if self._count else self.duration
         available = self.num_requests - self._count + 1

@@ -13,9 +13,19 @@ from paper_trading.loopback import free_port, wait_until
 
 
 class ServerProcess(Loopback):
-    """`manage.py serve --no-worker` with FEED=manual against the given database and Redis."""
+    """`manage.py serve --no-worker` (or plain daphne serving `app`) with FEED=manual against the
+    given database and Redis; `env` adds or overrides settings (throttle rates, pool bounds)."""
 
-    def __init__(self, *, database_url: str, redis_url: str, channel_layer: str = "pubsub"):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        redis_url: str,
+        channel_layer: str = "pubsub",
+        env: dict | None = None,
+        log: Path | None = None,
+        app: str | None = None,
+    ):
         prefix = f"e2e{uuid.uuid4().hex[:8]}"
         super().__init__(
             {
@@ -27,7 +37,10 @@ class ServerProcess(Loopback):
                 "CACHE_KEY_PREFIX": prefix,
                 "CHANNEL_PREFIX": prefix,
                 "DEBUG": "0",
-            }
+                **(env or {}),
+            },
+            log=log,
+            app=app,
         )
 
     def start(self, timeout: float = 30) -> ServerProcess:
