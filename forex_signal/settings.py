@@ -173,6 +173,10 @@ if REDIS_URL:
                     "max_connections": REDIS_MAX_CONNECTIONS,
                     "timeout": REDIS_POOL_TIMEOUT,
                 },
+                # A Redis that hangs (rather than refusing) fails a request in 5 s instead of
+                # holding its thread and its pooled connection for good.
+                "SOCKET_CONNECT_TIMEOUT": 5,
+                "SOCKET_TIMEOUT": 5,
             },
             # A test run gets its own key space, so it never touches a running server's quotes,
             # breakers or worker locks in the same Redis.
