@@ -25,6 +25,9 @@ env = environ.Env(
     EMBEDDED_WORKER=(bool, True),
     PRICE_WORKER_PAIRS=(list, ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]),
     SIM_SEED=(int, 42),
+    WS_MAX_SOCKETS_PER_USER=(int, 20),
+    WS_MAX_MESSAGES_PER_SECOND=(int, 20),
+    WS_RATE_LIMIT_CLOSE_SECONDS=(float, 10.0),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -225,6 +228,10 @@ ALPHA_VANTAGE_API_KEY = env("ALPHA_VANTAGE_API_KEY", default="")
 BINANCE_TESTNET_API_KEY = env("BINANCE_TESTNET_API_KEY", default="")
 BINANCE_TESTNET_API_SECRET = env("BINANCE_TESTNET_API_SECRET", default="")
 MT_BRIDGE_ADDRESS = env("MT_BRIDGE_ADDRESS", default="")
+# WebSocket limits (docs/websocket.md, "Limits").
+WS_MAX_SOCKETS_PER_USER = env("WS_MAX_SOCKETS_PER_USER")
+WS_MAX_MESSAGES_PER_SECOND = env("WS_MAX_MESSAGES_PER_SECOND")
+WS_RATE_LIMIT_CLOSE_SECONDS = env("WS_RATE_LIMIT_CLOSE_SECONDS")
 
 # Market data (paper_trading/data_aggregator.py). Base URLs are settings so tests point the
 # providers at loopback servers; budgets default to each provider's free tier.

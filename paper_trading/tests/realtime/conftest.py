@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
 def session_cookie(user) -> bytes:
@@ -31,7 +32,7 @@ async def connect():
     opened: list[WebsocketCommunicator] = []
 
     async def open_socket(path="/ws/trading/", *, cookie: bytes | None = None, origin=ORIGIN):
-        headers = [origin] if origin else []
+        headers = [HOST, origin] if origin else [HOST]
         if cookie:
             headers.append((b"cookie", cookie))
         communicator = WebsocketCommunicator(application, path, headers=headers)
