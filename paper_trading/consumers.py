@@ -77,6 +77,11 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
     user_group: str | None = None
     closing = False
 
+    async def release_slot(self) -> None:
+        if self.slot is not None:
+            slot, self.slot = self.slot, None
+            await socket_limits.slots().release(self.user_id, slot)
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -123,9 +128,7 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         if self.user_group is not None:
             group, self.user_group = self.user_group, None
             await self.channel_layer.group_discard(group, self.channel_name)
-        if self.slot is not None:
-            slot, self.slot = self.slot, None
-            await socket_limits.slots().release(self.user_id, slot)
+        await self.release_slot()
 
     async def session_ended(self, message):
         """The user signed out or revoked a token (`realtime.end_sockets_on_logout`)."""

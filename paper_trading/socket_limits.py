@@ -3,8 +3,9 @@ messages per socket.
 
 Sockets per user are counted across every server process when Redis is configured (a sorted
 set per user, one member per socket, scored with the time it expires), else in this process
-(the embedded default runs one process). A socket's member is refreshed while it is open, so a
-process that dies without closing its sockets frees their slots within `RedisSlots.TTL`.
+(the embedded default runs one process). A socket's member is refreshed while it is open, so
+the slots of a process that dies, or stops with sockets open (daphne then exits without running
+their `disconnect`), lapse within `RedisSlots.TTL`.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class RedisSlots:
     counts. If Redis fails, the socket is let in uncounted (the cap guards against abuse; a
     Redis outage must not lock everyone out) and the failure is logged."""
 
-    TTL = 60.0
+    TTL = 30.0
 
     def __init__(self, url: str, prefix: str, *, ttl: float | None = None):
         import redis.asyncio
