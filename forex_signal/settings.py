@@ -37,6 +37,7 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "forex_signal",  # before daphne: its `runserver` (forex_signal/management/commands/runserver.py)
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
