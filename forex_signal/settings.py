@@ -31,6 +31,9 @@ env = environ.Env(
     EMBEDDED_WORKER=(bool, True),
     PRICE_WORKER_PAIRS=(list, ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]),
     SIM_SEED=(int, 42),
+    WS_MAX_SOCKETS_PER_USER=(int, 20),
+    WS_MAX_MESSAGES_PER_SECOND=(int, 20),
+    WS_RATE_LIMIT_CLOSE_SECONDS=(float, 10.0),
 )
 # ENV_FILE names the dotenv file to read (default: .env at the repository root); a path that does
 # not exist means none is read, so a check can run on the environment alone.
@@ -73,6 +76,7 @@ if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
 
 INSTALLED_APPS = [
+    "forex_signal",  # before daphne: its `runserver` (forex_signal/management/commands/runserver.py)
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -340,6 +344,10 @@ ALPHA_VANTAGE_API_KEY = env("ALPHA_VANTAGE_API_KEY", default="")
 BINANCE_TESTNET_API_KEY = env("BINANCE_TESTNET_API_KEY", default="")
 BINANCE_TESTNET_API_SECRET = env("BINANCE_TESTNET_API_SECRET", default="")
 MT_BRIDGE_ADDRESS = env("MT_BRIDGE_ADDRESS", default="")
+# WebSocket limits (docs/websocket.md, "Limits").
+WS_MAX_SOCKETS_PER_USER = env("WS_MAX_SOCKETS_PER_USER")
+WS_MAX_MESSAGES_PER_SECOND = env("WS_MAX_MESSAGES_PER_SECOND")
+WS_RATE_LIMIT_CLOSE_SECONDS = env("WS_RATE_LIMIT_CLOSE_SECONDS")
 
 # Market data (paper_trading/data_aggregator.py). Base URLs are settings so tests point the
 # providers at loopback servers; budgets default to each provider's free tier.

@@ -7,6 +7,9 @@ class PaperTradingConfig(AppConfig):
     verbose_name = "Paper trading"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_out
+
         from . import realtime
 
         realtime.install()  # engine and worker events reach WebSockets through the channel layer
+        user_logged_out.connect(realtime.end_sockets_on_logout, dispatch_uid="paper_trading.end_sockets")

@@ -13,14 +13,19 @@ from datetime import UTC, datetime
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
-from . import fanout, realtime
+from . import fanout, realtime, socket_limits
 from .domain.errors import InvalidInput
 from .domain.instruments import get_instrument
 
 MAX_SYMBOLS = 20  # per socket
 MAX_MESSAGE_BYTES = 4096  # a client message larger than this is refused (the socket stays open)
 PRICE_FIELDS = ("symbol", "bid", "ask", "time", "source")  # /ws/prices/ `price` messages
+# Close codes (docs/websocket.md): credentials missing or ended, and a limit broken. Before
+# accept a close is the HTTP 403 refusal and the code is not seen by the client.
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_LIMITED = 4429
 
 
 class BadMessage(Exception):
@@ -65,17 +70,40 @@ def accounts_of(user) -> list[dict]:
 
 
 class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
-    """Authentication, the per-socket symbol set and the message guard shared by both paths."""
+    """Authentication, the socket cap, the user's group (which carries `session_ended`), the
+    per-socket symbol set and the message guard shared by both paths."""
+
+    slot: str | None = None
+    user_group: str | None = None
+    closing = False
+
+    async def release_slot(self) -> None:
+        if self.slot is not None:
+            slot, self.slot = self.slot, None
+            await socket_limits.slots().release(self.user_id, slot)
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)  # before accept: the handshake is refused (HTTP 403)
+            await self.close(code=CLOSE_UNAUTHORIZED)  # before accept: the handshake is refused (HTTP 403)
             return
         self.user_id = user.pk
         self.symbols: set[str] = set()
-        realtime.bind_loop()
-        await self.joined()
+        self.slot = await socket_limits.slots().acquire(self.user_id, settings.WS_MAX_SOCKETS_PER_USER)
+        if self.slot is None:
+            await self.close(code=CLOSE_LIMITED)  # the user has the most sockets open: HTTP 403
+            return
+        self.rate = socket_limits.MessageRate(
+            settings.WS_MAX_MESSAGES_PER_SECOND, settings.WS_RATE_LIMIT_CLOSE_SECONDS
+        )
+        try:
+            realtime.bind_loop()
+            self.user_group = realtime.group_name("user", self.user_id)
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
+            await self.joined()
+        except BaseException:
+            await self.disconnect(CLOSE_UNAUTHORIZED)  # give the slot back
+            raise
 
     async def joined(self) -> None:
         await self.accept()
@@ -85,7 +113,8 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         stale database connections in a worker thread, a thread hop per message; these handlers
         never touch the database."""
         if message["type"] in realtime.EVENT_TYPES:
-            await getattr(self, message["type"])(message)
+            if not self.closing:
+                await getattr(self, message["type"])(message)
         elif message["type"] == realtime.BATCH:
             for event in realtime.unbatched(message):
                 await self.dispatch(event)
@@ -96,8 +125,33 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
         for symbol in list(getattr(self, "symbols", ())):
             await fanout.hub().leave(symbol, self)
         self.symbols = set()
+        if self.user_group is not None:
+            group, self.user_group = self.user_group, None
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.release_slot()
+
+    async def session_ended(self, message):
+        """The user signed out or revoked a token (`realtime.end_sockets_on_logout`)."""
+        if message.get("user_id") == self.user_id:
+            await self.send_json(
+                {"type": "error", "code": "logged_out", "message": "Signed out: sign in again to reconnect."}
+            )
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            self.closing = True
+
+    async def _ignore(self, message):
+        """A private event on a path that does not carry it (`/ws/prices/`)."""
+
+    trade_execution = trade_updated = trade_closed = _ignore
+    account_update = margin_call = signal_alert = decision = _ignore
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.closing:
+            return
+        verdict = self.rate.check()
+        if verdict != "ok":
+            await self.limited(verdict)
+            return
         try:
             if bytes_data is not None or text_data is None:
                 raise BadMessage("bad_message", "Messages are JSON text frames.")
@@ -112,6 +166,21 @@ class SymbolSubscriptions(AsyncJsonWebsocketConsumer):
             await self.receive_json(content)
         except BadMessage as exc:
             await self.send_json({"type": "error", "code": exc.code, "message": exc.message})
+
+    async def limited(self, verdict: str) -> None:
+        """A message over WS_MAX_MESSAGES_PER_SECOND is dropped; at most one `rate_limited` error
+        a second says so, and a socket that keeps it up for WS_RATE_LIMIT_CLOSE_SECONDS is closed."""
+        limit = self.rate.limit
+        if verdict == "refuse":
+            message = f"More than {limit} messages in a second: this one was not processed."
+        elif verdict == "close":
+            message = f"Over {limit} messages a second for {self.rate.close_after:g} s: closing."
+        else:
+            return
+        await self.send_json({"type": "error", "code": "rate_limited", "message": message})
+        if verdict == "close":
+            await self.close(code=CLOSE_LIMITED)
+            self.closing = True
 
     # How a client names a command on this path, and the error for one it does not know.
     command_keys: tuple[str, ...] = ("type",)
@@ -152,8 +221,6 @@ class TradingConsumer(SymbolSubscriptions):
     bars of the subscribed symbols."""
 
     async def joined(self) -> None:
-        self.user_group = realtime.group_name("user", self.user_id)
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
         user = self.scope["user"]
         await self.send_json(
@@ -164,11 +231,6 @@ class TradingConsumer(SymbolSubscriptions):
                 "timestamp": _now(),
             }
         )
-
-    async def disconnect(self, code):
-        if hasattr(self, "user_group"):
-            await self.channel_layer.group_discard(self.user_group, self.channel_name)
-        await super().disconnect(code)
 
     # ---- events from the broadcaster (names = event types) ---------------------------------
     async def _private(self, message):

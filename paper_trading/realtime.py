@@ -43,7 +43,11 @@ SYMBOL_EVENTS = {
     "price_update": ("symbol", "bid", "ask", "mid", "time", "source"),
     "bar_update": ("symbol", "interval", "bar"),
 }
-EVENT_TYPES = frozenset(USER_EVENTS) | frozenset(SYMBOL_EVENTS)
+# The user signed out or a token of theirs was revoked: every socket of theirs closes
+# (`end_sockets_on_logout`). Not forwarded as such; the consumer sends `logged_out` and closes.
+SESSION_ENDED = "session_ended"
+OWNER_TYPES = frozenset(USER_EVENTS) | {SESSION_ENDED}  # to the user's group
+EVENT_TYPES = OWNER_TYPES | frozenset(SYMBOL_EVENTS)
 # Consecutive events for one group that are waiting together travel as one channel-layer
 # message of this type (an order's trade_execution + account_update: one PUBLISH, not two).
 BATCH = "event.batch"
@@ -78,6 +82,8 @@ def channel_message(event: dict) -> tuple[str, dict] | None:
     name; `payload` is exactly what the client receives.
     """
     kind = event.get("type")
+    if kind == SESSION_ENDED:
+        return group_name("user", event["user_id"]), {"type": kind, "user_id": event["user_id"]}
     if kind in USER_EVENTS:
         user_id = event.get("user_id")
         if user_id is None:
@@ -261,9 +267,9 @@ class ChannelLayerBroadcaster:
         everything else is handed to the sending loop."""
         routed = [found for found in map(channel_message, events) if found is not None]
         direct = self._direct_publisher()
-        owners = [] if direct is None else [item for item in routed if item[1]["type"] in USER_EVENTS]
+        owners = [] if direct is None else [item for item in routed if item[1]["type"] in OWNER_TYPES]
         if owners and direct.usable():
-            routed = [item for item in routed if item[1]["type"] not in USER_EVENTS]
+            routed = [item for item in routed if item[1]["type"] not in OWNER_TYPES]
             batches = batched(owners)
             for index, (group, message) in enumerate(batches):
                 try:
@@ -376,3 +382,15 @@ def bind_loop(loop: asyncio.AbstractEventLoop | None = None) -> None:
     broadcaster = events.get_broadcaster()
     if isinstance(broadcaster, ChannelLayerBroadcaster):
         broadcaster.bind(loop)
+
+
+def end_sockets_on_logout(sender, request=None, user=None, **kwargs) -> None:
+    """`user_logged_out` receiver: close every socket of that user once the request commits.
+
+    Django's `logout()` sends the signal (`POST /api/auth/logout/`); revoking a token sends it
+    too (`DELETE /api/auth/token/`). A socket cannot tell which of its user's credentials ended,
+    so all of them close; a client whose credentials still hold simply connects again."""
+    from . import events
+
+    if user is not None and getattr(user, "is_authenticated", False) and user.pk:
+        events.publish_on_commit([{"type": SESSION_ENDED, "user_id": user.pk}])

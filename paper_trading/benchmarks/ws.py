@@ -63,6 +63,8 @@ def _environment(mode: str, workdir: Path) -> dict:
         "EMBEDDED_WORKER": "0",
         "LOG_LEVEL": "WARNING",
         "API_THROTTLE_USER": "1000000/min",
+        # Thousands of sockets over USERS users: more per user than the default cap of 20.
+        "WS_MAX_SOCKETS_PER_USER": "1000000",
         "CACHE_KEY_PREFIX": prefix,
         "CHANNEL_PREFIX": prefix,
         "DEBUG": "0",
@@ -84,7 +86,7 @@ def _server(env: dict, log: Path) -> ServerProcess:
         raise CommandError(str(exc)) from None
 
 
-def _start_clients(urls: list[str], origin: str, processes: int) -> list[subprocess.Popen]:
+def _start_clients(urls: list[str], origin: str | None, processes: int) -> list[subprocess.Popen]:
     procs = []
     for part in range(processes):
         chunk = urls[part::processes]
@@ -235,7 +237,7 @@ def run_mode(
         tick_server = server if mode == "embedded" else _server(env, log_dir / f"bench_ws_{mode}_api.log")
         clients_procs: list[subprocess.Popen] = []
         try:
-            origin = f"http://127.0.0.1:{server.port}"
+            origin = None  # token sockets from a script send none (each server is its own origin)
             tick_base = f"http://127.0.0.1:{tick_server.port}"
             urls = [
                 f"ws://127.0.0.1:{socket_servers[i % len(socket_servers)].port}/ws/trading/"

@@ -17,7 +17,9 @@ import time
 import websockets
 
 
-async def one_socket(url: str, origin: str, symbols: list[str], arrivals: dict, ready: asyncio.Event, state):
+async def one_socket(
+    url: str, origin: str | None, symbols: list[str], arrivals: dict, ready: asyncio.Event, state
+):
     try:
         async with websockets.connect(url, origin=origin, open_timeout=30, max_queue=None) as ws:
             await ws.recv()  # connection

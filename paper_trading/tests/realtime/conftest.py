@@ -12,6 +12,7 @@ from django.test import Client
 from ..api.support import token_for  # noqa: F401 - the realtime tests import it from here
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")
 
 
 def session_cookie(user) -> bytes:
@@ -28,7 +29,7 @@ async def connect():
     opened: list[WebsocketCommunicator] = []
 
     async def open_socket(path="/ws/trading/", *, cookie: bytes | None = None, origin=ORIGIN):
-        headers = [origin] if origin else []
+        headers = [HOST, origin] if origin else [HOST]
         if cookie:
             headers.append((b"cookie", cookie))
         communicator = WebsocketCommunicator(application, path, headers=headers)
