@@ -19,10 +19,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.signals import user_logged_out
 from django.db import connection
+from django.test import RequestFactory
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from ..api.support import token_for
 from .server import ServerProcess
-from .test_live_server import database_url, token
+from .test_live_server import database_url
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -92,7 +94,7 @@ def test_origin_rule_over_a_real_server(person):
     server = server_with(CSRF_TRUSTED_ORIGINS="http://dashboard.test:5173").start()
     try:
         browser = sign_in(server, "carol")
-        key = token(person)
+        key = token_for(person)
         own = f"http://127.0.0.1:{server.port}"
 
         async def matrix():
@@ -140,7 +142,7 @@ def test_logout_closes_every_socket_of_the_user(person):
     try:
         browser = sign_in(server, "carol")
         own = f"http://127.0.0.1:{server.port}"
-        key = token(person)
+        key = token_for(person)
 
         async def scenario():
             cookie = cookie_header(browser)  # the logout response deletes it from the browser
@@ -172,11 +174,16 @@ def test_token_revocation_closes_the_token_socket_through_redis(person):
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     server = server_with(CHANNEL_PREFIX=prefix).start()
     try:
-        key = token(person)
+        key = token_for(person)
 
         async def scenario():
             script = await handshake(f"{server.ws_url}/ws/prices/?token={key}")
-            await asyncio.to_thread(user_logged_out.send, sender=type(person), request=None, user=person)
+            await asyncio.to_thread(
+                user_logged_out.send,
+                sender=type(person),
+                request=RequestFactory().delete("/api/auth/token/"),
+                user=person,
+            )
             return await closed_with(script)
 
         got, code = asyncio.run(scenario())
@@ -186,6 +193,29 @@ def test_token_revocation_closes_the_token_socket_through_redis(person):
     assert code == 4401
 
 
+def test_delete_of_the_token_closes_its_socket_and_the_token_no_longer_opens_one(person):
+    """The whole path on one server: `DELETE /api/auth/token/` revokes the key, sends
+    `user_logged_out`, and the socket opened with that key is closed; the key is refused after."""
+    server = server_with().start()
+    try:
+        key = token_for(person)
+
+        async def scenario():
+            socket = await handshake(f"{server.ws_url}/ws/trading/?token={key}")
+            revoked = await asyncio.to_thread(
+                requests.delete, f"{server.url}/api/auth/token/", headers={"Authorization": f"Token {key}"}
+            )
+            closed = await closed_with(socket)
+            return revoked.status_code, closed, await handshake(f"{server.ws_url}/ws/trading/?token={key}")
+
+        status, (got, code), again = asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert status == 204
+    assert [m["code"] for m in got] == ["logged_out"] and code == 4401
+    assert again == 403
+
+
 def test_the_21st_socket_is_refused_over_two_servers_and_a_close_frees_a_slot(person):
     """The default cap of 20 counted across two server processes sharing Redis."""
     prefix = f"cap{uuid.uuid4().hex[:8]}"  # shared by the two servers, by no other run
@@ -193,7 +223,7 @@ def test_the_21st_socket_is_refused_over_two_servers_and_a_close_frees_a_slot(pe
     try:
         for server in servers:
             server.ready(60)
-        key = token(person)
+        key = token_for(person)
         a, b = (f"{server.ws_url}/ws/prices/?token={key}" for server in servers)
 
         async def scenario():
@@ -225,7 +255,7 @@ def test_the_21st_socket_is_refused_over_two_servers_and_a_close_frees_a_slot(pe
 def test_message_rate_limit_over_a_real_socket(person):
     server = server_with(WS_RATE_LIMIT_CLOSE_SECONDS=2).start()
     try:
-        key = token(person)
+        key = token_for(person)
 
         async def scenario():
             socket = await handshake(f"{server.ws_url}/ws/trading/?token={key}")

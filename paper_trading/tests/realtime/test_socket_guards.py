@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.signals import user_logged_out
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from .conftest import drain, session_cookie, token_for
 
@@ -122,7 +122,9 @@ async def test_token_revocation_closes_the_token_socket_of_both_paths(connect, u
     await drain(trading)
     await drain(bystander)
 
-    await database_sync_to_async(user_logged_out.send)(sender=type(user), request=None, user=user)
+    await database_sync_to_async(user_logged_out.send)(
+        sender=type(user), request=RequestFactory().delete("/api/auth/token/"), user=user
+    )
     for socket in (trading, prices):
         assert (await socket.receive_json_from(timeout=5))["code"] == "logged_out"
         assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
