@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from paper_trading.api.errors import read_only
 from paper_trading.api.session_views import login_view, logout_view, session_view
 from paper_trading.api.views import auth_token, healthz, spa
 
@@ -15,8 +16,8 @@ urlpatterns = [
     path("api/auth/login/", login_view, name="api-login"),
     path("api/auth/logout/", logout_view, name="api-logout"),
     path("api/paper-trading/", include("paper_trading.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/", read_only(SpectacularAPIView.as_view()), name="schema"),
+    path("api/docs/", read_only(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
     path("", spa, name="dashboard"),
 ]
 

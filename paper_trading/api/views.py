@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import django_filters
-from django import forms as django_forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -34,7 +33,7 @@ from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
 from ..worker import manual_feed, worker_running
 from . import serializers as s
-from .fields import MAX_ID
+from .fields import MAX_ID, DecimalFormField, UTCDateTimeFormField, WholeNumberFormField
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,9 @@ PROVIDER_FIELDS = (
     "last_error",
     "state",
 )
+
+#: A row id in a path: ASCII digits (Django's `\d` and int() also take full-width digits).
+ID_IN_PATH = "[0-9]+"
 
 ORDERING = [
     "created_at",
@@ -91,10 +93,21 @@ class IdFilter(django_filters.NumberFilter):
     """A row's id in a query string: a whole number in the range of the key (`fields.MAX_ID`);
     anything else is a 400 like any filter value that cannot be parsed."""
 
-    field_class = django_forms.IntegerField
+    field_class = WholeNumberFormField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class DaysFilter(django_filters.NumberFilter):
+    field_class = DecimalFormField
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601; without a zone it is UTC; an offset beyond +-14:00 or a time outside the years
+    1-9999 in UTC is a 400 (SQLite overflowed converting it, PostgreSQL refused to bind it)."""
+
+    field_class = UTCDateTimeFormField
 
 
 class TradeFilter(django_filters.FilterSet):
@@ -108,9 +121,9 @@ class TradeFilter(django_filters.FilterSet):
         label="`current` (each account's current period, i.e. since its last reset) or a period "
         "number of the account given by `account` (GET accounts/{id}/periods/)",
     )
-    days = django_filters.NumberFilter(method="filter_days", min_value=1, max_value=36500)
-    from_ = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")  # `from`: below
-    to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    days = DaysFilter(method="filter_days", min_value=1, max_value=36500)
+    from_ = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")  # `from`: below
+    to = UTCDateTimeFilter(field_name="created_at", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
 
     class Meta:
@@ -160,6 +173,7 @@ def _render_placed(result):
 class TradeViewSet(viewsets.GenericViewSet):
     """Tickets: list, read, modify SL/TP (PATCH), execute, close, cancel, reports. No PUT/DELETE."""
 
+    lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = PaperTrade.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = TradeFilter
@@ -232,7 +246,10 @@ class TradeViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
     def _account(self, request):
-        return PaperTradingEngine(request.user).get_account(request.query_params.get("account") or None)
+        account = request.query_params.get("account") or None
+        if account is None:
+            return PaperTradingEngine(request.user).get_account()
+        return selectors.account_for(request.user, account)
 
     @action(detail=False, methods=["get"])
     def performance(self, request):
@@ -301,6 +318,7 @@ class TradeViewSet(viewsets.GenericViewSet):
 class OrderViewSet(viewsets.GenericViewSet):
     """Entry orders of every type; GET lists the pending ones."""
 
+    lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "head", "options"]
     queryset = PaperTrade.objects.none()
     filterset_class = TradeFilter  # the filters of GET trades/, over the pending orders only
@@ -334,6 +352,7 @@ def _render_account(account):
 
 
 class AccountViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Account.objects.none()
     serializer_class = s.AccountCreateSerializer
