@@ -212,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents its error answers with the one error body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "paper_trading.api.responses.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SideEnum": ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"],
     },

@@ -17,6 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ..domain.errors import InvalidInput
+from .responses import Session
 
 
 def session_body(user) -> dict:
@@ -46,7 +47,7 @@ class SessionView(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=Session)
     def get(self, request):
         return Response(session_body(request.user))
 
@@ -57,7 +58,7 @@ class LoginView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=LoginSerializer, responses={200: dict})
+    @extend_schema(request=LoginSerializer, responses=Session)
     def post(self, request):
         enforce_csrf(request)
         data = LoginSerializer(data=request.data)
@@ -80,7 +81,7 @@ class LogoutView(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses=Session)
     def post(self, request):
         enforce_csrf(request)
         logout(request._request)

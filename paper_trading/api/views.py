@@ -32,6 +32,7 @@ from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
 from ..worker import manual_feed, worker_running
+from . import responses as r
 from . import serializers as s
 from .fields import MAX_ID, DecimalFormField, UTCDateTimeFormField, WholeNumberFormField
 
@@ -150,6 +151,14 @@ class TradeFilter(django_filters.FilterSet):
 TradeFilter.base_filters["from"] = TradeFilter.base_filters.pop("from_")
 
 
+#: A new order's trade (201), or the one a repeated `client_order_id` names (200).
+PLACED = {201: r.Trade, 200: r.Trade}
+REPORT_PARAMETERS = [
+    OpenApiParameter("account", int, description="an account id; default: your default account"),
+    OpenApiParameter("days", int, description="1..36500, default 30"),
+]
+
+
 def _render_trade(row, market=None, fills=None):
     """A trade with its fills; `fills` when the caller holds all of them (a trade just created)."""
     if fills is None:
@@ -185,23 +194,25 @@ class TradeViewSet(viewsets.GenericViewSet):
     def engine(self) -> PaperTradingEngine:
         return PaperTradingEngine(self.request.user)
 
+    @extend_schema(responses=r.Trade(many=True))
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
+    @extend_schema(responses=r.Trade)
     def retrieve(self, request, pk=None):
         return Response(_render_trade(selectors.trade_for(request.user, pk)))
 
-    @extend_schema(request=s.ModifySerializer)
+    @extend_schema(request=s.ModifySerializer, responses=r.Trade)
     def partial_update(self, request, pk=None):
         selectors.trade_for(request.user, pk)
         data = s.ModifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(_render_trade(self.engine().modify_trade(pk, data.validated_data)))
 
-    @extend_schema(request=s.ExecuteSerializer)
+    @extend_schema(request=s.ExecuteSerializer, responses=PLACED)
     @action(detail=False, methods=["post"])
     def execute(self, request):
         data = s.ExecuteSerializer(data=request.data)
@@ -217,7 +228,7 @@ class TradeViewSet(viewsets.GenericViewSet):
         )
         return _render_placed(result)
 
-    @extend_schema(request=s.CloseSerializer)
+    @extend_schema(request=s.CloseSerializer, responses=r.Trade)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         selectors.trade_for(request.user, pk)
@@ -232,12 +243,13 @@ class TradeViewSet(viewsets.GenericViewSet):
         )
         return Response(_render_trade(row))
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=r.Trade)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         selectors.trade_for(request.user, pk)
         return Response(_render_trade(self.engine().cancel_order(pk)))
 
+    @extend_schema(filters=True, responses=r.Trade(many=True))
     @action(detail=False, methods=["get"])
     def open_positions(self, request):
         queryset = self.filter_queryset(self.get_queryset()).filter(status=PaperTrade.Status.OPEN)
@@ -251,13 +263,15 @@ class TradeViewSet(viewsets.GenericViewSet):
             return PaperTradingEngine(request.user).get_account()
         return selectors.account_for(request.user, account)
 
+    @extend_schema(parameters=REPORT_PARAMETERS, responses=r.Performance)
     @action(detail=False, methods=["get"])
     def performance(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
         return Response(selectors.performance(account, days, account_figures(account)))
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=REPORT_PARAMETERS, responses=r.EquityPoint(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def equity_curve(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
@@ -327,11 +341,13 @@ class OrderViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.trades_for(self.request.user).filter(status=PaperTrade.Status.PENDING)
 
+    @extend_schema(responses=r.Trade(many=True))
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
+    @extend_schema(responses=PLACED)
     def create(self, request):
         data = s.OrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -360,11 +376,13 @@ class AccountViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.accounts_for(self.request.user)
 
+    @extend_schema(responses=r.Account(many=True))
     def list(self, request):
         PaperTradingEngine(request.user).get_account()  # the default account exists from first use
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([_render_account(a) for a in page])
 
+    @extend_schema(responses={201: r.Account})
     def create(self, request):
         data = s.AccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -374,10 +392,11 @@ class AccountViewSet(viewsets.GenericViewSet):
             _render_account(selectors.account_for(request.user, account.pk)), status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(responses=r.Account)
     def retrieve(self, request, pk=None):
         return Response(_render_account(selectors.account_for(request.user, pk)))
 
-    @extend_schema(request=s.AccountUpdateSerializer)
+    @extend_schema(request=s.AccountUpdateSerializer, responses=r.Account)
     def partial_update(self, request, pk=None):
         selectors.account_for(request.user, pk)
         data = s.AccountUpdateSerializer(data=request.data)
@@ -385,7 +404,7 @@ class AccountViewSet(viewsets.GenericViewSet):
         account = PaperTradingEngine(request.user).update_account(pk, data.validated_data)
         return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
-    @extend_schema(request=s.ResetSerializer)
+    @extend_schema(request=s.ResetSerializer, responses=r.Account)
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
         selectors.account_for(request.user, pk)
@@ -466,8 +485,9 @@ class SymbolViewSet(viewsets.GenericViewSet):
     """The instrument registry (CONTRACT §3.1)."""
 
     http_method_names = ["get", "head", "options"]
+    filter_backends = []  # the registry is short and fixed: one list, paginated
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=r.Instrument(many=True))
     def list(self, request):
         """Each instrument with `providers` (the live providers whose symbol map carries it, in
         priority order, configured or not) and `feeds` (the offline feeds, which carry every symbol)."""
@@ -485,7 +505,7 @@ class SymbolViewSet(viewsets.GenericViewSet):
         )
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(parameters=[OpenApiParameter("symbol", str, required=True)], responses=r.Quote)
 @api_view(["GET"])
 def realtime_price(request):
     symbol = request.query_params.get("symbol")
@@ -538,7 +558,7 @@ def _may_ask(symbol: str, cached) -> bool:
     return claimed or cached is None
 
 
-@extend_schema(request=s.TickSerializer, responses={200: dict})
+@extend_schema(request=s.TickSerializer, responses=r.TickResults)
 @api_view(["POST"])
 @permission_classes([IsAdminUser])
 def manual_ticks(request):
@@ -619,7 +639,7 @@ def spa(request):
 __all__ = ["IsAuthenticated"]
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(responses=r.Providers)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def providers(request):

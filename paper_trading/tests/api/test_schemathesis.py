@@ -1,0 +1,58 @@
+"""Fuzzing every operation of the OpenAPI schema with schemathesis (docs/api.md, Fuzzing).
+
+Each operation gets MAX_EXAMPLES generated requests, valid and invalid, sent in-process to the
+WSGI app on the test database as a signed-in staff user (staff can do all a user can, and push
+ticks). A response fails the test when it is a 5xx, when its status is not documented, or when
+its body or content type does not match the schema. Derandomized: a run is reproducible.
+
+Left out, each for a reason:
+- POST /api/auth/token/: its view is the token code being moved to django-rest-knox in the same
+  issue; the schema still describes its request serializer as its response. The fuzz takes it
+  back once that lands (notes for the merge).
+- GET /api/paper-trading/trades/export/: a CSV body, which a JSON Schema cannot check; its
+  filters are the ones of GET trades/, fuzzed there.
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+#: Requests per operation; about 3,000 in all over the schema's ~27 operations.
+MAX_EXAMPLES = 110
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXCLUDED = {("POST", "/api/auth/token/"), ("GET", "/api/paper-trading/trades/export/")}
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@pytest.fixture
+def token(db, django_user_model, client, tick):
+    """A staff user's token, asked for the way a script asks (POST /api/auth/token/), and a
+    quoted EURUSD so orders can fill."""
+    django_user_model.objects.create_user(username="fuzz", password="fuzz-pass-123", is_staff=True)
+    tick("EURUSD", "1.09990", "1.10000")
+    response = client.post("/api/auth/token/", {"username": "fuzz", "password": "fuzz-pass-123"})
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+@schema.exclude(name=[f"{method} {path}" for method, path in EXCLUDED]).parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_every_operation_answers_as_documented(case, token):
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
