@@ -13,6 +13,8 @@ Left out, each for a reason:
   filters are the ones of GET trades/, fuzzed there.
 """
 
+import itertools
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -32,15 +34,31 @@ EXCLUDED = {("POST", "/api/auth/token/"), ("GET", "/api/paper-trading/trades/exp
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
+_addresses = itertools.count(1)
+
+
 @pytest.fixture
 def token(db, django_user_model, client, tick):
-    """A staff user's token, asked for the way a script asks (POST /api/auth/token/), and a
-    quoted EURUSD so orders can fill."""
+    """A staff user's token, asked for the way a script asks (POST /api/auth/token/), with a
+    quoted EURUSD and one trade in each state, so lists and reports answer with real rows."""
     django_user_model.objects.create_user(username="fuzz", password="fuzz-pass-123", is_staff=True)
     tick("EURUSD", "1.09990", "1.10000")
-    response = client.post("/api/auth/token/", {"username": "fuzz", "password": "fuzz-pass-123"})
+    # Each operation's fuzz signs in from its own address (TEST-NET-3): sign-ins are throttled to
+    # 20 a minute per address, and the fuzzed POST /api/auth/login/ spends that budget too.
+    address = f"203.0.113.{next(_addresses) % 250 + 1}"
+    credentials = {"username": "fuzz", "password": "fuzz-pass-123"}
+    response = client.post("/api/auth/token/", credentials, REMOTE_ADDR=address)
     assert response.status_code == 200, response.content
-    return response.json()["token"]
+    key = response.json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}", "content_type": "application/json"}
+    buy = {"symbol": "EURUSD", "side": "buy", "lot_size": "0.10", "stop_loss": "1.09500"}
+    orders = "/api/paper-trading/orders/"
+    closed = client.post(orders, buy, **auth).json()["id"]
+    assert client.post(f"/api/paper-trading/trades/{closed}/close/", {}, **auth).status_code == 200
+    assert client.post(orders, buy, **auth).status_code == 201  # stays open
+    pending = {**buy, "type": "limit", "price": "1.09800", "take_profit_1": "1.10500"}
+    assert client.post(orders, pending, **auth).status_code == 201
+    return key
 
 
 @schema.exclude(name=[f"{method} {path}" for method, path in EXCLUDED]).parametrize()
