@@ -111,6 +111,14 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCDateTimeFormField
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` without its blanks: `ordering=,` left the list unordered (pages could repeat
+    or skip rows); nothing left keeps the default order, newest first."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, [v for v in value or [] if v])
+
+
 class TradeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PaperTrade.Status.choices)
     pair = django_filters.CharFilter(method="filter_symbol")
@@ -125,7 +133,7 @@ class TradeFilter(django_filters.FilterSet):
     days = DaysFilter(method="filter_days", min_value=1, max_value=36500)
     from_ = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")  # `from`: below
     to = UTCDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
+    ordering = OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
 
     class Meta:
         model = PaperTrade

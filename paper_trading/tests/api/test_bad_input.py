@@ -327,3 +327,14 @@ def test_an_account_leverage_takes_ascii_digits_only(api, account, leverage):
     response = api.post(url("accounts/"), {"name": "x", "leverage": leverage}, format="json")
     assert_error(response, 400, "validation_error", field="leverage")
     assert db_state() == before
+
+
+@pytest.mark.parametrize("ordering", [",", ",,", "id,"])
+def test_blanks_in_ordering_keep_a_defined_order(api, quoted, ordering):
+    """`ordering=,` cleared the order: a paginated list without one can repeat or skip rows."""
+    first = api.post(url("trades/execute/"), VALID, format="json").json()["id"]
+    second = api.post(url("trades/execute/"), VALID, format="json").json()["id"]
+    expected = [first, second] if ordering == "id," else [second, first]  # default: newest first
+    response = api.get(url("trades/"), {"ordering": ordering})
+    assert response.status_code == 200, response.content
+    assert [t["id"] for t in response.json()["results"]] == expected
