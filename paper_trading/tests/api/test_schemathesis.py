@@ -17,7 +17,9 @@ import itertools
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -58,7 +60,15 @@ def token(db, django_user_model, client, tick):
     assert client.post(orders, buy, **auth).status_code == 201  # stays open
     pending = {**buy, "type": "limit", "price": "1.09800", "take_profit_1": "1.10500"}
     assert client.post(orders, pending, **auth).status_code == 201
-    return key
+    # The fuzz drives the real WSGI handler, which closes the database connection after each
+    # request, and the test's transaction lives on that connection (PostgreSQL lost it after the
+    # first request). Django's test client stops the same handler while a request runs (and
+    # restores it after, so this comes after the requests above).
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield key
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @schema.exclude(name=[f"{method} {path}" for method, path in EXCLUDED]).parametrize()
