@@ -101,6 +101,8 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class DaysFilter(django_filters.NumberFilter):
+    """`?days=`: ASCII digits, one sign, one point (Decimal() also read "3_0" as 30)."""
+
     field_class = DecimalFormField
 
 
