@@ -281,6 +281,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API speaks JSON only: no browsable HTML pages (`?format=api` is a 404), no form bodies.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["paper_trading.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "paper_trading.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -309,6 +312,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents its error answers with the one error body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "paper_trading.api.responses.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SideEnum": ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"],
     },

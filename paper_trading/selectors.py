@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .domain.errors import InvalidInput, NotFound
 from .domain.metrics import ClosedTrade, performance_report
+from .domain.numbers import to_whole
 from .domain.positions import reward_risk
 from .models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
 
@@ -22,9 +23,18 @@ def trades_for(user) -> QuerySet[PaperTrade]:
     )
 
 
+def _id(value) -> int:
+    """A row id from a path or query string: ASCII digits only (int() also reads "1_0" and
+    full-width digits)."""
+    number = to_whole(value)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
 def trade_for(user, trade_id) -> PaperTrade:
     try:
-        return trades_for(user).get(pk=int(trade_id))
+        return trades_for(user).get(pk=_id(trade_id))
     except (PaperTrade.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such trade.") from None
 
@@ -35,7 +45,7 @@ def accounts_for(user) -> QuerySet[Account]:
 
 def account_for(user, account_id) -> Account:
     try:
-        return accounts_for(user).get(pk=int(account_id))
+        return accounts_for(user).get(pk=_id(account_id))
     except (Account.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such account.") from None
 
@@ -52,8 +62,8 @@ def names_current_period(value) -> bool:
 def period_of(account: Account, period_number) -> AccountPeriod:
     """The account's period numbered `period_number` (a `?period=` value, so text or a number)."""
     try:
-        number = int(period_number)
-    except (ValueError, TypeError):
+        number = _id(period_number)
+    except ValueError:
         raise InvalidInput("period must be a whole number or 'current'.", field="period") from None
     try:
         return account.periods.get(number=number)
@@ -90,10 +100,9 @@ def trades_in_period(trades: QuerySet[PaperTrade], *, user, account_id, period) 
 def parse_days(value, default=30) -> int:
     if value in (None, ""):
         return default
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("days must be a whole number.", field="days") from None
+    days = to_whole(value)
+    if days is None:
+        raise InvalidInput("days must be a whole number.", field="days")
     if not 1 <= days <= 36500:
         raise InvalidInput("days must be between 1 and 36500.", field="days")
     return days

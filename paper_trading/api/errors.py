@@ -131,3 +131,18 @@ def server_error(request):
     if not is_api_path(request.path_info):
         return defaults.server_error(request)
     return _api_error("server_error", "Internal server error; nothing was written.", 500)
+
+
+def read_only(view):
+    """Wrap a page that only GET and HEAD can read (the schema, Swagger UI): any other method is
+    a 405 in the contract's body. DRF would answer OPTIONS with its metadata rendered through the
+    page's own renderer, which Swagger UI's HTML template cannot render (a 500)."""
+
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = _api_error("method_not_allowed", f'Method "{request.method[:20]}" not allowed.', 405)
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -18,6 +18,7 @@ from ..domain.bars import INTERVALS
 from ..domain.errors import UnknownSymbol
 from ..domain.instruments import get_instrument
 from ..worker import worker_running
+from .fields import WholeNumber
 
 log = logging.getLogger(__name__)
 MAX_BARS = 5000
@@ -26,7 +27,7 @@ MAX_BARS = 5000
 class OhlcQuery(serializers.Serializer):
     symbol = serializers.CharField(max_length=20)
     interval = serializers.ChoiceField(choices=list(INTERVALS), default="1h")
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_BARS, default=200)
+    limit = WholeNumber(min_value=1, max_value=MAX_BARS, default=200)
 
 
 def _volume(value: Decimal) -> str:

@@ -11,7 +11,7 @@ from rest_framework.utils.serializer_helpers import BindingDict
 
 from ..domain.errors import InvalidInput
 from ..domain.instruments import get_instrument
-from .fields import DecimalInput, ObjectId, UTCDateTime
+from .fields import DecimalInput, ObjectId, UTCDateTime, WholeNumber
 
 MAX_CLOCK_SKEW = timedelta(seconds=60)
 SIDES = ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"]
@@ -144,7 +144,7 @@ class AccountCreateSerializer(StrictSerializer):
         choices=["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD"], default="USD"
     )
     initial_balance = DecimalInput(default="10000.00", allow_null=False)
-    leverage = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+    leverage = WholeNumber(min_value=1, max_value=1000, default=100)
     mode = serializers.ChoiceField(choices=["hedging", "netting", "nfa"], default="hedging")
     slippage_pips = DecimalInput(default="0", allow_null=False)
     commission_per_lot = DecimalInput(default="0", allow_null=False)

@@ -10,7 +10,7 @@ the user and ends this session. Failed logins count towards the lockout (api/loc
 from django.contrib.auth import authenticate, login, logout, user_logged_out
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from ..domain.errors import InvalidInput
 from .authentication import TokenAuthentication, token_revoke, tokens_revoke_all
+from .responses import Session
 
 
 def session_body(user) -> dict:
@@ -50,7 +51,7 @@ class SessionView(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=Session)
     def get(self, request):
         return Response(session_body(request.user))
 
@@ -61,7 +62,7 @@ class LoginView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=LoginSerializer, responses={200: dict})
+    @extend_schema(request=LoginSerializer, responses=Session)
     def post(self, request):
         enforce_csrf(request)
         data = LoginSerializer(data=request.data)
@@ -92,7 +93,7 @@ class LogoutView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses=Session)
     def post(self, request):
         if isinstance(request.auth, AuthToken):
             token_revoke(request=request._request, user=request.user, token=request.auth)
@@ -108,7 +109,13 @@ class LogoutAllView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "LogoutAll",
+            {"authenticated": serializers.BooleanField(), "tokens_revoked": serializers.IntegerField()},
+        ),
+    )
     def post(self, request):
         user = request.user
         revoked = tokens_revoke_all(user=user)

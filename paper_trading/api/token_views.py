@@ -5,7 +5,7 @@ count towards the login lockout (django-axes, api/lockout.py). docs/api.md#authe
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -14,11 +14,14 @@ from rest_framework.views import APIView
 from .. import representations
 from ..domain.errors import InvalidInput
 from .authentication import TokenAuthentication, token_create, token_revoke
+from .parsers import JSONParser
 from .session_views import LoginSerializer
 
 
 class TokenView(APIView):
     authentication_classes = [TokenAuthentication]
+    # Form bodies too: `curl -d username=... -d password=...` (README) signs in with one.
+    parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 

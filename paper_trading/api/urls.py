@@ -1,10 +1,11 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from . import market_views, views
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+# SimpleRouter: no API root page and no `.json` format-suffix routes (the API speaks JSON only;
+# `trades/1.json` is a 404 like any path nothing routes).
+router = SimpleRouter(trailing_slash=True)
 router.register("trades", views.TradeViewSet, basename="trade")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("accounts", views.AccountViewSet, basename="account")

@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import django_filters
-from django import forms as django_forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -31,8 +30,9 @@ from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
 from ..worker import manual_feed, worker_running
+from . import responses as r
 from . import serializers as s
-from .fields import MAX_ID
+from .fields import MAX_ID, DecimalFormField, UTCDateTimeFormField, WholeNumberFormField
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ PROVIDER_FIELDS = (
     "state",
     "held_quotes",
 )
+
+#: A row id in a path: ASCII digits (Django's `\d` and int() also take full-width digits).
+ID_IN_PATH = "[0-9]+"
 
 ORDERING = [
     "created_at",
@@ -90,10 +93,31 @@ class IdFilter(django_filters.NumberFilter):
     """A row's id in a query string: a whole number in the range of the key (`fields.MAX_ID`);
     anything else is a 400 like any filter value that cannot be parsed."""
 
-    field_class = django_forms.IntegerField
+    field_class = WholeNumberFormField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class DaysFilter(django_filters.NumberFilter):
+    """`?days=`: ASCII digits, one sign, one point (Decimal() also read "3_0" as 30)."""
+
+    field_class = DecimalFormField
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601; without a zone it is UTC; an offset beyond +-14:00 or a time outside the years
+    1-9999 in UTC is a 400 (SQLite overflowed converting it, PostgreSQL refused to bind it)."""
+
+    field_class = UTCDateTimeFormField
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` without its blanks: `ordering=,` left the list unordered (pages could repeat
+    or skip rows); nothing left keeps the default order, newest first."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, [v for v in value or [] if v])
 
 
 class TradeFilter(django_filters.FilterSet):
@@ -107,10 +131,10 @@ class TradeFilter(django_filters.FilterSet):
         label="`current` (each account's current period, i.e. since its last reset) or a period "
         "number of the account given by `account` (GET accounts/{id}/periods/)",
     )
-    days = django_filters.NumberFilter(method="filter_days", min_value=1, max_value=36500)
-    from_ = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")  # `from`: below
-    to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
+    days = DaysFilter(method="filter_days", min_value=1, max_value=36500)
+    from_ = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")  # `from`: below
+    to = UTCDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    ordering = OrderingFilter(fields=[(f, f) for f in ORDERING if not f.startswith("-")])
 
     class Meta:
         model = PaperTrade
@@ -136,6 +160,14 @@ class TradeFilter(django_filters.FilterSet):
 TradeFilter.base_filters["from"] = TradeFilter.base_filters.pop("from_")
 
 
+#: A new order's trade (201), or the one a repeated `client_order_id` names (200).
+PLACED = {201: r.Trade, 200: r.Trade}
+REPORT_PARAMETERS = [
+    OpenApiParameter("account", int, description="an account id; default: your default account"),
+    OpenApiParameter("days", int, description="1..36500, default 30"),
+]
+
+
 def _render_trade(row, market=None, fills=None):
     """A trade with its fills; `fills` when the caller holds all of them (a trade just created)."""
     if fills is None:
@@ -159,6 +191,7 @@ def _render_placed(result):
 class TradeViewSet(viewsets.GenericViewSet):
     """Tickets: list, read, modify SL/TP (PATCH), execute, close, cancel, reports. No PUT/DELETE."""
 
+    lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = PaperTrade.objects.none()  # for the schema; requests use get_queryset()
     filterset_class = TradeFilter
@@ -170,23 +203,25 @@ class TradeViewSet(viewsets.GenericViewSet):
     def engine(self) -> PaperTradingEngine:
         return PaperTradingEngine(self.request.user)
 
+    @extend_schema(responses=r.Trade(many=True))
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
+    @extend_schema(responses=r.Trade)
     def retrieve(self, request, pk=None):
         return Response(_render_trade(selectors.trade_for(request.user, pk)))
 
-    @extend_schema(request=s.ModifySerializer)
+    @extend_schema(request=s.ModifySerializer, responses=r.Trade)
     def partial_update(self, request, pk=None):
         selectors.trade_for(request.user, pk)
         data = s.ModifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(_render_trade(self.engine().modify_trade(pk, data.validated_data)))
 
-    @extend_schema(request=s.ExecuteSerializer)
+    @extend_schema(request=s.ExecuteSerializer, responses=PLACED)
     @action(detail=False, methods=["post"])
     def execute(self, request):
         data = s.ExecuteSerializer(data=request.data)
@@ -202,7 +237,7 @@ class TradeViewSet(viewsets.GenericViewSet):
         )
         return _render_placed(result)
 
-    @extend_schema(request=s.CloseSerializer)
+    @extend_schema(request=s.CloseSerializer, responses=r.Trade)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         selectors.trade_for(request.user, pk)
@@ -217,12 +252,13 @@ class TradeViewSet(viewsets.GenericViewSet):
         )
         return Response(_render_trade(row))
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=r.Trade)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         selectors.trade_for(request.user, pk)
         return Response(_render_trade(self.engine().cancel_order(pk)))
 
+    @extend_schema(filters=True, responses=r.Trade(many=True))
     @action(detail=False, methods=["get"])
     def open_positions(self, request):
         queryset = self.filter_queryset(self.get_queryset()).filter(status=PaperTrade.Status.OPEN)
@@ -231,15 +267,20 @@ class TradeViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
     def _account(self, request):
-        return PaperTradingEngine(request.user).get_account(request.query_params.get("account") or None)
+        account = request.query_params.get("account") or None
+        if account is None:
+            return PaperTradingEngine(request.user).get_account()
+        return selectors.account_for(request.user, account)
 
+    @extend_schema(parameters=REPORT_PARAMETERS, responses=r.Performance)
     @action(detail=False, methods=["get"])
     def performance(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
         return Response(selectors.performance(account, days, account_figures(account)))
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=REPORT_PARAMETERS, responses=r.EquityPoint(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def equity_curve(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
@@ -300,6 +341,7 @@ class TradeViewSet(viewsets.GenericViewSet):
 class OrderViewSet(viewsets.GenericViewSet):
     """Entry orders of every type; GET lists the pending ones."""
 
+    lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "head", "options"]
     queryset = PaperTrade.objects.none()
     filterset_class = TradeFilter  # the filters of GET trades/, over the pending orders only
@@ -308,11 +350,13 @@ class OrderViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.trades_for(self.request.user).filter(status=PaperTrade.Status.PENDING)
 
+    @extend_schema(responses=r.Trade(many=True))
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
+    @extend_schema(responses=PLACED)
     def create(self, request):
         data = s.OrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -333,6 +377,7 @@ def _render_account(account):
 
 
 class AccountViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Account.objects.none()
     serializer_class = s.AccountCreateSerializer
@@ -340,11 +385,13 @@ class AccountViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.accounts_for(self.request.user)
 
+    @extend_schema(responses=r.Account(many=True))
     def list(self, request):
         PaperTradingEngine(request.user).get_account()  # the default account exists from first use
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([_render_account(a) for a in page])
 
+    @extend_schema(responses={201: r.Account})
     def create(self, request):
         data = s.AccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -354,10 +401,11 @@ class AccountViewSet(viewsets.GenericViewSet):
             _render_account(selectors.account_for(request.user, account.pk)), status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(responses=r.Account)
     def retrieve(self, request, pk=None):
         return Response(_render_account(selectors.account_for(request.user, pk)))
 
-    @extend_schema(request=s.AccountUpdateSerializer)
+    @extend_schema(request=s.AccountUpdateSerializer, responses=r.Account)
     def partial_update(self, request, pk=None):
         selectors.account_for(request.user, pk)
         data = s.AccountUpdateSerializer(data=request.data)
@@ -365,7 +413,7 @@ class AccountViewSet(viewsets.GenericViewSet):
         account = PaperTradingEngine(request.user).update_account(pk, data.validated_data)
         return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
-    @extend_schema(request=s.ResetSerializer)
+    @extend_schema(request=s.ResetSerializer, responses=r.Account)
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
         selectors.account_for(request.user, pk)
@@ -446,8 +494,9 @@ class SymbolViewSet(viewsets.GenericViewSet):
     """The instrument registry (CONTRACT §3.1)."""
 
     http_method_names = ["get", "head", "options"]
+    filter_backends = []  # the registry is short and fixed: one list, paginated
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=r.Instrument(many=True))
     def list(self, request):
         """Each instrument with `providers` (the live providers whose symbol map carries it, in
         priority order, configured or not) and `feeds` (the offline feeds, which carry every symbol)."""
@@ -465,7 +514,7 @@ class SymbolViewSet(viewsets.GenericViewSet):
         )
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(parameters=[OpenApiParameter("symbol", str, required=True)], responses=r.Quote)
 @api_view(["GET"])
 def realtime_price(request):
     symbol = request.query_params.get("symbol")
@@ -518,7 +567,7 @@ def _may_ask(symbol: str, cached) -> bool:
     return claimed or cached is None
 
 
-@extend_schema(request=s.TickSerializer, responses={200: dict})
+@extend_schema(request=s.TickSerializer, responses=r.TickResults)
 @api_view(["POST"])
 @permission_classes([IsAdminUser])
 def manual_ticks(request):
@@ -593,7 +642,7 @@ def spa(request):
 __all__ = ["IsAuthenticated"]
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(responses=r.Providers)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def providers(request):

@@ -1,5 +1,6 @@
 """Decimal parsing and quantization. Floats never enter money arithmetic."""
 
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from .errors import InvalidInput
@@ -9,6 +10,11 @@ ZERO = Decimal("0")
 # Anything beyond these bounds is a typo or an attack, not a price or a lot size.
 MAX_ABS = Decimal("1e12")
 MAX_PLACES = 10
+# How a number may be written in a request: ASCII digits, one sign, one point, an ASCII exponent.
+# Python's Decimal() and int() also read "0_01" (as 1), "1_0" (as 10) and non-ASCII digits such as
+# Arabic-Indic or full-width ones; the API refuses those instead of guessing.
+DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")
 
 
 def to_decimal(value, *, field: str = "value", allow_none: bool = False) -> Decimal | None:
@@ -31,7 +37,7 @@ def to_decimal(value, *, field: str = "value", allow_none: bool = False) -> Deci
         number = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip()
-        if not text or len(text) > 40:
+        if len(text) > 40 or not DECIMAL_TEXT.fullmatch(text):
             raise InvalidInput("A valid number is required.", field=field)
         try:
             number = Decimal(text)
@@ -44,6 +50,15 @@ def to_decimal(value, *, field: str = "value", allow_none: bool = False) -> Deci
     if abs(number) >= MAX_ABS or (number != 0 and -number.as_tuple().exponent > 2 * MAX_PLACES):
         raise InvalidInput("The number is out of range.", field=field)
     return number
+
+
+def to_whole(value) -> int | None:
+    """A whole number from a request (an int, or text of ASCII digits with one sign), else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and len(value) <= 40 and WHOLE_TEXT.fullmatch(value.strip()):
+        return int(value)
+    return None
 
 
 def money(amount: Decimal) -> Decimal:

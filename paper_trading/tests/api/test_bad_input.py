@@ -169,3 +169,172 @@ def test_an_oco_link_that_is_no_id_is_400_and_writes_nothing(api, quoted, oco_wi
     body = {**_body("orders", {}), "type": "limit", "price": "1.09800", "oco_with": oco_with}
     assert_error(api.post(url("orders/"), body, format="json"), 400, "validation_error", field="oco_with")
     assert db_state() == before
+
+
+@pytest.mark.parametrize("depth", [100, 1000, 100_000])
+@pytest.mark.parametrize(
+    ("opening", "inner", "closing"), [("[", "", "]"), ('{"a":', "1", "}")], ids=["arrays", "objects"]
+)
+def test_a_deeply_nested_body_is_400_and_writes_nothing(
+    api, quoted, endpoint, depth, opening, inner, closing
+):
+    """Python's decoder raises RecursionError near a thousand levels: it was a 500."""
+    before = db_state()
+    raw = opening * depth + inner + closing * depth
+    response = api.post(url(ENDPOINTS[endpoint][0]), raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] in {"validation_error", "parse_error"}
+    assert db_state() == before
+
+
+# Python's Decimal() reads "0_01" as 1, "1_0" as 10 and Arabic-Indic or full-width digits as
+# ASCII ones: each would have placed an order of another size than the one the client typed.
+@pytest.mark.parametrize(
+    "lots",
+    [
+        "0_01",
+        "1_0",
+        "0.1_0",
+        "\u0661",
+        "\u0660.\u0661",
+        "\uff11",
+        "0\uff0e1",
+        "1.2.3",
+        "++1",
+        "+-1",
+        "0x1",
+        "1 0",
+    ],
+)
+def test_a_number_takes_ascii_digits_one_sign_and_one_point_only(api, quoted, endpoint, lots):
+    before = db_state()
+    response = api.post(url(ENDPOINTS[endpoint][0]), _body(endpoint, {"lot_size": lots}), format="json")
+    assert_error(response, 400, "validation_error", field="lot_size")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("lots", ["0.10", "+0.10", ".1", "0.1", "1e-1", " 0.10 ", 0.1])
+def test_the_plain_forms_of_a_number_are_accepted(api, quoted, endpoint, lots):
+    response = api.post(url(ENDPOINTS[endpoint][0]), _body(endpoint, {"lot_size": lots}), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["lot_size"] == "0.10"
+
+
+@pytest.mark.parametrize("account", ["1_0", "\uff11", "\u0661"])
+def test_an_account_id_in_a_body_takes_ascii_digits_only(api, quoted, endpoint, account):
+    before = db_state()
+    response = api.post(url(ENDPOINTS[endpoint][0]), _body(endpoint, {"account": account}), format="json")
+    assert_error(response, 400, "validation_error", field="account")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    "expire_at",
+    [
+        "2030-01-01T00:00:00+18:00",
+        "2030-01-01T00:00:00+14:01",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
+def test_an_expiry_beyond_the_zone_offsets_or_the_calendar_is_400(api, quoted, expire_at):
+    before = db_state()
+    body = {
+        **_body("orders", {}),
+        "type": "limit",
+        "price": "1.09800",
+        "time_in_force": "GTD",
+        "expire_at": expire_at,
+    }
+    assert_error(api.post(url("orders/"), body, format="json"), 400, "validation_error", field="expire_at")
+    assert db_state() == before
+
+
+# An offset beyond +-14:00 (PostgreSQL refuses to bind +18:00) or a time that leaves the calendar
+# once in UTC (SQLite's conversion overflowed) was a 500 in both filters.
+OUT_OF_RANGE_TIMES = [
+    "2024-01-01T00:00:00+18:00",
+    "2024-01-01T00:00:00+14:01",
+    "2024-01-01T00:00:00-14:01",
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+14:00",
+]
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE_TIMES)
+@pytest.mark.parametrize("name", ["from", "to"])
+@pytest.mark.parametrize("path", ["trades/", "trades/export/", "orders/", "trades/open_positions/"])
+def test_a_period_bound_beyond_the_zone_offsets_or_the_calendar_is_400(api, path, name, value):
+    assert_error(api.get(url(path), {name: value}), 400, "validation_error", field=name)
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-01-01T00:00:00+14:00", "2024-01-01T00:00:00-12:00", "9999-12-31T23:59:59+14:00"]
+)
+def test_a_period_bound_within_the_offsets_is_accepted(api, value):
+    assert api.get(url("trades/"), {"from": value, "to": value}).status_code == 200
+
+
+def test_a_tick_time_that_overflows_in_utc_is_400_and_writes_nothing(client_for, staff):
+    from paper_trading.market import current_quote
+
+    ops = client_for(staff)
+    body = {"symbol": "EURUSD", "bid": "1.10000", "ask": "1.10010", "time": "0001-01-01T00:00:00+14:00"}
+    assert_error(ops.post(url("price/ticks/"), body, format="json"), 400, "validation_error", field="time")
+    assert current_quote("EURUSD") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("trades/", {"account": "\uff11"}, "account"),
+        ("trades/", {"account": "1_0"}, "account"),
+        ("trades/", {"days": "\u0661"}, "days"),
+        ("trades/", {"days": "3_0"}, "days"),
+        ("trades/performance/", {"days": "\uff13\uff10"}, "days"),
+        ("trades/equity_curve/", {"days": "3_0"}, "days"),
+        ("price/ohlc/", {"symbol": "EURUSD", "limit": "\uff11"}, "limit"),
+        ("price/ohlc/", {"symbol": "EURUSD", "limit": "1_0"}, "limit"),
+    ],
+)
+def test_a_number_in_a_query_takes_ascii_digits_only(api, account, path, params, field):
+    assert_error(api.get(url(path), params), 400, "validation_error", field=field)
+
+
+# "0123456789" as full-width and as Arabic-Indic digits.
+OTHER_DIGITS = [
+    str.maketrans("0123456789", "".join(chr(base + d) for d in range(10))) for base in (0xFF10, 0x0660)
+]
+
+
+@pytest.mark.parametrize("digits", OTHER_DIGITS, ids=["full_width", "arabic_indic"])
+def test_a_report_of_an_account_named_in_other_digits_is_404(api, account, digits):
+    """engine.get_account read `?account=<full-width 1>` as account 1."""
+    text = str(account.pk).translate(digits)
+    assert_error(api.get(url("trades/performance/"), {"account": text}), 404, "not_found")
+    assert_error(api.get(url(f"accounts/{text}/")), 404, "not_found")
+
+
+def test_a_page_in_other_digits_is_404_and_a_page_size_falls_back_to_the_default(api, account):
+    assert_error(api.get(url("accounts/"), {"page": "\uff11"}), 404, "not_found")
+    response = api.get(url("accounts/"), {"page_size": "1_0"})
+    assert response.status_code == 200 and response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("leverage", ["1_0", "\u0661\u0660", "\uff11"])
+def test_an_account_leverage_takes_ascii_digits_only(api, account, leverage):
+    before = db_state()
+    response = api.post(url("accounts/"), {"name": "x", "leverage": leverage}, format="json")
+    assert_error(response, 400, "validation_error", field="leverage")
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("ordering", [",", ",,", "id,"])
+def test_blanks_in_ordering_keep_a_defined_order(api, quoted, ordering):
+    """`ordering=,` cleared the order: a paginated list without one can repeat or skip rows."""
+    first = api.post(url("trades/execute/"), VALID, format="json").json()["id"]
+    second = api.post(url("trades/execute/"), VALID, format="json").json()["id"]
+    expected = [first, second] if ordering == "id," else [second, first]  # default: newest first
+    response = api.get(url("trades/"), {"ordering": ordering})
+    assert response.status_code == 200, response.content
+    assert [t["id"] for t in response.json()["results"]] == expected

@@ -69,3 +69,50 @@ def test_a_crash_elsewhere_keeps_djangos_500_page():
     response = server_error(RequestFactory().get("/admin/"))
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "trades/1.json",
+        "trades.json",
+        "trades/open_positions.json",
+        "trades/1.api",
+        "accounts.json",
+        "orders.api",
+    ],
+)
+def test_a_format_suffix_is_a_path_nothing_routes(api, account, eurusd, path):
+    """DRF's DefaultRouter routed `<endpoint>.json` to views that take no `format` (a 500)."""
+    execute_body = {"pair": "EURUSD", "order_type": "buy", "lot_size": "0.10", "stop_loss": "1.09500"}
+    assert api.post(url("trades/execute/"), execute_body, format="json").status_code == 201
+    before = db_state()
+    assert_error(api.get(url(path)), 404, "not_found")
+    assert_error(api.post(url(path), {}, format="json"), 404, "not_found")
+    assert db_state() == before
+
+
+def test_format_api_is_404_not_the_browsable_html_page(api):
+    response = api.get(url("trades/"), {"format": "api"})
+    assert_error(response, 404, "not_found")
+    assert response["Content-Type"] == "application/json"
+
+
+def test_an_html_accept_header_still_gets_json(api):
+    response = api.get(url("trades/"), HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("path", ["trades/\uff11/", "accounts/\uff11/", "trades/\u0661/", "accounts/1_0/"])
+def test_an_id_in_the_path_takes_ascii_digits_only(api, account, path):
+    """int() reads full-width "1" and Arabic-Indic "1" as 1: accounts/<full-width 1>/ served account 1."""
+    assert_error(api.get(url(path)), 404, "not_found")
+
+
+@pytest.mark.parametrize("method", ["options", "post", "put", "delete"])
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/schema/"])
+def test_the_docs_and_the_schema_answer_other_methods_with_405_and_the_error_body(client, path, method):
+    """OPTIONS /api/docs/ rendered DRF's metadata through Swagger UI's template: a 500."""
+    response = getattr(client, method)(path)
+    assert_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, HEAD"
