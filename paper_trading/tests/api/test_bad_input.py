@@ -338,3 +338,16 @@ def test_blanks_in_ordering_keep_a_defined_order(api, quoted, ordering):
     response = api.get(url("trades/"), {"ordering": ordering})
     assert response.status_code == 200, response.content
     assert [t["id"] for t in response.json()["results"]] == expected
+
+
+@pytest.mark.parametrize("path", ["/api/auth/token/", "/api/auth/login/"])
+def test_a_deeply_nested_body_to_a_sign_in_is_400_and_signs_nobody_in(client, db, path):
+    """The token endpoint lists its own parsers (form bodies for `curl -d`); its JSON parser is
+    the project's, so 1,000 levels are a parse_error there too, not a 500."""
+    from knox.models import AuthToken
+
+    raw = "[" * 1000 + "]" * 1000
+    response = client.post(path, raw, content_type="application/json")
+    assert response.status_code in {400, 403}, response.content  # 403: the login's CSRF check first
+    assert response.json()["code"] in {"parse_error", "permission_denied"}
+    assert AuthToken.objects.count() == 0
