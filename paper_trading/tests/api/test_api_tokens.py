@@ -134,7 +134,7 @@ def test_logout_all_from_the_browser_ends_the_session_too(user, logouts):
     browser.force_login(user)
     csrf = browser.get("/api/auth/session/").cookies["csrftoken"].value
 
-    response = browser.post("/api/auth/logout-all/", HTTP_X_CSRFTOKEN=csrf)
+    response = browser.post("/api/auth/logout-all/", content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
 
     assert response.json() == {"authenticated": False, "tokens_revoked": 1}
     assert browser.get("/api/auth/session/").json() == {"authenticated": False}
