@@ -25,7 +25,7 @@ from ..data_aggregator import DataAggregator
 from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import make_quote
-from ..engine import PaperTradingEngine, account_figures
+from ..engine import PaperTradingEngine, account_figures, report_account
 from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
@@ -261,16 +261,13 @@ class TradeViewSet(viewsets.GenericViewSet):
     @extend_schema(filters=True, responses=r.Trade(many=True))
     @action(detail=False, methods=["get"])
     def open_positions(self, request):
-        queryset = self.filter_queryset(self.get_queryset()).filter(status=PaperTrade.Status.OPEN)
+        queryset = self.filter_queryset(selectors.open_positions(request.user))
         page = self.paginate_queryset(queryset)
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
     def _account(self, request):
-        account = request.query_params.get("account") or None
-        if account is None:
-            return PaperTradingEngine(request.user).get_account()
-        return selectors.account_for(request.user, account)
+        return report_account(request.user, request.query_params.get("account") or None)
 
     @extend_schema(parameters=REPORT_PARAMETERS, responses=r.Performance)
     @action(detail=False, methods=["get"])
@@ -284,18 +281,17 @@ class TradeViewSet(viewsets.GenericViewSet):
     def equity_curve(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
-        points = selectors.equity_points(account, timezone.now() - timedelta(days=days))
-        figures = account_figures(account)
-        data = [{"time": representations.iso(t), "balance": str(b), "equity": str(e)} for t, b, e in points]
-        if figures["equity"] is not None:
-            data.append(
+        points = selectors.equity_curve(account, days, account_figures(account))
+        return Response(
+            [
                 {
-                    "time": representations.iso(timezone.now()),
-                    "balance": str(account.balance),
-                    "equity": str(figures["equity"]),
+                    "time": representations.iso(p["time"]),
+                    "balance": str(p["balance"]),
+                    "equity": str(p["equity"]),
                 }
-            )
-        return Response(data)
+                for p in points
+            ]
+        )
 
     # Not a list view to drf-spectacular, yet it takes every filter of the list.
     @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
