@@ -319,7 +319,8 @@ class PaperTradingEngine:
         lot_size=Decimal("0.01"),
         **kwargs,
     ) -> PaperTrade:
-        """Market order (CONTRACT §7): `entry_price` is the price the caller saw (requested)."""
+        """Market order (docs/architecture.md, Python API): `entry_price` is the price the caller
+        saw (requested)."""
         return self.place(
             symbol=pair,
             side=order_type,
@@ -357,8 +358,8 @@ class PaperTradingEngine:
             return self._place(req, account, now)
 
     def _lock_own_account(self, account) -> Account:
-        """Lock the user's account `account` (an id), or the default one: one query (CONTRACT
-        §4.2: another user's account is a 404)."""
+        """Lock the user's account `account` (an id), or the default one: one query (another
+        user's account is a 404, docs/api.md, Errors)."""
         if account is None:
             try:
                 return lock_account(user_id=self.user.pk)

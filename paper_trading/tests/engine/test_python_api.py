@@ -1,4 +1,5 @@
-"""The engine used directly (CONTRACT §7): what it answers below the REST layer's validation."""
+"""The engine used directly (docs/architecture.md, Python API): what it answers below the REST
+layer's validation."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
