@@ -305,7 +305,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "forex_signal paper trading API",
-    "DESCRIPTION": "Paper trading on simulated accounts. See docs/api.md and the CONTRACT.",
+    "DESCRIPTION": "Paper trading on simulated accounts. See docs/api.md.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's assets come from the package, not a CDN: the docs work offline.

@@ -33,7 +33,7 @@ urlpatterns = [
     path("", spa, name="dashboard"),
 ]
 
-# Under /api/ even the errors Django answers itself leave in the contract's body (CONTRACT §4.1).
+# Under /api/ even the errors Django answers itself leave in the API's error body (docs/api.md, Errors).
 handler400 = "paper_trading.api.errors.bad_request"
 handler403 = "paper_trading.api.errors.permission_denied"
 handler404 = "paper_trading.api.errors.page_not_found"

@@ -1,6 +1,6 @@
 """Stored bars: the idempotent upsert into PriceCache, the selectors that serve them (rolling up
 from a finer stored interval when the requested one is not stored), and the bar-file reader
-behind `import_bars` (MT5 exports and a generic CSV, CONTRACT §6).
+behind `import_bars` (MT5 exports and a generic CSV, docs/market-data.md, Importing bars).
 """
 
 from __future__ import annotations

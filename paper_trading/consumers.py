@@ -1,4 +1,4 @@
-"""WebSocket consumers (CONTRACT §5): `/ws/trading/` and the price-only `/ws/prices/`.
+"""WebSocket consumers (docs/websocket.md): `/ws/trading/` and the price-only `/ws/prices/`.
 
 Thin edges: a consumer authenticates, joins groups built by `realtime.group_name`, validates
 what the client sends, and forwards the events the broadcaster routes to its groups. Event

@@ -282,7 +282,7 @@ class DataAggregator:
         return answered
 
     def status(self) -> list[dict]:
-        """What `GET providers/` shows for each provider (CONTRACT §4.5)."""
+        """What `GET providers/` shows for each provider (docs/api.md, Bars and providers)."""
         today = timezone.now().date()
         usage = {u.provider: u for u in APIUsageTracker.objects.filter(date=today)}
         last_success = dict(

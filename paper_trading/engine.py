@@ -24,7 +24,7 @@ from django.db.models import F, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import events, representations
+from . import events, representations, selectors
 from .domain import trading
 from .domain.errors import DomainError, InvalidInput, NoPrice, NotFound, StateConflict
 from .domain.exchange import ticket_levels
@@ -197,6 +197,14 @@ def account_figures(account: Account, market=None, *, portfolio: Portfolio | Non
     }
 
 
+def report_account(user, account_id=None) -> Account:
+    """The account a report is about: the user's `account_id` (404 if not theirs), or the default
+    account, created on first use, when it is absent (docs/api.md, Reports)."""
+    if account_id is None:
+        return ensure_default_account(user)
+    return selectors.account_for(user, account_id)
+
+
 def _index_row(row: PaperTrade) -> None:
     """Register an active trade's trigger levels in this process's book, or drop a finished one."""
     if row.status in ACTIVE:
@@ -311,7 +319,8 @@ class PaperTradingEngine:
         lot_size=Decimal("0.01"),
         **kwargs,
     ) -> PaperTrade:
-        """Market order (CONTRACT §7): `entry_price` is the price the caller saw (requested)."""
+        """Market order (docs/architecture.md, Python API): `entry_price` is the price the caller
+        saw (requested)."""
         return self.place(
             symbol=pair,
             side=order_type,
@@ -349,8 +358,8 @@ class PaperTradingEngine:
             return self._place(req, account, now)
 
     def _lock_own_account(self, account) -> Account:
-        """Lock the user's account `account` (an id), or the default one: one query (CONTRACT
-        §4.2: another user's account is a 404)."""
+        """Lock the user's account `account` (an id), or the default one: one query (another
+        user's account is a 404, docs/api.md, Errors)."""
         if account is None:
             try:
                 return lock_account(user_id=self.user.pk)
@@ -512,6 +521,30 @@ class PaperTradingEngine:
             rows = session.save()
             self._after_save(session, rows, market=market)
             return session.row_for(trade.pk)
+
+    # ---- reports (the figures of GET trades/open_positions/, performance/, equity_curve/) ----
+    def get_open_positions(self, account=None) -> list[dict]:
+        """The user's open trades, newest first, each as the REST body renders it (live
+        `current_price`, `unrealized_pips`, `unrealized_pnl`); `account`: one account only."""
+        market = CachedMarket()
+        return [
+            representations.trade_dict(row, market, fills=list(row.fills.all()))
+            for row in selectors.open_positions(self.user, account)
+        ]
+
+    def get_performance_summary(self, days=30, account=None) -> dict:
+        """The performance report of the last `days` days (1..36500) of the account's current
+        period (the default account if absent): the `performance/` figures as Decimals."""
+        days = selectors.parse_days(days)
+        chosen = report_account(self.user, account)
+        return selectors.performance_summary(chosen, days, account_figures(chosen))
+
+    def get_equity_curve(self, days=30, account=None) -> list[dict]:
+        """`{time, balance, equity}` points of the last `days` days of the account's current
+        period and one for now (the `equity_curve/` points, as datetimes and Decimals)."""
+        days = selectors.parse_days(days)
+        chosen = report_account(self.user, account)
+        return selectors.equity_curve(chosen, days, account_figures(chosen))
 
     # ---- the tick path -------------------------------------------------------------------
     def process_tick(

@@ -42,7 +42,7 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
 class CommonMiddleware(common.CommonMiddleware):
     """Django's, except that API paths are never redirected to add a slash: a 301 turns a POST
     into a GET without its body (and with DEBUG on, Django raises instead of redirecting).
-    They get the contract's 404 naming the right path (`api.errors.page_not_found`)."""
+    They get the API's 404 naming the right path (`api.errors.page_not_found`)."""
 
     def should_redirect_with_slash(self, request):
         if is_api_path(request.path_info):

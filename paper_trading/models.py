@@ -105,7 +105,7 @@ class AccountPeriod(models.Model):
 
 
 class PaperTrade(models.Model):
-    """One ticket (CONTRACT §4.2): pending -> open -> closed, or cancelled."""
+    """One ticket (docs/api.md, Listing and reading trades): pending -> open -> closed, or cancelled."""
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -28,7 +28,7 @@ from .domain.instruments import get_instrument
 
 log = logging.getLogger(__name__)
 
-# Private events: only their owner's sockets receive them (CONTRACT §5).
+# Private events: only their owner's sockets receive them (docs/websocket.md).
 USER_EVENTS = {
     "trade_execution": ("trade", "reason"),
     "trade_updated": ("trade", "reason"),

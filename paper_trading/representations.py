@@ -1,5 +1,5 @@
 """Plain-dict views of trades and accounts: the REST body and the WebSocket event payload
-are the same object (CONTRACT §5), so both are built here."""
+are the same object (docs/websocket.md), so both are built here."""
 
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ def account_currency(row: PaperTrade) -> str:
 
 
 def account_dict(account: Account, figures: dict) -> dict:
-    """Account fields of §3.4; `figures` carries equity, unrealized, margin (computed live)."""
+    """Account fields (docs/api.md, Accounts); `figures` carries equity, unrealized, margin
+    (computed live)."""
     return {
         "id": account.pk,
         "name": account.name,

@@ -139,7 +139,22 @@ def equity_points(account: Account, since) -> list[tuple]:
     return list(rows.values_list("time", "balance", "equity"))
 
 
+def open_positions(user, account_id=None) -> QuerySet[PaperTrade]:
+    """The user's open trades, newest first; `account_id`: one of the user's accounts only."""
+    trades = trades_for(user).filter(status=PaperTrade.Status.OPEN)
+    if account_id is not None:
+        trades = trades.filter(account=account_for(user, account_id))
+    return trades
+
+
 def performance(account: Account, days: int, figures: dict) -> dict:
+    """The `performance/` body: `performance_summary` with its decimals as strings."""
+    return _jsonable(performance_summary(account, days, figures))
+
+
+def performance_summary(account: Account, days: int, figures: dict) -> dict:
+    """The performance report over the last `days` days of the account's current period, its
+    figures as Decimals; `figures` are the account's live ones (`engine.account_figures`)."""
     since = timezone.now() - timedelta(days=days)
     trades = closed_trades(account, since)
     series = equity_points(account, since)
@@ -154,7 +169,21 @@ def performance(account: Account, days: int, figures: dict) -> dict:
     )
     report["account"] = account.pk
     report["days"] = days
-    return _jsonable(report)
+    return report
+
+
+def equity_curve(account: Account, days: int, figures: dict) -> list[dict]:
+    """The `equity_curve/` points as `{time, balance, equity}` with datetimes and Decimals: the
+    snapshots of the last `days` days of the current period, then one for now when the equity is
+    known (`figures`: the account's live ones)."""
+    now = timezone.now()
+    points = [
+        {"time": t, "balance": b, "equity": e}
+        for t, b, e in equity_points(account, now - timedelta(days=days))
+    ]
+    if figures["equity"] is not None:
+        points.append({"time": now, "balance": account.balance, "equity": figures["equity"]})
+    return points
 
 
 def _jsonable(value):

@@ -48,7 +48,7 @@ def worker_running(symbol: str) -> bool:
 
 
 class Coalescer:
-    """At most `rate` events per key in any one-second window (CONTRACT §5: 10 prices per
+    """At most `rate` events per key in any one-second window (docs/websocket.md: 10 prices per
     second per symbol).
 
     A sliding window, not a fixed gap: a steady 10/s feed whose ticks reach the server bunched
@@ -469,7 +469,8 @@ def make_feed(kind: str, symbols: list[str]):
 
 
 def start_embedded_worker() -> threading.Thread | None:
-    """The run command's worker thread (CONTRACT §2): live when a provider answers, else sim."""
+    """The run command's worker thread (docs/market-data.md, Feeds): live when a provider answers,
+    else sim."""
     kind = settings.FEED
     symbols = list(settings.PRICE_WORKER_PAIRS)
     if kind == "manual":
@@ -590,7 +591,7 @@ def forget_manual_feed() -> None:
 
 
 class ReplayWorkerFeed:
-    """Stored bars walked as ticks (CONTRACT §3.3), symbol after symbol, within one cycle."""
+    """Stored bars walked as ticks (docs/market-data.md, Feeds), symbol after symbol, within one cycle."""
 
     kind = "replay"
 

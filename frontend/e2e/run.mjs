@@ -430,7 +430,7 @@ async function main() {
   assert.equal(foreign.status, 404, "another user (even staff) cannot read the trader's trade");
   await shot(page, "05-tp-dragged");
 
-  // A refused drag (TP below the bid for a buy) shows the contract's validation error.
+  // A refused drag (TP below the bid for a buy) shows the API's validation error.
   step = "refused drag";
   const box2 = await tpHandle.boundingBox();
   const y2 = box2.y + box2.height / 2;

@@ -1,4 +1,4 @@
-"""One exception handler: every error leaves as the contract's body (CONTRACT §4.1)
+"""One exception handler: every error leaves as the API's error body (docs/api.md, Errors)
 `{"code", "message", "errors"?}`; domain errors keep their stable codes."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -90,7 +90,7 @@ def exception_handler(exc, context):
 
 
 # Errors Django answers before any API view runs (a path nothing routes, a request refused by
-# middleware, a crash): under /api/ they leave in the contract's body too, elsewhere (admin,
+# middleware, a crash): under /api/ they leave in the API's error body too, elsewhere (admin,
 # dashboard) as Django's own pages. Wired as handler400/403/404/500 in forex_signal/urls.py.
 
 API_PREFIX = "/api/"
@@ -135,7 +135,7 @@ def server_error(request):
 
 def read_only(view):
     """Wrap a page that only GET and HEAD can read (the schema, Swagger UI): any other method is
-    a 405 in the contract's body. DRF would answer OPTIONS with its metadata rendered through the
+    a 405 in the API's error body. DRF would answer OPTIONS with its metadata rendered through the
     page's own renderer, which Swagger UI's HTML template cannot render (a 500)."""
 
     def wrapped(request, *args, **kwargs):

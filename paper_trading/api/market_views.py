@@ -1,4 +1,4 @@
-"""Market-data reads: stored bars for charts (CONTRACT §4.5)."""
+"""Market-data reads: stored bars for charts (docs/api.md, Bars and providers)."""
 
 from __future__ import annotations
 

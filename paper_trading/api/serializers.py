@@ -78,7 +78,7 @@ class ProtectionFields(StrictSerializer):
 
 
 class ExecuteSerializer(ReusedFields, ProtectionFields):
-    """POST trades/execute/ (CONTRACT §4.2)."""
+    """POST trades/execute/ (docs/api.md, Market orders)."""
 
     pair = serializers.CharField(required=False, max_length=20)
     symbol = serializers.CharField(required=False, max_length=20)
@@ -93,7 +93,7 @@ class ExecuteSerializer(ReusedFields, ProtectionFields):
 
 
 class OrderSerializer(ReusedFields, ProtectionFields):
-    """POST orders/ (CONTRACT §4.2)."""
+    """POST orders/ (docs/api.md, Entry orders)."""
 
     symbol = serializers.CharField(required=False, max_length=20)
     pair = serializers.CharField(required=False, max_length=20)

@@ -25,7 +25,7 @@ from ..data_aggregator import DataAggregator
 from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import make_quote
-from ..engine import PaperTradingEngine, account_figures
+from ..engine import PaperTradingEngine, account_figures, report_account
 from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
@@ -36,12 +36,12 @@ from .fields import MAX_ID, DecimalFormField, UTCDateTimeFormField, WholeNumberF
 
 log = logging.getLogger(__name__)
 
-#: Every symbol can be simulated, replayed from stored bars, or pushed by hand (CONTRACT §2).
+#: Every symbol can be simulated, replayed from stored bars, or pushed by hand (docs/market-data.md, Feeds).
 OFFLINE_FEEDS = ("sim", "replay", "manual")
 #: Without a worker, REST reads of one symbol ask the provider chain at most once per this many
 #: seconds (the worker's default poll); other reads in between serve the shared cache.
 LIVE_READ_INTERVAL = 5
-#: The fields of `GET providers/` (CONTRACT §4.5), in order.
+#: The fields of `GET providers/` (docs/api.md, Bars and providers), in order.
 PROVIDER_FIELDS = (
     "name",
     "configured",
@@ -75,7 +75,7 @@ ORDERING = [
 
 
 def _page_of(name: str, **fields):
-    """The OpenAPI shape of a paginated list of hand-built rows (CONTRACT §4: count, next,
+    """The OpenAPI shape of a paginated list of hand-built rows (docs/api.md, Conventions: count, next,
     previous, results)."""
     row = inline_serializer(name=name, fields=fields)
     return inline_serializer(
@@ -155,7 +155,8 @@ class TradeFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=timezone.now() - timedelta(days=int(value)))
 
 
-# The query parameter is `from` (CONTRACT §4.2), a Python keyword: the filter is declared as
+# The query parameter is `from` (docs/api.md, Listing and reading trades), a Python keyword: the
+# filter is declared as
 # `from_` and renamed here, so parsing and the OpenAPI schema both say `from`.
 TradeFilter.base_filters["from"] = TradeFilter.base_filters.pop("from_")
 
@@ -261,16 +262,13 @@ class TradeViewSet(viewsets.GenericViewSet):
     @extend_schema(filters=True, responses=r.Trade(many=True))
     @action(detail=False, methods=["get"])
     def open_positions(self, request):
-        queryset = self.filter_queryset(self.get_queryset()).filter(status=PaperTrade.Status.OPEN)
+        queryset = self.filter_queryset(selectors.open_positions(request.user))
         page = self.paginate_queryset(queryset)
         market = CachedMarket()
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
     def _account(self, request):
-        account = request.query_params.get("account") or None
-        if account is None:
-            return PaperTradingEngine(request.user).get_account()
-        return selectors.account_for(request.user, account)
+        return report_account(request.user, request.query_params.get("account") or None)
 
     @extend_schema(parameters=REPORT_PARAMETERS, responses=r.Performance)
     @action(detail=False, methods=["get"])
@@ -284,18 +282,17 @@ class TradeViewSet(viewsets.GenericViewSet):
     def equity_curve(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
-        points = selectors.equity_points(account, timezone.now() - timedelta(days=days))
-        figures = account_figures(account)
-        data = [{"time": representations.iso(t), "balance": str(b), "equity": str(e)} for t, b, e in points]
-        if figures["equity"] is not None:
-            data.append(
+        points = selectors.equity_curve(account, days, account_figures(account))
+        return Response(
+            [
                 {
-                    "time": representations.iso(timezone.now()),
-                    "balance": str(account.balance),
-                    "equity": str(figures["equity"]),
+                    "time": representations.iso(p["time"]),
+                    "balance": str(p["balance"]),
+                    "equity": str(p["equity"]),
                 }
-            )
-        return Response(data)
+                for p in points
+            ]
+        )
 
     # Not a list view to drf-spectacular, yet it takes every filter of the list.
     @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
@@ -491,7 +488,7 @@ class AccountViewSet(viewsets.GenericViewSet):
 
 
 class SymbolViewSet(viewsets.GenericViewSet):
-    """The instrument registry (CONTRACT §3.1)."""
+    """The instrument registry (docs/domain.md, Instruments)."""
 
     http_method_names = ["get", "head", "options"]
     filter_backends = []  # the registry is short and fixed: one list, paginated
@@ -532,7 +529,7 @@ def realtime_price(request):
         and _may_ask(instrument.symbol, quote)
     ):
         # Nobody polls this symbol: ask the chain (budgets, breaker and sanity checks apply).
-        # NoPrice (no provider answered and nothing is stored) becomes the contract's 503.
+        # NoPrice (no provider answered and nothing is stored) becomes the API's 503.
         try:
             answer = DataAggregator().quote(instrument.symbol)
         except NoPrice:
@@ -646,7 +643,7 @@ __all__ = ["IsAuthenticated"]
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def providers(request):
-    """Each market-data provider: configuration, budget use and health (CONTRACT §4.5), in
+    """Each market-data provider: configuration, budget use and health (docs/api.md, Bars and providers), in
     priority order, in the paginated shape (one page) plus the running `feed`."""
     rows = [{k: row[k] for k in PROVIDER_FIELDS} for row in DataAggregator().status()]
     return Response(

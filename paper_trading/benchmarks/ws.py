@@ -172,7 +172,7 @@ def _warm_up(base: str, staff: str) -> None:
 
 
 def _rate_limited(sent: dict[str, float]) -> set[str]:
-    """The ticks the contract's 10-per-second limit had to drop, given when they were sent: the
+    """The ticks the 10-per-second limit of docs/websocket.md had to drop, given when they were sent: the
     worker's own Coalescer replayed over the send times (a tick sent late and then followed
     closely by the next one makes 11 in a second). Approximate: the server sees each tick a
     few milliseconds after the driver sends it."""

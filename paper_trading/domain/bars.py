@@ -1,7 +1,7 @@
 """Bars (OHLCV), interval arithmetic on UTC-aligned buckets, roll-ups, and the bar walk.
 
 Pure: the worker builds 1m bars from ticks and rolls them up; `price/ohlc/` resamples 4h from
-1h; the replay feed walks bars as ticks (CONTRACT §3.3).
+1h; the replay feed walks bars as ticks (docs/market-data.md, Feeds).
 """
 
 from __future__ import annotations

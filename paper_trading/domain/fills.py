@@ -1,4 +1,4 @@
-"""The fill model (CONTRACT §3.3): which side of the quote, slippage, gaps, and triggers.
+"""The fill model (docs/domain.md, Fills): which side of the quote, slippage, gaps, and triggers.
 
 `next_trigger` looks at one ticket and one quote and says what happens next; the caller
 applies it and asks again, so a gap through TP1 and TP2 on one tick is two partial closes.
@@ -141,7 +141,7 @@ def _position_trigger(
     tp = ticket.next_take_profit
     if tp is not None and (p - tp) * d >= 0:
         if bar is not None and stop is not None and _bar_touches(bar, stop, d, quote):
-            # Both levels inside one bar: the stop is taken first (CONTRACT §3.3), at its level.
+            # Both levels inside one bar: the stop is taken first (docs/domain.md, Fills), at its level.
             return Trigger(Action.STOP, stop, _stop_reason(ticket))
         reason = (ExitReason.TP1_HIT, ExitReason.TP2_HIT, ExitReason.TP3_HIT)[ticket.tp_levels_hit]
         return Trigger(Action.TAKE_PROFIT, tp, reason)

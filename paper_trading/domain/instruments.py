@@ -1,4 +1,4 @@
-"""The instrument registry (CONTRACT §3.1): data, not code branches."""
+"""The instrument registry (docs/domain.md, Instruments): data, not code branches."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal

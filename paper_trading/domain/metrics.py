@@ -1,4 +1,4 @@
-"""Performance statistics over closed trades and an equity series (CONTRACT §4.2 `performance/`).
+"""Performance statistics over closed trades and an equity series (docs/api.md, Reports `performance/`).
 
 Pure functions: the engine, the backtest and the daily PerformanceMetrics job feed them plain
 records, so every report is computed the same way. A statistic that is undefined for the input
@@ -198,7 +198,7 @@ def performance_report(
     equity: Decimal,
     equity_series: Sequence[EquityPoint] | None = None,
 ) -> dict:
-    """The `performance/` figures (CONTRACT §4.2) for closed trades and an equity series.
+    """The `performance/` figures (docs/api.md, Reports) for closed trades and an equity series.
 
     Drawdown, Sharpe and Sortino come from `equity_series`; without one (None or empty) they
     come from the balance after each closed trade. `gross_loss` and `avg_loss` are positive

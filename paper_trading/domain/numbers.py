@@ -62,7 +62,7 @@ def to_whole(value) -> int | None:
 
 
 def money(amount: Decimal) -> Decimal:
-    """Quantize an amount to cents, half-even, as the ledger posts it (CONTRACT §3.2)."""
+    """Quantize an amount to cents, half-even, as the ledger posts it (docs/domain.md, Numbers)."""
     return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 

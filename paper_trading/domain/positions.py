@@ -1,4 +1,4 @@
-"""Position arithmetic: pips, P&L, unrealized values and R multiples (CONTRACT §3.2)."""
+"""Position arithmetic: pips, P&L, unrealized values and R multiples (docs/domain.md, Pips and P&L)."""
 
 from decimal import Decimal
 

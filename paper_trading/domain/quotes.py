@@ -1,4 +1,5 @@
-"""Quotes, the market view the domain reads them from, and currency conversion (§3.2)."""
+"""Quotes, the market view the domain reads them from, and currency conversion (docs/domain.md,
+Pips and P&L)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,7 @@ def make_quote(symbol: str, bid: Decimal, ask: Decimal, time: datetime, source: 
 
 
 def quote_from_price(instrument: Instrument, price: Decimal, time: datetime, source: str) -> Quote:
-    """A one-price provider gets the instrument's default spread around its price (§3.3)."""
+    """A one-price provider gets the instrument's default spread around its price (docs/domain.md, Fills)."""
     half = instrument.default_spread_pips * instrument.pip_size / TWO
     return Quote(
         instrument.symbol, instrument.price(price - half), instrument.price(price + half), time, source

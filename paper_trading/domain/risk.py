@@ -1,4 +1,5 @@
-"""Order-time rules in account currency (CONTRACT §3.4): risk, heat, daily loss, margin, NFA."""
+"""Order-time rules in account currency (docs/domain.md, Risk rules at order time): risk, heat,
+daily loss, margin, NFA."""
 
 from decimal import Decimal
 

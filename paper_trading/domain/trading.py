@@ -389,7 +389,8 @@ def place_order(pf: Portfolio, market: Market, req: OrderRequest, now: datetime)
 def _check_exposure_rules(
     pf, market, instrument, side, lots, price, stop_loss, now, *, released_margin: Decimal = ZERO
 ) -> None:
-    """The §3.4 checks for an order that adds exposure, in the contract's order."""
+    """The order-time checks for an order that adds exposure, in the order of docs/domain.md,
+    Risk rules at order time."""
     acct = pf.account
     unrealized = pf.unrealized(market)
     equity = acct.balance + unrealized
@@ -554,7 +555,7 @@ def close_ticket(
     requested_price: Decimal | None = None,
     max_deviation_pips: Decimal | None = None,
 ) -> Ticket:
-    """Close the whole position or `lots` of it at `price` (default: market, §3.3)."""
+    """Close the whole position or `lots` of it at `price` (default: market, docs/domain.md, Fills)."""
     if ticket.status is not Status.OPEN:
         raise StateConflict(f"Trade is {ticket.status}, not open.", code="not_open")
     instrument = get_instrument(ticket.symbol)

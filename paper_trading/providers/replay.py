@@ -1,4 +1,4 @@
-"""`replay`: stored bars walked as ticks (CONTRACT §3.3) for the worker's `--feed replay` and for
+"""`replay`: stored bars walked as ticks (docs/market-data.md, Feeds) for the worker's `--feed replay` and for
 backtests. Bars are bid prices; the ask is the bid plus the instrument's default spread.
 
 Each bar gives four ticks, O->L->H->C when bullish (or flat) and O->H->L->C when bearish, at the

@@ -7,7 +7,7 @@ export function FieldError({ id, message }: { id: string; message?: string }) {
   );
 }
 
-/** The contract's error body as one readable line plus field messages. */
+/** The API's error body as one readable line plus field messages. */
 export function ErrorBanner({ error }: { error: unknown }) {
   if (!error) return null;
   const e = error as { code?: string; message?: string; errors?: Record<string, string[]> };

@@ -23,7 +23,7 @@ describe("api client", () => {
     expect((get.headers as Record<string, string>)["X-CSRFToken"]).toBeUndefined();
   });
 
-  it("throws the contract error body with field messages", async () => {
+  it("throws the API's error body with field messages", async () => {
     const body = { code: "validation_error", message: "Bad SL.", errors: { stop_loss: ["Bad SL."] } };
     vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify(body), { status: 400 })));
     const error = await api.patch("/api/t/1/", { stop_loss: "2" }).catch((e: unknown) => e);

@@ -1,11 +1,11 @@
-/** The one HTTP client: same-origin session cookie, CSRF header on unsafe methods, contract errors. */
+/** The one HTTP client: same-origin session cookie, CSRF header on unsafe methods, the API's error body. */
 
 export const API = "/api/paper-trading";
 
 /** `?period=current` of trades/: each account's trades since its last reset (docs/api.md). */
 export const CURRENT_PERIOD = "current";
 
-/** CONTRACT §4.1 error body, thrown for every non-2xx answer. */
+/** The API's error body (docs/api.md, Errors), thrown for every non-2xx answer. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;

@@ -29,7 +29,7 @@ describe("prices at the instrument's digits", () => {
 });
 
 describe("pips", () => {
-  it("price distance to pips (CONTRACT §3.2 examples)", () => {
+  it("price distance to pips (docs/domain.md, Pips and P&L examples)", () => {
     expect(priceToPips(1.101 - 1.1, 0.0001)).toBe(10); // EURUSD +10 pips
     expect(priceToPips(2001 - 2000, 0.1)).toBe(10); // XAUUSD +10 pips
     expect(priceToPips(150.5 - 150, 0.01)).toBe(50); // USDJPY +50 pips

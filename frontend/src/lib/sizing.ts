@@ -1,5 +1,5 @@
 /**
- * Risk-based position sizing and the ticket's live risk figures (CONTRACT §3.2, §3.4).
+ * Risk-based position sizing and the ticket's live risk figures (docs/domain.md, Pips and P&L; docs/domain.md, Risk rules at order time).
  *
  * risk of a trade = |entry − SL| × lots × contract_size, in quote currency, converted to the
  * account currency; lots for a risk % = floor(equity × pct / risk per lot) to the lot step.

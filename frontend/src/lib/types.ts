@@ -1,4 +1,4 @@
-/** Wire types of the REST API and WebSocket events (CONTRACT §4, §5). Decimals are strings. */
+/** Wire types of the REST API and WebSocket events (docs/api.md; docs/websocket.md). Decimals are strings. */
 
 export type Decimal = string;
 
@@ -188,7 +188,7 @@ export interface Signal {
   created_at?: string;
 }
 
-/** Server → client messages on /ws/trading/ (CONTRACT §5). */
+/** Server → client messages on /ws/trading/ (docs/websocket.md). */
 export type ServerMessage =
   | { type: "connection"; user: unknown; accounts: Account[]; timestamp: string }
   | { type: "subscribed"; symbols: string[] }

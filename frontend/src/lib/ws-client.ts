@@ -1,5 +1,5 @@
 /**
- * The one WebSocket client for /ws/trading/ (CONTRACT §5).
+ * The one WebSocket client for /ws/trading/ (docs/websocket.md).
  *
  * Keeps the set of subscribed symbols and sends it again after every reconnect, reconnects
  * with capped exponential backoff and jitter, pings to detect a dead link, and tells

@@ -1,4 +1,5 @@
-"""`import_bars`: upsert an MT5 export or a generic OHLC CSV into PriceCache (CONTRACT §6).
+"""`import_bars`: upsert an MT5 export or a generic OHLC CSV into PriceCache (docs/market-data.md,
+Importing bars).
 
 Bad rows are reported with their line numbers and skipped; the exit code is non-zero only when
 the file cannot be read or no row at all is good.

@@ -1,4 +1,5 @@
-"""`python manage.py run_price_worker`: the price worker as its own process (CONTRACT §6)."""
+"""`python manage.py run_price_worker`: the price worker as its own process (docs/market-data.md,
+The price worker)."""
 
 import signal
 

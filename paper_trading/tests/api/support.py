@@ -1,4 +1,4 @@
-"""Helpers for the REST tests: URLs, request builders, the contract's error body, and a picture
+"""Helpers for the REST tests: URLs, request builders, the API's error body, and a picture
 of what the database holds so a refused request can be shown to have written nothing."""
 
 from decimal import Decimal
@@ -46,7 +46,7 @@ def db_state() -> dict:
 
 
 def assert_error(response, status: int, code: str, *, field: str | None = None) -> dict:
-    """The contract's error body (CONTRACT §4.1); validation errors also carry `errors`."""
+    """The API's error body (docs/api.md, Errors); validation errors also carry `errors`."""
     assert response.status_code == status, response.content
     body = response.json()
     assert body["code"] == code, body

@@ -1,4 +1,5 @@
-"""accounts/ (CONTRACT §4.3, §3.4): list, create, read, change, reset without losing history,
+"""accounts/ (docs/api.md, Accounts; docs/domain.md, Reset): list, create, read, change, reset
+without losing history,
 ledger and periods."""
 
 from decimal import Decimal

@@ -1,5 +1,5 @@
-"""Who may do what (CONTRACT §4, §4.1): no credentials is 401, other users' objects are 404,
-history cannot be rewritten (PUT/DELETE 405), and every error has the contract's body."""
+"""Who may do what (docs/api.md, Errors): no credentials is 401, other users' objects are 404,
+history cannot be rewritten (PUT/DELETE 405), and every error has the API's error body."""
 
 import pytest
 from rest_framework.test import APIClient

@@ -1,4 +1,5 @@
-"""Bad input on the two order doors (CONTRACT §3.2, §4.1, §4.2): every malformed request is a
+"""Bad input on the two order doors (docs/domain.md, Numbers; docs/api.md, Errors): every malformed
+request is a
 400 with `{code, message, errors}` and writes nothing: no trade, fill or ledger row, and the
 balance does not move. The same matrix runs on trades/execute/ and orders/."""
 

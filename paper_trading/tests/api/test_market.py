@@ -1,4 +1,5 @@
-"""Market data (CONTRACT §4.5 symbols/, price/realtime/) and the manual feed (§4.6 price/ticks/)."""
+"""Market data (docs/api.md, Prices and symbols: symbols/, price/realtime/) and the manual feed
+(docs/api.md, Manual feed: price/ticks/)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -40,7 +41,7 @@ def test_symbols_lists_the_registry(api):
         "max_leverage",
     }
     assert all(fields <= set(r) for r in rows.values())
-    # The defaults of §3.1.
+    # The registry of docs/domain.md, Instruments.
     for symbol in ("EURUSD", "GBPUSD", "AUDUSD", "NZDUSD"):
         r = rows[symbol]
         assert (r["pip_size"], r["digits"], r["contract_size"], r["quote_currency"]) == (

@@ -1,4 +1,4 @@
-"""Market-data REST (CONTRACT §4.5, issue 3 §6): which providers carry each symbol, provider
+"""Market-data REST (docs/api.md, Bars and providers, issue 3 §6): which providers carry each symbol, provider
 status, and when `price/realtime/` and `price/ohlc/` may call a provider — once when nobody polls
 the symbol under FEED=live, never while a worker's heartbeat is present.
 
@@ -27,7 +27,7 @@ from .support import assert_error, url
 
 pytestmark = pytest.mark.django_db
 
-CONTRACT_FIELDS = {
+DOCUMENTED_FIELDS = {
     "name",
     "configured",
     "priority",
@@ -140,7 +140,7 @@ def test_providers_shows_exactly_the_contract_fields_in_priority_order(api, sett
     page = response.json()
     assert (page["count"], page["next"], page["previous"], page["feed"]) == (5, None, None, "manual")
     rows = page["results"]
-    assert all(set(r) == CONTRACT_FIELDS for r in rows)
+    assert all(set(r) == DOCUMENTED_FIELDS for r in rows)
     assert [(r["name"], r["priority"]) for r in rows] == [
         ("binance", 1),
         ("twelvedata", 2),

@@ -1,5 +1,6 @@
-"""orders/ (CONTRACT §4.2): entry orders rest as `pending` and ticks fill them by the rules of
-§3.3 (limits at their level, never better; stops at the first quote at or through the level)."""
+"""orders/ (docs/api.md, Entry orders): entry orders rest as `pending` and ticks fill them by the rules of
+docs/domain.md, Fills (limits at their level, never better; stops at the first quote at or through
+the level)."""
 
 from datetime import timedelta
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Request rates (CONTRACT §4.1: 429 `throttled`): at most N requests in any window, per user or,
+"""Request rates (docs/api.md, Throttling: 429 `throttled`): at most N requests in any window, per user or,
 without credentials, per address; refused requests do not count. With Redis the log is one
 atomic script (paper_trading/api/throttling.py), otherwise DRF's cache list: same answers."""
 

@@ -1,5 +1,6 @@
-"""trades/ endpoints (CONTRACT §4.2): execute, read, modify, close, cancel, reports, and the
-business refusals of §3.4. Expected figures are worked out by hand from §3.2 in comments."""
+"""trades/ endpoints (docs/api.md, Market orders): execute, read, modify, close, cancel, reports, and the
+business refusals of docs/domain.md, Risk rules at order time. Expected figures are worked out
+by hand from docs/domain.md, Pips and P&L in comments."""
 
 import csv
 import io
@@ -448,7 +449,7 @@ def test_export_is_a_csv_of_the_filtered_trades(api, no_limits, eurusd, tick):
     assert len(only_closed) == 2  # header + one row
 
 
-# ---- business refusals (CONTRACT §3.4, §4.1): 422 and nothing written -----------------------
+# ---- business refusals (docs/domain.md, Risk rules at order time): 422 and nothing written -------
 
 
 def _refused(response, code, before):

@@ -1,4 +1,5 @@
-"""`GET trades/?period=` (CONTRACT §3.4, §4.2): after a reset the dashboard asks for the current
+"""`GET trades/?period=` (docs/domain.md, Reset; docs/api.md, Trades by period): after a reset the
+dashboard asks for the current
 period only; older periods stay listable by number together with their account."""
 
 import csv

@@ -1,5 +1,5 @@
-"""Errors Django answers before any API view runs (CONTRACT §4.1): a path nothing routes, a path
-missing its trailing slash, a crash. Under /api/ they carry the contract's body; the admin and
+"""Errors Django answers before any API view runs (docs/api.md, Errors): a path nothing routes, a path
+missing its trailing slash, a crash. Under /api/ they carry the API's error body; the admin and
 the dashboard keep Django's pages and redirects."""
 
 import pytest

@@ -106,7 +106,7 @@ def events_of(ex: Exchange, type_: str) -> list:
 
 
 def bar_ticks(open_, high, low, close) -> list[Decimal]:
-    """The ticks a replayed bar is walked as (CONTRACT §3.3): O→L→H→C for a bullish bar
+    """The ticks a replayed bar is walked as (docs/market-data.md, Feeds): O→L→H→C for a bullish bar
     (close >= open) and O→H→L→C for a bearish one."""
     o, h, lo, c = (D(str(v)) for v in (open_, high, low, close))
     return [o, lo, h, c] if c >= o else [o, h, lo, c]

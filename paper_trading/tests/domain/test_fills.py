@@ -1,4 +1,4 @@
-"""The fill model (CONTRACT §3.3): quote sides, slippage, commission, gaps, and the bar walk."""
+"""The fill model (docs/domain.md, Fills): quote sides, slippage, commission, gaps, and the bar walk."""
 
 from decimal import Decimal
 

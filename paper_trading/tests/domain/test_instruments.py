@@ -1,4 +1,4 @@
-"""The instrument registry (CONTRACT §3.1) and quote construction (§3.3)."""
+"""The instrument registry (docs/domain.md, Instruments) and quote construction (docs/domain.md, Fills)."""
 
 from datetime import datetime
 

@@ -1,4 +1,5 @@
-"""Margin call and stop-out (CONTRACT §3.4), directly and through the exchange's margin bands."""
+"""Margin call and stop-out (docs/domain.md, Margin call and stop-out), directly and through the
+exchange's margin bands."""
 
 from paper_trading.domain import trading
 from paper_trading.domain.margin import margin_bands

@@ -22,7 +22,7 @@ D = Decimal
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-CONTRACT_KEYS = {
+DOCUMENTED_KEYS = {
     "total_trades",
     "winning_trades",
     "losing_trades",
@@ -92,8 +92,8 @@ THREE = [
 
 
 def test_report_has_exactly_the_contract_keys():
-    assert set(report(THREE)) == CONTRACT_KEYS
-    assert set(report([])) == CONTRACT_KEYS
+    assert set(report(THREE)) == DOCUMENTED_KEYS
+    assert set(report([])) == DOCUMENTED_KEYS
 
 
 def test_three_trades_counts_and_win_rate():

@@ -1,4 +1,5 @@
-"""Money and numbers (CONTRACT §3.2): Decimal parsing, cents half-even, pips, P&L, margin."""
+"""Money and numbers (docs/domain.md, Numbers, Pips and P&L): Decimal parsing, cents half-even,
+pips, P&L, margin."""
 
 from decimal import Decimal
 
@@ -116,7 +117,7 @@ def test_commission_half_cent_is_posted_half_even():
     assert ledger_of(ex, acct.id, "commission") == [D("-1.12")]
 
 
-# ---- pips and P&L: the worked examples of §3.2 ----------------------------------------------
+# ---- pips and P&L: the worked examples of docs/domain.md, Pips and P&L ----------------------------
 
 
 def test_pips_eurusd_buy_ten_pips():

@@ -1,4 +1,4 @@
-"""Account modes (CONTRACT §3.4): netting (one position per symbol) and NFA (no hedging, FIFO,
+"""Account modes (docs/domain.md, Account modes): netting (one position per symbol) and NFA (no hedging, FIFO,
 leverage caps), against the default hedging mode."""
 
 import pytest

@@ -1,4 +1,5 @@
-"""Entry orders, time in force, OCO, validation and the ticket state machine (CONTRACT §3.3, §4.2)."""
+"""Entry orders, time in force, OCO, validation and the ticket state machine (docs/domain.md,
+Fills; docs/api.md, Entry orders)."""
 
 from datetime import UTC, datetime
 

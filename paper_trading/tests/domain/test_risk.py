@@ -1,4 +1,5 @@
-"""Order-time rules (CONTRACT §3.4): stop required, risk per trade, portfolio heat, daily loss,
+"""Order-time rules (docs/domain.md, Risk rules at order time): stop required, risk per trade,
+portfolio heat, daily loss,
 free margin. The default account caps risk at 2 %, heat at 10 % and daily loss at 5 %."""
 
 from datetime import UTC, datetime, timedelta

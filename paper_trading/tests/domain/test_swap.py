@@ -1,4 +1,4 @@
-"""Swap (rollover) at 17:00 New York, triple on Wednesday (CONTRACT §3.4), and the session clock.
+"""Swap (rollover) at 17:00 New York, triple on Wednesday (docs/domain.md, Costs), and the session clock.
 
 Swap per night = points x point x contract_size x lots, in the quote currency, converted.
 EURUSD long is -7.2 points: -7.2 x 0.00001 x 100000 x 1 lot = -7.20 USD per night.

@@ -1,4 +1,4 @@
-"""The take-profit ladder (CONTRACT §3.3): fixed fractions of the original size, each partial close
+"""The take-profit ladder (docs/domain.md, Fills): fixed fractions of the original size, each partial close
 its own fill with its own realized P&L, and break-even after TP1 when asked."""
 
 from paper_trading.domain.instruments import get_instrument

@@ -1,4 +1,4 @@
-"""Trailing stops (CONTRACT §3.3): a distance in pips that ratchets only in the trader's favour."""
+"""Trailing stops (docs/domain.md, Fills): a distance in pips that ratchets only in the trader's favour."""
 
 from paper_trading.domain.orders import ExitReason, Status
 

@@ -1,4 +1,5 @@
-"""`import_bars` (CONTRACT §6): MT5 layouts and a generic CSV, idempotent upsert, bad rows by line
+"""`import_bars` (docs/market-data.md, Importing bars): MT5 layouts and a generic CSV, idempotent
+upsert, bad rows by line
 number, and source time zones."""
 
 from datetime import UTC, datetime

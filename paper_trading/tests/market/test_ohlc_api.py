@@ -1,4 +1,4 @@
-"""`GET price/ohlc/` (CONTRACT §4.5)."""
+"""`GET price/ohlc/` (docs/api.md, Bars and providers)."""
 
 import pytest
 from rest_framework.test import APIClient

@@ -1,4 +1,4 @@
-"""The replay feed (CONTRACT §3.3): stored bars walked as ticks, and through the real engine."""
+"""The replay feed (docs/market-data.md, Feeds): stored bars walked as ticks, and through the real engine."""
 
 from datetime import UTC, datetime
 from decimal import Decimal

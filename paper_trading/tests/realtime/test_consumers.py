@@ -1,4 +1,4 @@
-"""The WebSocket consumers in process (CONTRACT §5): auth, subscriptions, errors, events."""
+"""The WebSocket consumers in process (docs/websocket.md): auth, subscriptions, errors, events."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Engine events over WebSockets in process: what the owner hears, in order, and that nobody
-else hears any of it (CONTRACT §5)."""
+else hears any of it (docs/websocket.md)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ async def test_take_profit_hit_by_a_manual_tick_reaches_the_owner_in_order(conne
     opened = await drain(alice, until="account_update")
     assert [m["type"] for m in opened] == ["trade_execution", "account_update"]
     assert opened[0]["trade"]["id"] == trade["id"] and opened[0]["trade"]["entry_price"] == "1.10000"
-    assert opened[0]["trade"] == trade  # the event carries exactly the REST answer (CONTRACT §5)
+    assert opened[0]["trade"] == trade  # the event carries exactly the REST answer (docs/websocket.md)
 
     # bid 1.10110 crosses the TP: a limit fills at its level, 1.10100 -> +10.0 pips,
     # 0.001 x 0.10 lots x 100,000 = +10.00 USD.

@@ -1,5 +1,5 @@
 """End to end on loopback: a real server process, real `websockets` clients, PostgreSQL and
-Redis (CONTRACT §5), and the server riding out a Redis restart."""
+Redis (docs/websocket.md), and the server riding out a Redis restart."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_server_survives_a_redis_restart_and_accepts_sockets_once_it_is_back(peo
             )
             assert (await receive_until(socket, "price_update"))[-1]["bid"] == "1.1"
             redis.stop()
-            # While Redis (the quote cache) is down the API answers 503 in the contract's body.
+            # While Redis (the quote cache) is down the API answers 503 in the API's error body.
             response = await asyncio.to_thread(
                 requests.post,
                 server.url + BASE + "/price/ticks/",

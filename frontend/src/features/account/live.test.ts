@@ -12,7 +12,7 @@ const account = (patch: Partial<Account> = {}) =>
     ...patch,
   }) as Account;
 
-describe("liveAccount (CONTRACT §3.2)", () => {
+describe("liveAccount (docs/domain.md, Margin)", () => {
   it("equity = balance + live unrealized; free margin and margin level follow", () => {
     const live = liveAccount(account(), 10);
     expect(live.equity).toBe(10010);

@@ -14,7 +14,7 @@ export interface LiveAccount {
 /**
  * The server's account with its unrealized P&L replaced by the live sum of the open trades
  * (when every one is known): equity = balance + unrealized, free margin = equity − margin used,
- * margin level = equity / margin used × 100 (null when no margin is used; CONTRACT §3.2).
+ * margin level = equity / margin used × 100 (null when no margin is used; docs/domain.md, Margin).
  */
 export function liveAccount(account: Account, liveUnrealized: number | null): LiveAccount {
   const balance = Number(account.balance);

@@ -40,7 +40,7 @@ describe("applyTrade keeps lists current without reordering", () => {
   });
 });
 
-describe("unrealizedAt (CONTRACT §3.2, §3.3)", () => {
+describe("unrealizedAt (docs/domain.md, Pips and P&L; docs/domain.md, Fills)", () => {
   const buy = { order_type: "buy" as const, entry_price: "1.10010", lot_size: "0.10" };
   it("values a buy at the bid: 1.10110 − 1.10010 = +10.0 pips, +10.00 USD on 0.10 lots", () => {
     expect(unrealizedAt(buy, { bid: "1.10110", ask: "1.10120" }, EURUSD, "USD")).toEqual({

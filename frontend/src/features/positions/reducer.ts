@@ -39,7 +39,7 @@ export interface Unrealized {
 
 /**
  * Live figures for an open trade at `quote`: a buy is valued at the bid, a sell at the ask
- * (CONTRACT §3.3); pips = (price − entry) × direction / pip_size; money = distance × lots ×
+ * (docs/domain.md, Fills); pips = (price − entry) × direction / pip_size; money = distance × lots ×
  * contract_size, converted to the account currency (null when no rate is known).
  */
 export function unrealizedAt(
