@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from paper_trading.domain.instruments import REGISTRY
-from paper_trading.providers.sim import START_PRICES, SimFeed
 from paper_trading.providers.registry import PROVIDER_CLASSES, get_provider, live_providers, providers_for
+from paper_trading.providers.sim import START_PRICES, SimFeed
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "providers.md"
 
