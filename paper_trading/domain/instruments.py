@@ -101,7 +101,7 @@ class Instrument:
 
 
 # Keys of a row and how each is parsed; a key absent here is refused. Required keys are those
-# without a default on Instrument (and start_price, which the sim needs for every symbol).
+# without a default on Instrument, and the two below.
 _PARSERS = {
     "symbol": "str",
     "description": "str",
@@ -127,7 +127,9 @@ _PARSERS = {
 }
 _OPTIONAL = {f.name for f in fields(Instrument) if f.init and f.default is not MISSING}
 _OPTIONAL |= {f.name for f in fields(Instrument) if f.init and f.default_factory is not MISSING}
-REQUIRED = (frozenset(_PARSERS) - _OPTIONAL) | {"start_price"}
+# start_price: the sim needs one for every symbol; max_leverage: the NFA cap (50 majors, 20 the
+# rest) is a per-row decision, not a default to inherit by omission.
+REQUIRED = (frozenset(_PARSERS) - _OPTIONAL) | {"start_price", "max_leverage"}
 
 
 class InstrumentDataError(ValueError):

@@ -133,6 +133,7 @@ pip_size = "0.0001"
 digits = 5
 contract_size = "100000"
 default_spread_pips = "1.7"
+max_leverage = 50
 swap_long_points = "-4.1"
 swap_short_points = "0.3"
 min_price = "0.5"
@@ -191,7 +192,7 @@ def test_adding_a_row_adds_the_instrument_with_its_provider_codes(tmp_path):
     assert (eurchf.pip_size, eurchf.digits, eurchf.contract_size) == (D("0.0001"), 5, D("100000"))
     # Omitted keys take the documented defaults.
     assert (eurchf.min_lot, eurchf.lot_step, eurchf.max_lot) == (D("0.01"), D("0.01"), D("100"))
-    assert (eurchf.max_leverage, eurchf.trades_weekends) == (50, False)
+    assert (eurchf.max_leverage, eurchf.trades_weekends) == (50, False)  # 50 from the row
     assert provider_codes("yahoo", registry)["EURCHF"] == "EURCHF=X"
     assert provider_codes("twelvedata", registry)["EURCHF"] == "EUR/CHF"
     assert "EURCHF" not in provider_codes("finnhub", registry)
@@ -207,6 +208,7 @@ def test_adding_a_row_adds_the_instrument_with_its_provider_codes(tmp_path):
         (("digits = 5", 'digits = "5"'), "digits must be a non-negative integer"),
         (('pip_size = "0.0001"\n', ""), "missing key(s) pip_size"),
         (('start_price = "0.94000"\n', ""), "missing key(s) start_price"),
+        (("max_leverage = 50\n", ""), "missing key(s) max_leverage"),
         (("digits = 5", 'digits = 5\npip = "0.0001"'), "unknown key(s) pip"),
         (('start_price = "0.94000"', 'start_price = "9.4"'), "start_price is outside"),
         (('yahoo = "EURCHF=X"', 'yahoo = ""'), "providers must be a table"),
