@@ -1,14 +1,18 @@
 """The instrument registry (docs/domain.md, Instruments): data, not code branches."""
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+import tomllib
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
 
 from .errors import InvalidInput, UnknownSymbol
 from .numbers import is_multiple
 
 D = Decimal
-# NFA "major" currencies: pairs of two of these get 50:1, everything else 20:1.
-NFA_MAJORS = frozenset({"USD", "EUR", "JPY", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK"})
+# The registry's data: one row per instrument (docs/domain.md, Instruments).
+DATA_FILE = Path(__file__).with_name("instruments.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,12 @@ class Instrument:
     # glitch, a mistyped manual tick); wide enough for any price seen in decades (docs/domain.md).
     min_price: Decimal | None = None
     max_price: Decimal | None = None
+    # Where the sim feed starts this symbol.
+    start_price: Decimal = D("1")
+    # Provider name -> its code for this symbol (absent: not covered), and the note for a code
+    # that is a stand-in (e.g. a future for spot). Not part of equality or the symbols/ body.
+    providers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    proxies: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     point: Decimal = field(init=False)
 
     def __post_init__(self):
@@ -90,110 +100,119 @@ class Instrument:
         }
 
 
-def _fx(symbol, description, pip, digits, spread, swap_long, swap_short, bounds):
-    base, quote = symbol[:3], symbol[3:]
-    majors = base in NFA_MAJORS and quote in NFA_MAJORS
-    return Instrument(
-        symbol=symbol,
-        description=description,
-        asset_class="fx",
-        base_currency=base,
-        quote_currency=quote,
-        pip_size=D(pip),
-        digits=digits,
-        contract_size=D(100000),
-        default_spread_pips=D(spread),
-        max_leverage=50 if majors else 20,
-        swap_long_points=D(swap_long),
-        swap_short_points=D(swap_short),
-        min_price=D(bounds[0]),
-        max_price=D(bounds[1]),
-    )
+# Keys of a row and how each is parsed; a key absent here is refused. Required keys are those
+# without a default on Instrument, and the two below.
+_PARSERS = {
+    "symbol": "str",
+    "description": "str",
+    "asset_class": "str",
+    "base_currency": "str",
+    "quote_currency": "str",
+    "pip_size": "decimal",
+    "digits": "int",
+    "contract_size": "decimal",
+    "min_lot": "decimal",
+    "lot_step": "decimal",
+    "max_lot": "decimal",
+    "default_spread_pips": "decimal",
+    "max_leverage": "int",
+    "swap_long_points": "decimal",
+    "swap_short_points": "decimal",
+    "trades_weekends": "bool",
+    "min_price": "decimal",
+    "max_price": "decimal",
+    "start_price": "decimal",
+    "providers": "codes",
+    "proxies": "codes",
+}
+_OPTIONAL = {f.name for f in fields(Instrument) if f.init and f.default is not MISSING}
+_OPTIONAL |= {f.name for f in fields(Instrument) if f.init and f.default_factory is not MISSING}
+# start_price: the sim needs one for every symbol; max_leverage: the NFA cap (50 majors, 20 the
+# rest) is a per-row decision, not a default to inherit by omission.
+REQUIRED = (frozenset(_PARSERS) - _OPTIONAL) | {"start_price", "max_leverage"}
 
 
-# Swap points are per lot per night in points (10**-digits), MT5 style; typical retail values.
-_INSTRUMENTS = [
-    _fx("EURUSD", "Euro vs US Dollar", "0.0001", 5, "1.0", "-7.2", "2.1", ("0.5", "2.5")),
-    _fx("GBPUSD", "British Pound vs US Dollar", "0.0001", 5, "1.4", "-3.9", "-1.6", ("0.5", "3")),
-    _fx("AUDUSD", "Australian Dollar vs US Dollar", "0.0001", 5, "1.2", "-3.4", "-0.9", ("0.2", "1.5")),
-    _fx("NZDUSD", "New Zealand Dollar vs US Dollar", "0.0001", 5, "1.6", "-2.8", "-1.2", ("0.2", "1.5")),
-    _fx("USDJPY", "US Dollar vs Japanese Yen", "0.01", 3, "1.1", "12.4", "-25.1", ("50", "400")),
-    _fx("EURJPY", "Euro vs Japanese Yen", "0.01", 3, "1.8", "8.1", "-19.7", ("50", "400")),
-    _fx("GBPJPY", "British Pound vs Japanese Yen", "0.01", 3, "2.6", "10.2", "-24.3", ("50", "500")),
-    _fx("USDCHF", "US Dollar vs Swiss Franc", "0.0001", 5, "1.4", "4.9", "-11.6", ("0.3", "2.5")),
-    _fx("USDCAD", "US Dollar vs Canadian Dollar", "0.0001", 5, "1.6", "0.8", "-6.9", ("0.5", "2.5")),
-    _fx("EURGBP", "Euro vs British Pound", "0.0001", 5, "1.3", "-5.6", "0.4", ("0.3", "1.5")),
-    Instrument(
-        symbol="XAUUSD",
-        description="Spot Gold vs US Dollar",
-        asset_class="metal",
-        base_currency="XAU",
-        quote_currency="USD",
-        pip_size=D("0.1"),
-        digits=2,
-        contract_size=D(100),
-        default_spread_pips=D("3.0"),
-        max_leverage=20,
-        swap_long_points=D("-45.0"),
-        swap_short_points=D("18.0"),
-        min_price=D("100"),
-        max_price=D("50000"),
-    ),
-    Instrument(
-        symbol="XAGUSD",
-        description="Spot Silver vs US Dollar",
-        asset_class="metal",
-        base_currency="XAG",
-        quote_currency="USD",
-        pip_size=D("0.01"),
-        digits=3,
-        contract_size=D(5000),
-        default_spread_pips=D("3.0"),
-        max_leverage=20,
-        swap_long_points=D("-6.0"),
-        swap_short_points=D("1.5"),
-        min_price=D("1"),
-        max_price=D("1000"),
-    ),
-    Instrument(
-        symbol="BTCUSD",
-        description="Bitcoin vs US Dollar",
-        asset_class="crypto",
-        base_currency="BTC",
-        quote_currency="USD",
-        pip_size=D("1"),
-        digits=2,
-        contract_size=D(1),
-        max_lot=D("50"),
-        default_spread_pips=D("20"),
-        max_leverage=20,
-        swap_long_points=D("-2000"),
-        swap_short_points=D("-2000"),
-        trades_weekends=True,
-        min_price=D("100"),
-        max_price=D("10000000"),
-    ),
-    Instrument(
-        symbol="ETHUSD",
-        description="Ether vs US Dollar",
-        asset_class="crypto",
-        base_currency="ETH",
-        quote_currency="USD",
-        pip_size=D("0.1"),
-        digits=2,
-        contract_size=D(1),
-        max_lot=D("500"),
-        default_spread_pips=D("15"),
-        max_leverage=20,
-        swap_long_points=D("-150"),
-        swap_short_points=D("-150"),
-        trades_weekends=True,
-        min_price=D("1"),
-        max_price=D("1000000"),
-    ),
-]
+class InstrumentDataError(ValueError):
+    """The instrument file is malformed; the message names the row and the key."""
 
-REGISTRY: dict[str, Instrument] = {i.symbol: i for i in _INSTRUMENTS}
+
+def _parse(where: str, key: str, kind: str, value):
+    if kind == "str" and isinstance(value, str) and value.strip():
+        return value
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if kind == "bool" and isinstance(value, bool):
+        return value
+    if kind == "decimal" and isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is not None and number.is_finite():
+            return number
+    if kind == "codes" and isinstance(value, dict):
+        if all(isinstance(v, str) and v for v in value.values()):
+            return MappingProxyType(dict(value))
+    expected = {
+        "str": "a non-empty string",
+        "int": "a non-negative integer",
+        "bool": "true or false",
+        "decimal": 'a decimal written as a string (e.g. "0.0001")',
+        "codes": "a table of provider = non-empty string",
+    }[kind]
+    raise InstrumentDataError(f"{where}: {key} must be {expected}, not {value!r}.")
+
+
+def parse_instrument(row, index: int = 0) -> Instrument:
+    """One row of the file as an Instrument; InstrumentDataError naming the row otherwise."""
+    if not isinstance(row, dict):
+        raise InstrumentDataError(f"instrument #{index + 1}: a row must be a table.")
+    symbol = row.get("symbol")
+    where = f"instrument {symbol!r}" if isinstance(symbol, str) else f"instrument #{index + 1}"
+    unknown = sorted(set(row) - set(_PARSERS))
+    if unknown:
+        raise InstrumentDataError(f"{where}: unknown key(s) {', '.join(unknown)}.")
+    missing = sorted(REQUIRED - set(row))
+    if missing:
+        raise InstrumentDataError(f"{where}: missing key(s) {', '.join(missing)}.")
+    values = {key: _parse(where, key, _PARSERS[key], value) for key, value in row.items()}
+    if normalize_symbol(values["symbol"]) != values["symbol"]:
+        raise InstrumentDataError(f"{where}: symbol must be upper case letters and digits only.")
+    for key in ("pip_size", "contract_size", "min_lot", "lot_step", "max_lot", "start_price"):
+        if key in values and values[key] <= 0:
+            raise InstrumentDataError(f"{where}: {key} must be positive.")
+    instrument = Instrument(**values)
+    if instrument.min_lot > instrument.max_lot:
+        raise InstrumentDataError(f"{where}: min_lot is above max_lot.")
+    if instrument.price_bounds_error(instrument.start_price, instrument.start_price):
+        raise InstrumentDataError(f"{where}: start_price is outside min_price-max_price.")
+    if set(instrument.proxies) - set(instrument.providers):
+        raise InstrumentDataError(f"{where}: proxies name a provider without a code.")
+    return instrument
+
+
+def load_instruments(path: Path | str = DATA_FILE) -> dict[str, Instrument]:
+    """The registry from a TOML file: symbol -> Instrument, in the file's order. Every row is
+    checked here, so a bad file fails at import with a message naming the row, not mid-trade."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise InstrumentDataError(f"{path.name}: not valid TOML ({exc}).") from None
+    unknown = sorted(set(data) - {"instrument"})
+    if unknown:
+        raise InstrumentDataError(f"{path.name}: unknown top-level key(s) {', '.join(unknown)}.")
+    rows = data.get("instrument")
+    if not isinstance(rows, list) or not rows:
+        raise InstrumentDataError(f"{path.name}: no [[instrument]] rows.")
+    registry: dict[str, Instrument] = {}
+    for index, row in enumerate(rows):
+        instrument = parse_instrument(row, index)
+        if instrument.symbol in registry:
+            raise InstrumentDataError(f"instrument {instrument.symbol!r}: listed twice.")
+        registry[instrument.symbol] = instrument
+    return registry
 
 
 def normalize_symbol(symbol) -> str:
@@ -201,6 +220,9 @@ def normalize_symbol(symbol) -> str:
     if not isinstance(symbol, str):
         raise InvalidInput("A symbol is required.", field="symbol")
     return symbol.strip().upper().replace("/", "").replace("_", "").replace("-", "")
+
+
+REGISTRY: dict[str, Instrument] = load_instruments()
 
 
 def get_instrument(symbol) -> Instrument:
@@ -213,3 +235,15 @@ def get_instrument(symbol) -> Instrument:
 
 def find_pair(base: str, quote: str) -> Instrument | None:
     return REGISTRY.get(base + quote)
+
+
+def provider_codes(provider: str, registry: Mapping[str, Instrument] | None = None) -> dict[str, str]:
+    """Symbol -> `provider`'s code, for the symbols it carries (its symbol map)."""
+    registry = REGISTRY if registry is None else registry
+    return {s: i.providers[provider] for s, i in registry.items() if provider in i.providers}
+
+
+def provider_proxies(provider: str, registry: Mapping[str, Instrument] | None = None) -> dict[str, str]:
+    """Symbol -> `provider`'s note for the codes that stand in for another market."""
+    registry = REGISTRY if registry is None else registry
+    return {s: i.proxies[provider] for s, i in registry.items() if provider in i.proxies}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.bars import Bar
+from ..domain.instruments import provider_codes
 from ..domain.quotes import Quote, quote_from_price
 from ._http import HttpProvider, client_error, from_text, price
 from .base import BadPayload, NotCovered, RateLimited
@@ -26,20 +27,7 @@ class AlphaVantageProvider(HttpProvider):
     base_url_setting = "ALPHA_VANTAGE_BASE_URL"
     api_key_setting = "ALPHA_VANTAGE_API_KEY"
     # from_currency/to_currency (FX_* functions call them from_symbol/to_symbol)
-    symbol_map = {
-        "EURUSD": "EUR/USD",
-        "GBPUSD": "GBP/USD",
-        "AUDUSD": "AUD/USD",
-        "NZDUSD": "NZD/USD",
-        "USDJPY": "USD/JPY",
-        "EURJPY": "EUR/JPY",
-        "GBPJPY": "GBP/JPY",
-        "USDCHF": "USD/CHF",
-        "USDCAD": "USD/CAD",
-        "EURGBP": "EUR/GBP",
-        "BTCUSD": "BTC/USD",
-        "ETHUSD": "ETH/USD",
-    }
+    symbol_map = provider_codes(name)  # from instruments.toml
 
     def _call(self, params: dict) -> dict:
         self.require_key()

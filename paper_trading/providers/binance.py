@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..domain.bars import Bar
+from ..domain.instruments import provider_codes, provider_proxies
 from ..domain.quotes import Quote
 from ._http import HttpProvider, client_error, from_unix, price, retry_after, to_decimal
 from .base import BadPayload, NotCovered, RateLimited
@@ -35,8 +36,8 @@ INVALID_SYMBOL = -1121
 class BinanceProvider(HttpProvider):
     name = "binance"
     base_url_setting = "BINANCE_BASE_URL"
-    symbol_map = {"BTCUSD": "BTCUSDT", "ETHUSD": "ETHUSDT"}
-    proxies = {"BTCUSD": "USDT for USD", "ETHUSD": "USDT for USD"}
+    symbol_map = provider_codes(name)  # from instruments.toml
+    proxies = provider_proxies(name)
 
     def _call(self, path: str, params: dict):
         reply = self.get(path, params=params)

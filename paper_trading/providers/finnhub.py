@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..domain.bars import Bar
+from ..domain.instruments import provider_codes
 from ..domain.quotes import Quote, quote_from_price
 from ._http import HttpProvider, client_error, from_unix, lookback, price, to_decimal
 from .base import BadPayload, NotCovered
@@ -23,22 +24,7 @@ class FinnhubProvider(HttpProvider):
     name = "finnhub"
     base_url_setting = "FINNHUB_BASE_URL"
     api_key_setting = "FINNHUB_API_KEY"
-    symbol_map = {
-        "EURUSD": "OANDA:EUR_USD",
-        "GBPUSD": "OANDA:GBP_USD",
-        "AUDUSD": "OANDA:AUD_USD",
-        "NZDUSD": "OANDA:NZD_USD",
-        "USDJPY": "OANDA:USD_JPY",
-        "EURJPY": "OANDA:EUR_JPY",
-        "GBPJPY": "OANDA:GBP_JPY",
-        "USDCHF": "OANDA:USD_CHF",
-        "USDCAD": "OANDA:USD_CAD",
-        "EURGBP": "OANDA:EUR_GBP",
-        "XAUUSD": "OANDA:XAU_USD",  # spot gold
-        "XAGUSD": "OANDA:XAG_USD",  # spot silver
-        "BTCUSD": "COINBASE:BTC-USD",
-        "ETHUSD": "COINBASE:ETH-USD",
-    }
+    symbol_map = provider_codes(name)  # from instruments.toml
 
     def _call(self, path: str, params: dict) -> dict:
         self.require_key()

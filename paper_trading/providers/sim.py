@@ -8,28 +8,14 @@ import random
 from datetime import datetime
 from decimal import Decimal
 
-from ..domain.instruments import get_instrument
+from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import Quote, quote_from_price
 
 SOURCE = "sim"
 # Annualized volatility by asset class, roughly what these markets show in a calm year.
 VOLATILITY = {"fx": 0.08, "metal": 0.16, "crypto": 0.60, "index": 0.18, "equity": 0.30}
-START_PRICES = {
-    "EURUSD": "1.08500",
-    "GBPUSD": "1.27000",
-    "AUDUSD": "0.66000",
-    "NZDUSD": "0.61000",
-    "USDJPY": "150.000",
-    "EURJPY": "162.500",
-    "GBPJPY": "190.500",
-    "USDCHF": "0.88000",
-    "USDCAD": "1.36000",
-    "EURGBP": "0.85500",
-    "XAUUSD": "2000.00",
-    "XAGUSD": "24.000",
-    "BTCUSD": "60000.00",
-    "ETHUSD": "3000.00",
-}
+# Where each symbol starts: the registry's `start_price` (instruments.toml).
+START_PRICES = {symbol: i.start_price for symbol, i in REGISTRY.items()}
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
 
@@ -40,7 +26,7 @@ class SimFeed:
     def __init__(self, symbols, *, seed: int = 42, start_prices: dict[str, Decimal] | None = None):
         self.instruments = [get_instrument(s) for s in symbols]
         self.random = random.Random(seed)
-        starts = {**{k: Decimal(v) for k, v in START_PRICES.items()}, **(start_prices or {})}
+        starts = {**START_PRICES, **(start_prices or {})}
         self.prices = {i.symbol: float(starts[i.symbol]) for i in self.instruments}
         self.last_time: datetime | None = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.bars import Bar
+from ..domain.instruments import provider_codes
 from ..domain.quotes import Quote, quote_from_price
 from ._http import HttpProvider, client_error, from_text, from_unix, price, to_decimal
 from .base import BadPayload, NotCovered, RateLimited, Unavailable
@@ -32,22 +33,7 @@ class TwelveDataProvider(HttpProvider):
     name = "twelvedata"
     base_url_setting = "TWELVE_DATA_BASE_URL"
     api_key_setting = "TWELVE_DATA_API_KEY"
-    symbol_map = {
-        "EURUSD": "EUR/USD",
-        "GBPUSD": "GBP/USD",
-        "AUDUSD": "AUD/USD",
-        "NZDUSD": "NZD/USD",
-        "USDJPY": "USD/JPY",
-        "EURJPY": "EUR/JPY",
-        "GBPJPY": "GBP/JPY",
-        "USDCHF": "USD/CHF",
-        "USDCAD": "USD/CAD",
-        "EURGBP": "EUR/GBP",
-        "XAUUSD": "XAU/USD",  # spot gold
-        "XAGUSD": "XAG/USD",  # spot silver
-        "BTCUSD": "BTC/USD",
-        "ETHUSD": "ETH/USD",
-    }
+    symbol_map = provider_codes(name)  # from instruments.toml
 
     def _call(self, path: str, params: dict) -> dict:
         self.require_key()

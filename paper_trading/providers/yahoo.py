@@ -33,6 +33,7 @@ import requests
 from django.conf import settings
 
 from ..domain.bars import Bar, bucket_start
+from ..domain.instruments import provider_codes, provider_proxies
 from ..domain.quotes import Quote, quote_from_price
 from ._http import MappedProvider, lookback, price, to_decimal
 from .base import BadPayload, NotCovered, ProviderError, RateLimited, Unavailable
@@ -131,23 +132,8 @@ def _utc(provider: str, value, field: str) -> datetime:
 
 class YahooProvider(MappedProvider):
     name = "yahoo"
-    symbol_map = {
-        "EURUSD": "EURUSD=X",
-        "GBPUSD": "GBPUSD=X",
-        "AUDUSD": "AUDUSD=X",
-        "NZDUSD": "NZDUSD=X",
-        "USDJPY": "JPY=X",
-        "EURJPY": "EURJPY=X",
-        "GBPJPY": "GBPJPY=X",
-        "USDCHF": "CHF=X",
-        "USDCAD": "CAD=X",
-        "EURGBP": "EURGBP=X",
-        "XAUUSD": "GC=F",
-        "XAGUSD": "SI=F",
-        "BTCUSD": "BTC-USD",
-        "ETHUSD": "ETH-USD",
-    }
-    proxies = {"XAUUSD": "futures proxy", "XAGUSD": "futures proxy"}
+    symbol_map = provider_codes(name)  # from instruments.toml
+    proxies = provider_proxies(name)
 
     def __init__(self, *, session: requests.Session | curl_requests.Session | None = None):
         """`session`: what yfinance sends through (a requests or curl_cffi Session, the two kinds

@@ -6,6 +6,7 @@ import pytest
 
 from paper_trading.domain.instruments import REGISTRY
 from paper_trading.providers.registry import PROVIDER_CLASSES, get_provider, live_providers, providers_for
+from paper_trading.providers.sim import START_PRICES, SimFeed
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "providers.md"
 
@@ -86,3 +87,42 @@ def test_docs_list_every_provider_code():
     for cls in PROVIDER_CLASSES:
         for symbol, code in cls.symbol_map.items():
             assert f"`{code}`" in text, f"docs/providers.md does not list {cls.name} {symbol} -> {code}"
+
+
+@pytest.mark.parametrize("cls", PROVIDER_CLASSES, ids=lambda cls: cls.name)
+def test_symbol_maps_and_proxies_are_read_from_the_instrument_file(cls):
+    """No provider keeps its own map: adding a row to instruments.toml is the whole change."""
+    assert cls.symbol_map == {
+        s: i.providers[cls.name] for s, i in REGISTRY.items() if cls.name in i.providers
+    }
+    assert cls.proxies == {s: i.proxies[cls.name] for s, i in REGISTRY.items() if cls.name in i.proxies}
+
+
+@pytest.mark.parametrize(
+    "name, symbol, code",
+    [
+        ("yahoo", "EURUSD", "EURUSD=X"),
+        ("yahoo", "USDJPY", "JPY=X"),
+        ("yahoo", "XAUUSD", "GC=F"),
+        ("twelvedata", "EURUSD", "EUR/USD"),
+        ("twelvedata", "XAGUSD", "XAG/USD"),
+        ("finnhub", "EURUSD", "OANDA:EUR_USD"),
+        ("finnhub", "BTCUSD", "COINBASE:BTC-USD"),
+        ("alphavantage", "USDCAD", "USD/CAD"),
+        ("binance", "ETHUSD", "ETHUSDT"),
+    ],
+)
+def test_provider_codes_are_the_ones_the_providers_always_used(name, symbol, code):
+    assert get_provider(name).instrument(symbol) == (REGISTRY[symbol], code)
+
+
+def test_alphavantage_and_binance_do_not_carry_what_the_file_omits():
+    assert set(get_provider("alphavantage").symbol_map) == set(REGISTRY) - {"XAUUSD", "XAGUSD"}
+    assert set(get_provider("binance").symbol_map) == {"BTCUSD", "ETHUSD"}
+
+
+def test_the_sim_starts_each_symbol_at_the_files_start_price():
+    feed = SimFeed(["EURUSD", "USDJPY", "XAUUSD", "BTCUSD"])
+
+    assert feed.prices == {"EURUSD": 1.085, "USDJPY": 150.0, "XAUUSD": 2000.0, "BTCUSD": 60000.0}
+    assert START_PRICES == {s: i.start_price for s, i in REGISTRY.items()}
