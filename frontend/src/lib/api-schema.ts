@@ -456,7 +456,7 @@ export interface components {
             free_margin: string | null;
             margin_level: string | null;
             leverage: number;
-            mode: string;
+            mode: components["schemas"]["ModeEnum"];
             slippage_pips: string;
             commission_per_lot: string;
             commission_pct: string | null;
@@ -589,6 +589,14 @@ export interface components {
          * @enum {string}
          */
         CurrencyEnum: "USD" | "EUR" | "GBP" | "JPY" | "CHF" | "CAD" | "AUD";
+        /**
+         * @description * `market` - market
+         *     * `limit` - limit
+         *     * `stop` - stop
+         *     * `stop_limit` - stop_limit
+         * @enum {string}
+         */
+        EntryTypeEnum: "market" | "limit" | "stop" | "stop_limit";
         EquityPoint: {
             /** Format: date-time */
             time: string;
@@ -655,7 +663,7 @@ export interface components {
         Fill: {
             id: number;
             kind: string;
-            side: string;
+            side: components["schemas"]["TradeSideEnum"];
             lot_size: string;
             price: string | null;
             /** Format: date-time */
@@ -770,7 +778,7 @@ export interface components {
             pair?: string;
             side: components["schemas"]["SideEnum"];
             /** @default market */
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["EntryTypeEnum"];
             /**
              * Format: decimal
              * @default 0.01
@@ -1051,6 +1059,14 @@ export interface components {
          * @enum {string}
          */
         SideEnum: "buy" | "sell" | "BUY" | "SELL" | "Buy" | "Sell" | "long" | "short" | "LONG" | "SHORT";
+        /**
+         * @description * `pending` - pending
+         *     * `open` - open
+         *     * `closed` - closed
+         *     * `cancelled` - cancelled
+         * @enum {string}
+         */
+        StatusEnum: "pending" | "open" | "closed" | "cancelled";
         /** @description Refuses a body that is not a JSON object, and fields it does not know. */
         Tick: {
             symbol: string;
@@ -1093,11 +1109,16 @@ export interface components {
             account: number;
             pair: string;
             symbol: string;
-            /** @description buy or sell (also as `side`) */
-            order_type: string;
-            side: string;
-            entry_type: string;
-            status: string;
+            /**
+             * @description buy or sell (also as `side`)
+             *
+             *     * `buy` - buy
+             *     * `sell` - sell
+             */
+            order_type: components["schemas"]["TradeSideEnum"];
+            side: components["schemas"]["TradeSideEnum"];
+            entry_type: components["schemas"]["EntryTypeEnum"];
+            status: components["schemas"]["StatusEnum"];
             lot_size: string;
             original_lot_size: string;
             price: string | null;
@@ -1144,20 +1165,18 @@ export interface components {
             /** @description open trades only */
             unrealized_pnl?: string | null;
         };
+        /**
+         * @description * `buy` - buy
+         *     * `sell` - sell
+         * @enum {string}
+         */
+        TradeSideEnum: "buy" | "sell";
         Triggered: {
             trade: number | null;
             event: string;
             reason: string | null;
             account: number;
         };
-        /**
-         * @description * `market` - market
-         *     * `limit` - limit
-         *     * `stop` - stop
-         *     * `stop_limit` - stop_limit
-         * @enum {string}
-         */
-        TypeEnum: "market" | "limit" | "stop" | "stop_limit";
         /** @description Every error: branch on `code`; `errors` (by field) on validation errors. */
         Error: {
             code: string;

@@ -22,14 +22,13 @@ export type OhlcResponse = Schemas["Ohlc"];
 export type SymbolStats = Schemas["Breakdown"];
 export type Performance = Schemas["Performance"];
 export type EquityPoint = Schemas["EquityPoint"];
-export type EntryType = Schemas["TypeEnum"];
+export type EntryType = Schemas["EntryTypeEnum"];
+/** The side a trade or fill answers with; requests may also send the aliases of SideEnum. */
+export type Side = Schemas["TradeSideEnum"];
+export type TradeStatus = Schemas["StatusEnum"];
 export type ApiErrorBody = Schemas["Error"];
 
 // ---- Hand-written: client-side types the REST schema does not describe. ----
-
-/** The side the server answers with; requests may also send the aliases of SideEnum. */
-export type Side = "buy" | "sell";
-export type TradeStatus = "pending" | "open" | "closed" | "cancelled";
 
 /**
  * What the quote store keeps: the fields a quote has both over REST (`price/quote/`, the
