@@ -319,6 +319,9 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "SideEnum": ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"],
+        # What a trade body carries (paper_trading/api/responses.py); requests accept SideEnum.
+        "TradeSideEnum": ["buy", "sell"],
+        "EntryTypeEnum": ["market", "limit", "stop", "stop_limit"],
     },
 }
 

@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["e2e/**/*.{js,mjs}", "*.config.js"],
+    files: ["e2e/**/*.{js,mjs}", "scripts/**/*.mjs", "*.config.js"],
     extends: [js.configs.recommended],
     // e2e scripts run in Node but pass callbacks to the page (page.evaluate): both globals.
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node, ...globals.browser } },

@@ -7,6 +7,8 @@ response against them."""
 
 from rest_framework import serializers
 
+from paper_trading import models
+
 Text = serializers.CharField
 
 
@@ -14,10 +16,16 @@ def _text(**kwargs):
     return Text(allow_null=True, **kwargs)
 
 
+# The values a body really carries, so the schema (and the dashboard's generated types) can
+# say which: the request side accepts more spellings (SideEnum), an answer only these.
+SIDES = ("buy", "sell")
+ENTRY_TYPES = ("market", "limit", "stop", "stop_limit")
+
+
 class Fill(serializers.Serializer):
     id = serializers.IntegerField()
     kind = Text()
-    side = Text()
+    side = serializers.ChoiceField(SIDES)
     lot_size = Text()
     price = _text()
     time = serializers.DateTimeField()
@@ -34,10 +42,10 @@ class Trade(serializers.Serializer):
     account = serializers.IntegerField()
     pair = Text()
     symbol = Text()
-    order_type = Text(help_text="buy or sell (also as `side`)")
-    side = Text()
-    entry_type = Text()
-    status = Text()
+    order_type = serializers.ChoiceField(SIDES, help_text="buy or sell (also as `side`)")
+    side = serializers.ChoiceField(SIDES)
+    entry_type = serializers.ChoiceField(ENTRY_TYPES)
+    status = serializers.ChoiceField(models.PaperTrade.Status.values)
     lot_size = Text()
     original_lot_size = Text()
     price = _text()
@@ -90,7 +98,7 @@ class Account(serializers.Serializer):
     free_margin = _text()
     margin_level = _text()
     leverage = serializers.IntegerField()
-    mode = Text()
+    mode = serializers.ChoiceField(models.Account.Mode.values)
     slippage_pips = Text()
     commission_per_lot = Text()
     commission_pct = _text()

@@ -80,7 +80,7 @@ describe("applyServerMessage: WebSocket events into the query cache", () => {
       source: "manual",
     });
     // An older snapshot (e.g. a slow REST answer) does not overwrite the newer tick.
-    quoteStore.set({ symbol: "EURUSD", bid: "1.0", ask: "1.0", time: "2026-01-01T00:00:00Z", source: "manual" });
+    quoteStore.set({ symbol: "EURUSD", bid: "1.0", ask: "1.0", mid: "1.0", time: "2026-01-01T00:00:00Z", source: "manual" });
     off();
     expect(quoteStore.get("EURUSD")?.bid).toBe("1.10000");
     expect(seen).toHaveBeenCalledTimes(1);

@@ -8,7 +8,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const q = (symbol: string, bid: string, time: string) => ({ symbol, bid, ask: bid, time, source: "manual" });
+const q = (symbol: string, bid: string, time: string) => ({ symbol, bid, ask: bid, mid: bid, time, source: "manual" });
 
 describe("QuoteStore", () => {
   it("notifies only the listeners of the symbol that ticked", () => {

@@ -1,176 +1,50 @@
-/** Wire types of the REST API and WebSocket events (docs/api.md; docs/websocket.md). Decimals are strings. */
+/**
+ * Wire types of the REST API and WebSocket events (docs/api.md; docs/websocket.md).
+ *
+ * The REST shapes come from the generated api-schema.ts (openapi-typescript over the schema
+ * Django serves at /api/schema/); only what that schema does not describe is written by hand
+ * below, in the marked section. Decimals are strings.
+ */
+import type { components } from "./api-schema";
+
+type Schemas = components["schemas"];
 
 export type Decimal = string;
 
-export interface User {
-  id: number;
-  username: string;
-  is_staff: boolean;
-}
+// ---- Generated: re-exports of the OpenAPI components under the names the app uses. ----
+export type User = Schemas["SessionUser"];
+export type Account = Schemas["Account"];
+export type Instrument = Schemas["Instrument"];
+export type Fill = Schemas["Fill"];
+export type Trade = Schemas["Trade"];
+export type Bar = Schemas["OhlcBar"];
+export type OhlcResponse = Schemas["Ohlc"];
+export type SymbolStats = Schemas["Breakdown"];
+export type Performance = Schemas["Performance"];
+export type EquityPoint = Schemas["EquityPoint"];
+export type EntryType = Schemas["EntryTypeEnum"];
+/** The side a trade or fill answers with; requests may also send the aliases of SideEnum. */
+export type Side = Schemas["TradeSideEnum"];
+export type TradeStatus = Schemas["StatusEnum"];
+export type ApiErrorBody = Schemas["Error"];
 
-export interface Account {
-  id: number;
-  name: string;
-  currency: string;
-  initial_balance: Decimal;
-  balance: Decimal;
-  equity: Decimal;
-  unrealized_pnl: Decimal;
-  margin_used: Decimal;
-  free_margin: Decimal;
-  margin_level: Decimal | null;
-  leverage: number;
-  mode: "hedging" | "netting" | "nfa";
-  max_risk_per_trade_pct: Decimal | null;
-  default_risk_pct: Decimal;
-  is_default: boolean;
-  margin_call: boolean;
-  /** The current period's number; a reset starts the next one. */
-  period?: number | null;
-}
+// ---- Hand-written: client-side types the REST schema does not describe. ----
 
-export interface Instrument {
-  symbol: string;
-  description: string;
-  asset_class: string;
-  base_currency: string;
-  quote_currency: string;
-  pip_size: Decimal;
-  digits: number;
-  contract_size: Decimal;
-  min_lot: Decimal;
-  lot_step: Decimal;
-  max_lot: Decimal;
-  default_spread_pips: Decimal;
-}
+/**
+ * What the quote store keeps: the fields a quote has both over REST (`price/quote/`, the
+ * generated Quote has more) and in a `price_update` frame (docs/websocket.md).
+ */
+export type Quote = Pick<Schemas["Quote"], "symbol" | "bid" | "ask" | "mid" | "time" | "source">;
 
-export type Side = "buy" | "sell";
-export type EntryType = "market" | "limit" | "stop" | "stop_limit";
-export type TradeStatus = "pending" | "open" | "closed" | "cancelled";
-
-export interface Fill {
-  id: number;
-  kind: string;
-  side: Side;
-  lot_size: Decimal;
-  price: Decimal;
-  time: string;
-  reason: string;
-  pnl: Decimal;
-  pips: Decimal;
-}
-
-export interface Trade {
-  id: number;
-  account: number;
-  symbol: string;
-  pair: string;
-  order_type: Side;
-  entry_type: EntryType;
-  status: TradeStatus;
-  lot_size: Decimal;
-  original_lot_size: Decimal;
-  price: Decimal | null;
-  limit_price: Decimal | null;
-  time_in_force: string;
-  expire_at: string | null;
-  entry_price: Decimal | null;
-  stop_loss: Decimal | null;
-  take_profit_1: Decimal | null;
-  take_profit_2: Decimal | null;
-  take_profit_3: Decimal | null;
-  trailing_stop_price?: Decimal | null;
-  entry_time: string | null;
-  exit_time: string | null;
-  exit_price: Decimal | null;
-  exit_reason: string | null;
-  pips_gained: Decimal;
-  profit_loss: Decimal;
-  risk_reward_ratio: Decimal | null;
-  signal_source: string | null;
-  created_at: string;
-  fills?: Fill[];
-  current_price?: Decimal | null;
-  unrealized_pips?: Decimal | null;
-  unrealized_pnl?: Decimal | null;
-}
-
+/** Any page of the API's pagination (each Paginated*List of the schema has this shape). */
 export interface Page<T> {
   count: number;
-  next: string | null;
-  previous: string | null;
+  next?: string | null;
+  previous?: string | null;
   results: T[];
 }
 
-export interface Bar {
-  time: number;
-  open: Decimal;
-  high: Decimal;
-  low: Decimal;
-  close: Decimal;
-  volume: Decimal;
-}
-
-export interface OhlcResponse {
-  symbol: string;
-  interval: string;
-  source: string;
-  data: Bar[];
-}
-
-export interface Quote {
-  symbol: string;
-  bid: Decimal;
-  ask: Decimal;
-  mid?: Decimal;
-  time: string;
-  source: string;
-}
-
-export interface SymbolStats {
-  trades: number;
-  wins: number;
-  win_rate: Decimal | null;
-  pnl: Decimal;
-  pips: Decimal;
-}
-
-export interface Performance {
-  total_trades: number;
-  winning_trades: number;
-  losing_trades: number;
-  breakeven_trades: number;
-  win_rate: Decimal | null;
-  total_pips: Decimal;
-  total_pnl: Decimal;
-  gross_profit: Decimal;
-  gross_loss: Decimal;
-  profit_factor: Decimal | null;
-  expectancy: Decimal | null;
-  avg_win: Decimal | null;
-  avg_loss: Decimal | null;
-  avg_rr: Decimal | null;
-  avg_r_multiple: Decimal | null;
-  max_drawdown: Decimal;
-  max_drawdown_pct: Decimal;
-  sharpe: Decimal | null;
-  sortino: Decimal | null;
-  best_trade: Decimal | null;
-  worst_trade: Decimal | null;
-  avg_holding_seconds: number | null;
-  max_consecutive_losses: number;
-  current_balance: Decimal;
-  equity: Decimal;
-  by_symbol: Record<string, SymbolStats>;
-  by_source: Record<string, SymbolStats>;
-}
-
-export interface EquityPoint {
-  time: string;
-  balance: Decimal;
-  equity: Decimal;
-}
-
+/** A trading signal (the signals app is optional and outside this API's schema). */
 export interface Signal {
   id: number;
   symbol: string;
@@ -188,7 +62,7 @@ export interface Signal {
   created_at?: string;
 }
 
-/** Server → client messages on /ws/trading/ (docs/websocket.md). */
+/** Server → client messages on /ws/trading/ (docs/websocket.md; not part of the REST schema). */
 export type ServerMessage =
   | { type: "connection"; user: unknown; accounts: Account[]; timestamp: string }
   | { type: "subscribed"; symbols: string[] }

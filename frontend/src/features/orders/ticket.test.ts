@@ -24,6 +24,11 @@ const EURUSD: Instrument = {
   lot_step: "0.01",
   max_lot: "100",
   default_spread_pips: "1.0",
+  max_leverage: 500,
+  swap_long: "0",
+  swap_short: "0",
+  providers: [],
+  feeds: [],
 };
 const ctx = { instrument: EURUSD, bid: 1.1, ask: 1.1001, equity: 10000, accountCurrency: "USD", rate: 1 };
 const ticket = (patch: Partial<TicketState>): TicketState => ({ ...initialTicket, ...patch });
