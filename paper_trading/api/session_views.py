@@ -44,6 +44,19 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+def credentials_user(request):
+    """The active user the body's `username` and `password` name, or None. `authenticate` gets
+    Django's request, not DRF's: django-axes counts a failure and marks a lockout on it."""
+    data = LoginSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(
+        request._request,
+        username=data.validated_data["username"],
+        password=data.validated_data["password"],
+    )
+    return user if user is not None and user.is_active else None
+
+
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class SessionView(APIView):
     """The signed-in user, or `{"authenticated": false}`; always (re)sets the CSRF cookie."""
@@ -65,14 +78,8 @@ class LoginView(APIView):
     @extend_schema(request=LoginSerializer, responses=Session)
     def post(self, request):
         enforce_csrf(request)
-        data = LoginSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
-        )
-        if user is None or not user.is_active:
+        user = credentials_user(request)
+        if user is None:
             raise InvalidInput(
                 "Wrong username or password.", code="invalid_credentials", field="non_field_errors"
             )

@@ -3,7 +3,6 @@ a new knox token; `DELETE /api/auth/token/` revokes the token it is sent with. F
 count towards the login lockout (django-axes, api/lockout.py). docs/api.md#authentication.
 """
 
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import parsers, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,7 +14,7 @@ from .. import representations
 from ..domain.errors import InvalidInput
 from .authentication import TokenAuthentication, token_create, token_revoke
 from .parsers import JSONParser
-from .session_views import LoginSerializer
+from .session_views import LoginSerializer, credentials_user
 
 
 class TokenView(APIView):
@@ -39,15 +38,8 @@ class TokenView(APIView):
         },
     )
     def post(self, request):
-        data = LoginSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        # Django's request, not DRF's: django-axes marks a lockout on the request it is given.
-        user = authenticate(
-            request._request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
-        )
-        if user is None or not user.is_active:
+        user = credentials_user(request)
+        if user is None:
             raise InvalidInput("Unable to log in with provided credentials.", field="non_field_errors")
         token, key = token_create(request=request._request, user=user)
         return Response({"token": key, "expiry": representations.iso(token.expiry)})
