@@ -2,13 +2,13 @@
 plain HTTP on loopback by default, HTTPS behind a proxy, and the Content-Security-Policy."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from paper_trading.loopback import ROOT, ServerProcess
+from paper_trading.loopback import ServerProcess
+
+from . import processes
 
 # What a TLS-terminating proxy in front of the server calls for (docs/security.md).
 PRODUCTION = {
@@ -30,10 +30,7 @@ HTTPS_KEYS = [k for k in PRODUCTION if k.startswith(("SECURE_", "SESSION_", "CSR
 def manage(*args, env, tmp_path):
     """`manage.py args` in a child with only `env` on top of a clean environment and no .env."""
     base = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
-    child = {**base, "ENV_FILE": str(tmp_path / "no.env"), **env}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=child, capture_output=True, text=True, timeout=120
-    )
+    return processes.manage(*args, env={**base, "ENV_FILE": str(tmp_path / "no.env"), **env}, timeout=120)
 
 
 def test_missing_secret_key_with_debug_off_refuses_to_start(tmp_path):
@@ -85,13 +82,7 @@ def servers(tmp_path_factory):
         "FEED": "manual",
         "SECRET_KEY": PRODUCTION["SECRET_KEY"],
     }
-    migrated = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env={**os.environ, **common},
-        capture_output=True,
-        text=True,
-    )
+    migrated = processes.manage("migrate", "--noinput", "-v", "0", env={**os.environ, **common})
     assert migrated.returncode == 0, migrated.stderr
     default = ServerProcess(common)
     production = ServerProcess({**common, **PRODUCTION})

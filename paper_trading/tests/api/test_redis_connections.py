@@ -11,9 +11,6 @@ backend and the throttle's script per client, every request kept one connection 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +19,7 @@ import pytest
 import redis
 import requests
 
-from paper_trading.loopback import ROOT
-
+from ..processes import migrated_sqlite_with_token, sqlite_env
 from ..realtime.server import RedisProcess, ServerProcess
 
 BOUND = 10  # REDIS_MAX_CONNECTIONS of the server under test
@@ -31,35 +27,12 @@ REQUESTS = 2000  # of each kind
 THREADS = 16
 ENTRIES = {"manage.py serve": None, "daphne": "forex_signal.asgi:application"}
 
-NEW_TOKEN = """
-from django.contrib.auth import get_user_model
-from knox.models import AuthToken
-user = get_user_model().objects.create_user("pool-user")
-print("TOKEN", AuthToken.objects.create(user=user)[1])
-"""
-
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
     """A migrated SQLite file the server uses, and a token of a user in it."""
     path = tmp_path_factory.mktemp("pool") / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": ""}
-
-    def manage(*args):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    manage("migrate", "-v0")
-    key = manage("shell", "-c", NEW_TOKEN).split("TOKEN ")[1].strip()
-    return env["DATABASE_URL"], key
+    return sqlite_env(path)["DATABASE_URL"], migrated_sqlite_with_token(path, "pool-user")
 
 
 @pytest.fixture

@@ -1,11 +1,6 @@
 """The embedded default's database file (SQLite in WAL mode) under concurrent writers."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
+from ..processes import manage, sqlite_env
 
 SCENARIO = """
 import threading, time
@@ -43,20 +38,9 @@ print("ERRORS", errors, User.objects.get(pk=trader.pk).first_name, User.objects.
 
 
 def test_a_transaction_that_reads_first_waits_for_a_concurrent_writer_instead_of_failing(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "REDIS_URL": ""}
-
-    def manage(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    assert manage("migrate", "-v0").returncode == 0
-    done = manage("shell", "-c", SCENARIO)
+    env = sqlite_env(tmp_path / "db.sqlite3")
+    assert manage("migrate", "-v0", env=env).returncode == 0
+    done = manage("shell", "-c", SCENARIO, env=env)
     assert done.returncode == 0, done.stderr
     # Without BEGIN IMMEDIATE the first transaction failed: OperationalError('database is locked').
     assert "ERRORS [] changed 2" in done.stdout, done.stdout + done.stderr

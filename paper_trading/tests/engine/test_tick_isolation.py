@@ -9,7 +9,6 @@ import pytest
 from django.core.cache import cache
 from django.db import DataError, connection, transaction
 
-from paper_trading import events
 from paper_trading.bars import upsert_bars
 from paper_trading.domain.bars import Bar
 from paper_trading.engine import PaperTradingEngine, account_figures, failure_code
@@ -21,14 +20,6 @@ D = Decimal
 # (100 x 100000 x 0.00100 = 10,000.00) cannot be stored.
 AT_THE_LIMIT = D("999999999999990000.00")
 HUGE_LOTS = "100.00"
-
-
-@pytest.fixture
-def recorder():
-    broadcaster = events.LogBroadcaster()
-    previous = events.set_broadcaster(broadcaster)
-    yield broadcaster.sent
-    events.set_broadcaster(previous)
 
 
 @pytest.fixture

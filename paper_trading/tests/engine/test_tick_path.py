@@ -7,21 +7,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from paper_trading import events
 from paper_trading.engine import PaperTradingEngine, ensure_default_account
 from paper_trading.market import STATE
 from paper_trading.models import Account, Fill, LedgerEntry, PaperTrade
 
 D = Decimal
-
-
-@pytest.fixture
-def recorder():
-    """Capture what the broadcaster publishes."""
-    broadcaster = events.LogBroadcaster()
-    previous = events.set_broadcaster(broadcaster)
-    yield broadcaster.sent
-    events.set_broadcaster(previous)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from django.conf import settings as django_settings
 
 from paper_trading.loopback import ServerProcess
 
+from ..processes import migrated_sqlite_with_token
 from ..realtime.server import RedisProcess
 
 MANAGE = str(Path(django_settings.BASE_DIR) / "manage.py")
@@ -81,27 +82,11 @@ class Worker:
         return "".join(self.seen + rest)
 
 
-# Prints a new API token of a new user: the embedded server test reads prices with it.
-MAKE_USER = (
-    "from django.contrib.auth.models import User; from knox.models import AuthToken; "
-    "print(AuthToken.objects.create(user=User.objects.create_user('reader', password='x'))[1])"
-)
-
-
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
+    """A migrated SQLite file each test copies; beside it, the token of a user in it."""
     path = tmp_path_factory.mktemp("takeover") / "base.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": ""}
-    subprocess.run([sys.executable, MANAGE, "migrate", "-v0"], env=env, check=True, timeout=180)
-    made = subprocess.run(
-        [sys.executable, MANAGE, "shell", "-c", MAKE_USER],
-        env=env,
-        check=True,
-        timeout=120,
-        capture_output=True,
-        text=True,
-    )
-    path.with_suffix(".token").write_text(made.stdout.strip().splitlines()[-1])
+    path.with_suffix(".token").write_text(migrated_sqlite_with_token(path, "reader"))
     return path
 
 
