@@ -614,7 +614,7 @@ class PaperTradingEngine:
                     with _write_lock(), transaction.atomic():
                         triggered = self.apply_tick_to_account(account_id, trade_ids, quote, market, bar=bar)
                 except Exception as exc:  # noqa: BLE001 - one account must never stop the others
-                    failure = self._account_failed(account_id, quote, exc)
+                    failure = self._account_failed(account_id, quote, market, exc)
                     if isinstance(exc, OperationalError | InterfaceError):
                         # The database refused or lost the connection: no other account could be
                         # written either. The caller retries; the book re-evaluates what is left.
@@ -675,7 +675,7 @@ class PaperTradingEngine:
         rows = session.save()
         self._after_save(session, rows, market=market)
 
-    def _account_failed(self, account_id: int, quote, exc: Exception) -> dict:
+    def _account_failed(self, account_id: int, quote, market, exc: Exception) -> dict:
         """Log a failed account with its traceback, put its trades back in the book as the
         database has them (the rollback undid what the book had already learned), and say why."""
         log.error(
@@ -687,7 +687,7 @@ class PaperTradingEngine:
             exc_info=exc,
         )
         try:
-            self._reload_account_book(account_id, CachedMarket({quote.symbol: quote}, stored=True))
+            self._reload_account_book(account_id, market)
         except Exception:  # noqa: BLE001 - the database itself failed: resync every symbol next tick
             log.exception("could not reload the book of account %s; full resync at the next tick", account_id)
             STATE.synced_at.clear()
