@@ -266,19 +266,9 @@ class PriceWorker:
                 return
             self.stopping.wait(min(left, retry))
             before = len(self.owned)
-            self._guarded(self.claim)
+            self._guarded(self.claim, "claiming symbols")
             if len(self.owned) > before:
                 return  # a symbol was taken over: process it now
-
-    def _guarded(self, step) -> None:
-        try:
-            step()
-        except DatabaseError as exc:
-            log.error("database error while claiming symbols (retrying): %s", exc)
-            connections.close_all()
-        finally:
-            if not connection.in_atomic_block:
-                close_old_connections()
 
     def _heartbeat(self, stop: threading.Event) -> None:
         """Renew the owned symbols' leases every third of the lease, however long a cycle takes;
@@ -303,19 +293,27 @@ class PriceWorker:
 
     def cycle(self) -> None:
         """Claim symbols, process one round of quotes, then the periodic chores."""
+        self._guarded(self._round, "the worker cycle")
+
+    def _round(self) -> None:
+        self.claim()
+        if self.owned:
+            self.tick_all(self.feed.quotes(self.owned, timezone.now()))
+        self.flush_events()
+        self.chores()
+
+    def _guarded(self, step, what: str) -> None:
+        """Run `step`; a failure is counted and logged, never raised: the worker must not die on
+        one bad cycle or claim. A database error also drops the connections for a fresh start."""
         try:
-            self.claim()
-            if self.owned:
-                self.tick_all(self.feed.quotes(self.owned, timezone.now()))
-            self.flush_events()
-            self.chores()
+            step()
         except DatabaseError as exc:
             self.errors += 1
-            log.error("database error in the worker cycle (retrying next cycle): %s", exc)
+            log.error("database error in %s (retrying): %s", what, exc)
             connections.close_all()
-        except Exception:  # noqa: BLE001 - the worker must not die on one bad cycle
+        except Exception:  # noqa: BLE001
             self.errors += 1
-            log.exception("worker cycle failed")
+            log.exception("%s failed", what)
         finally:
             if not connection.in_atomic_block:  # (tests run the worker inside their transaction)
                 close_old_connections()
