@@ -11,8 +11,9 @@ from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.cookie import parse_cookie
-from django.http.request import is_same_domain, split_domain_port, validate_host
+from django.http.request import split_domain_port, validate_host
 from django.urls import path
+from django.utils.http import is_same_domain
 
 from . import consumers
 
