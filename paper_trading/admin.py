@@ -22,14 +22,7 @@ from .api.serializers import AccountCreateSerializer, AccountUpdateSerializer
 from .domain import positions
 from .domain.errors import DomainError
 from .domain.instruments import get_instrument
-from .engine import (
-    ACCOUNT_FIELDS,
-    ACCOUNT_SETTINGS,
-    PaperTradingEngine,
-    account_figures,
-    locked_portfolio,
-    open_account,
-)
+from .engine import PaperTradingEngine
 from .market import CachedMarket
 from .models import (
     Account,
@@ -43,6 +36,8 @@ from .models import (
     PriceCache,
 )
 from .repository import ACTIVE, ticket_from_row
+from .services.accounts import ACCOUNT_FIELDS, ACCOUNT_SETTINGS, account_open
+from .services.common import account_figures, locked_portfolio
 
 log = logging.getLogger(__name__)
 
@@ -240,8 +235,8 @@ class AccountAdmin(admin.ModelAdmin):
             return
         settings = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
         has_default = Account.objects.filter(user=obj.user, is_default=True).exists()
-        account = open_account(
-            obj.user,
+        account = account_open(
+            user=obj.user,
             initial_balance=form.cleaned_data["initial_balance"],
             is_default=not has_default,
             currency=form.cleaned_data["currency"],

@@ -154,7 +154,7 @@ def performance(account: Account, days: int, figures: dict) -> dict:
 
 def performance_summary(account: Account, days: int, figures: dict) -> dict:
     """The performance report over the last `days` days of the account's current period, its
-    figures as Decimals; `figures` are the account's live ones (`engine.account_figures`)."""
+    figures as Decimals; `figures` are the account's live ones (`services.common.account_figures`)."""
     since = timezone.now() - timedelta(days=days)
     trades = closed_trades(account, since)
     series = equity_points(account, since)

@@ -26,11 +26,12 @@ from . import events
 from .domain.bars import BarBuilder
 from .domain.instruments import get_instrument
 from .domain.quotes import Quote
-from .engine import PaperTradingEngine, TickResult
+from .engine import PaperTradingEngine
 from .locks import symbol_lock, worker_identity
 from .market import judge_quote, last_known_quote
 from .providers.base import ProviderError
 from .representations import iso
+from .services.ticks import TickResult
 
 log = logging.getLogger(__name__)
 SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots

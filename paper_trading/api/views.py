@@ -25,10 +25,12 @@ from ..data_aggregator import DataAggregator
 from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import make_quote
-from ..engine import PaperTradingEngine, account_figures, report_account
+from ..engine import PaperTradingEngine
 from ..market import CachedMarket, current_quote
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
+from ..services.accounts import account_of
+from ..services.common import account_figures
 from ..worker import manual_feed, worker_running
 from . import responses as r
 from . import serializers as s
@@ -268,7 +270,7 @@ class TradeViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
     def _account(self, request):
-        return report_account(request.user, request.query_params.get("account") or None)
+        return account_of(request.user, request.query_params.get("account") or None)
 
     @extend_schema(parameters=REPORT_PARAMETERS, responses=r.Performance)
     @action(detail=False, methods=["get"])

@@ -21,8 +21,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from knox.models import AuthToken
 
-from ..engine import PaperTradingEngine, ensure_default_account
+from ..engine import PaperTradingEngine
 from ..loopback import ServerProcess
+from ..services.accounts import account_ensure_default
 from . import percentile
 from .processes import cpu_of, cpu_seconds
 
@@ -69,7 +70,7 @@ def _users(clients: int):
     tokens = []
     for i in range(clients):
         user = User.objects.create_user(f"{PREFIX}{i}", password=None)
-        account = ensure_default_account(user)
+        account = account_ensure_default(user)
         PaperTradingEngine(user).update_account(
             account.pk,
             {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None},

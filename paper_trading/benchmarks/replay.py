@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ..engine import PaperTradingEngine, ensure_default_account, open_account
+from ..engine import PaperTradingEngine
 from ..models import Fill, PaperTrade, PriceCache
+from ..services.accounts import account_ensure_default, account_open
 from ..worker import PriceWorker, ReplayWorkerFeed
 
 USER = "bench_replay"
@@ -28,9 +29,11 @@ def _place_book(first, trades: int, accounts: int, seed: int) -> None:
     User = get_user_model()
     User.objects.filter(username=USER).delete()
     user = User.objects.create_user(USER, password=None)
-    ensure_default_account(user)
+    account_ensure_default(user)
     limits = {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None}
-    ids = [open_account(user, initial_balance=Decimal("10000000.00"), **limits).pk for _ in range(accounts)]
+    ids = [
+        account_open(user=user, initial_balance=Decimal("10000000.00"), **limits).pk for _ in range(accounts)
+    ]
     engine = PaperTradingEngine(user)
     mid = first.open
     engine.process_tick("EURUSD", mid, mid + PIP, first.time, source="replay")

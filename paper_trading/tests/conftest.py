@@ -108,9 +108,9 @@ def tick(db):
 @pytest.fixture
 def no_limits(user):
     """The user's default account with the risk limits off (tests not about risk rules)."""
-    from paper_trading.engine import ensure_default_account
+    from paper_trading.services.accounts import account_ensure_default
 
-    account = ensure_default_account(user)
+    account = account_ensure_default(user)
     account.max_risk_per_trade_pct = None
     account.max_portfolio_heat_pct = None
     account.max_daily_loss_pct = None

@@ -5,7 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from paper_trading.engine import ensure_default_account
+from paper_trading.services.accounts import account_ensure_default
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Created user 'demo' with password: {password}  (shown once; keep it)")
         else:
             self.stdout.write("User 'demo' exists (its password was printed at first setup).")
-        account = ensure_default_account(user)
+        account = account_ensure_default(user)
         self.stdout.write(f"Default account #{account.pk}: balance {account.balance} {account.currency}")

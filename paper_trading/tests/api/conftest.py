@@ -18,6 +18,6 @@ def eurusd(tick):
 @pytest.fixture
 def account(user):
     """The user's default account as created on first use: 10000.00 USD, 2 % max risk per trade."""
-    from paper_trading.engine import ensure_default_account
+    from paper_trading.services.accounts import account_ensure_default
 
-    return ensure_default_account(user)
+    return account_ensure_default(user)

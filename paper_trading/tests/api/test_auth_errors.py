@@ -4,8 +4,8 @@ history cannot be rewritten (PUT/DELETE 405), and every error has the API's erro
 import pytest
 from rest_framework.test import APIClient
 
-from paper_trading.engine import ensure_default_account
 from paper_trading.models import Account, PaperTrade
+from paper_trading.services.accounts import account_ensure_default
 
 from .support import assert_error, db_state, execute, place, url
 
@@ -81,7 +81,7 @@ def test_a_missing_trade_is_404_like_another_users(api, account):
 
 @pytest.fixture
 def bobs_account(other_user):
-    return ensure_default_account(other_user)
+    return account_ensure_default(other_user)
 
 
 def test_another_users_account_is_404_to_read(api, account, bobs_account):

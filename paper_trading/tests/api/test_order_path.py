@@ -316,10 +316,10 @@ def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
 def test_a_many_row_insert_may_pass_the_parameter_limit_of_a_server_bound_statement(user):
     from django.utils import timezone
 
-    from paper_trading.engine import ensure_default_account
     from paper_trading.repository import insert
+    from paper_trading.services.accounts import account_ensure_default
 
-    account = ensure_default_account(user)
+    account = account_ensure_default(user)
     now = timezone.now()
     entries = [
         LedgerEntry(
@@ -345,10 +345,10 @@ def test_insert_stores_what_the_orm_stores_whatever_python_types_the_values_come
     everything else through the field's own conversion: the rows read back as the ORM's do."""
     from datetime import UTC, datetime
 
-    from paper_trading.engine import ensure_default_account
     from paper_trading.repository import insert
+    from paper_trading.services.accounts import account_ensure_default
 
-    account = ensure_default_account(user)
+    account = account_ensure_default(user)
     when = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
     variants = [
         {"kind": "swap", "amount": Decimal("-1.25"), "balance_after": Decimal("9998.75"), "note": "as is"},

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from paper_trading.domain.errors import BusinessRefusal, StateConflict
 from paper_trading.domain.quotes import make_quote
-from paper_trading.engine import PaperTradingEngine, account_figures
+from paper_trading.engine import PaperTradingEngine
 from paper_trading.market import publish_quote
 from paper_trading.models import Fill, LedgerEntry, PaperTrade
+from paper_trading.services.common import account_figures
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

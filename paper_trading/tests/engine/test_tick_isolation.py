@@ -11,9 +11,11 @@ from django.db import DataError, connection, transaction
 
 from paper_trading.bars import upsert_bars
 from paper_trading.domain.bars import Bar
-from paper_trading.engine import PaperTradingEngine, account_figures, failure_code
+from paper_trading.engine import PaperTradingEngine
 from paper_trading.market import QUOTE_KEY, STATE, CachedMarket
 from paper_trading.models import Account, Fill, LedgerEntry, PaperTrade
+from paper_trading.services.common import account_figures
+from paper_trading.services.ticks import TickPath, failure_code
 
 D = Decimal
 # numeric(20, 2) keeps money below 10^18: 10,000.00 short of it, a 100-lot take-profit of 10 pips
@@ -100,7 +102,7 @@ def test_a_failed_account_keeps_its_triggers_in_the_book(trader, tick):
     assert (trade.status, trade.profit_loss) == ("closed", D("10000.00"))
 
 
-class FailingAfterWrites(PaperTradingEngine):
+class FailingAfterWrites(TickPath):
     """Fails one account after its whole tick has been applied and saved (any exception in a
     per-account step: a bug, a broken row), to show no half of it survives."""
 
