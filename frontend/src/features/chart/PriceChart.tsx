@@ -23,10 +23,10 @@ import {
 } from "lightweight-charts";
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { formatPrice, roundTo } from "../../lib/format";
+import type { PreviewKind, PreviewLevel } from "../../lib/preview-lines";
 import { quoteStore, throttled } from "../../lib/quotes";
 import type { Instrument, ServerMessage, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
-import type { PreviewKind, PreviewLevel } from "../orders/ticket";
 import {
   applyTick,
   mergeMinuteBar,

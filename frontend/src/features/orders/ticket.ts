@@ -4,6 +4,7 @@
  */
 import { decimalsOf, formatPrice, pipsToPrice, roundTo, toNumber } from "../../lib/format";
 import { lotsError, lotsForRisk, rewardToRisk, riskMoney } from "../../lib/sizing";
+import type { PreviewKind, PreviewLevel } from "../../lib/preview-lines";
 import type { EntryType, Instrument, Side } from "../../lib/types";
 
 export type LevelUnit = "price" | "pips";
@@ -178,15 +179,6 @@ export function previewTicket(state: TicketState, ctx: TicketContext): TicketPre
       : null;
   const rr = entry !== null ? rewardToRisk(entry, stopLoss, takeProfits.find((tp) => tp !== null) ?? null) : null;
   return { entry, stopLoss, takeProfits, lots, riskMoney: risk, rewardToRisk: rr, errors };
-}
-
-export type PreviewKind = "entry" | "limit" | "stop_loss" | (typeof TP_FIELDS)[number];
-
-/** One level of the ticket drawn on the chart before the order is sent. */
-export interface PreviewLevel {
-  kind: PreviewKind;
-  price: number;
-  label: string;
 }
 
 const TP_LABELS = ["TP1", "TP2", "TP3"] as const;
