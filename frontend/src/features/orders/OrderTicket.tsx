@@ -69,8 +69,10 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
   const bid = quote ? Number(quote.bid) : null;
   const ask = quote ? Number(quote.ask) : null;
   const refPrice = (state.side === "buy" ? ask : bid) ?? 0;
-  const rate = quoteToAccountRate(instrument, accountCurrency, refPrice, quoteStore.mids());
-  const preview = previewTicket(state, { instrument, bid, ask, equity, accountCurrency, rate });
+  const mids = quoteStore.mids();
+  const rate = quoteToAccountRate(instrument, accountCurrency, refPrice, mids);
+  const rateAt = (price: number) => quoteToAccountRate(instrument, accountCurrency, price, mids);
+  const preview = previewTicket(state, { instrument, bid, ask, equity, accountCurrency, rate, rateAt });
   const levels = previewLevels(state, preview, instrument);
   // The store ignores a set that changes nothing, so this runs after every render cheaply.
   useEffect(() => previewLines.set({ symbol: instrument.symbol, levels }));
