@@ -8,14 +8,16 @@ import { INTERVALS } from "../features/chart/candles";
 import { ChartPanel } from "../features/chart/ChartPanel";
 import { useFeed } from "../features/feed/api";
 import { FeedBadge } from "../features/feed/FeedBadge";
+import { useCancelTrade, useCloseTrade, useModifyTrade } from "../features/orders/api";
+import { ModifyForm } from "../features/orders/ModifyForm";
 import { OrderTicket } from "../features/orders/OrderTicket";
-import { PreviewLinesStore } from "../features/orders/preview-lines";
 import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
+import { PreviewLinesStore } from "../lib/preview-lines";
+import { useConnectionState, useLiveQuotes, useRealtime } from "../lib/realtime";
 import type { Trade, User } from "../lib/types";
-import { useConnectionState, useLiveQuotes, useRealtime } from "./realtime";
 
 type View = "trade" | "performance";
 
@@ -62,6 +64,10 @@ export function Dashboard({ user }: { user: User }) {
   });
   const [limit] = useState(barLimit);
   const [previewLines] = useState(() => new PreviewLinesStore());
+  // The order mutations the chart and the positions table use; the ticket has its own.
+  const closeTrade = useCloseTrade();
+  const cancelTrade = useCancelTrade();
+  const dragModify = useModifyTrade();
 
   const accountList = accounts.data?.results;
   const account = accountList?.find((a) => a.id === accountId) ?? accountList?.find((a) => a.is_default) ?? accountList?.[0];
@@ -160,6 +166,7 @@ export function Dashboard({ user }: { user: User }) {
             realtime={realtime}
             barLimit={limit}
             previewLines={previewLines}
+            modifyTrade={dragModify.mutateAsync}
           />
           <aside className="side-column">
             <OrderTicket
@@ -178,6 +185,9 @@ export function Dashboard({ user }: { user: User }) {
             open={openTrades}
             pending={pendingTrades}
             onSelectSymbol={chooseSymbol}
+            close={closeTrade}
+            cancel={cancelTrade}
+            ModifyForm={ModifyForm}
           />
         </main>
       ) : (

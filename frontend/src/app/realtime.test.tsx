@@ -2,9 +2,9 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { renderHook, waitFor } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { accountsKey } from "../features/account/api";
-import { openKey, pendingKey } from "../features/positions/api";
-import { signalsKey, useSignals, type SignalsState } from "../features/signals/api";
+import { useSignals, type SignalsState } from "../features/signals/api";
+import { signalKeys } from "../features/signals/keys";
+import { accountKeys, tradeKeys } from "../lib/query-keys";
 import { quoteStore } from "../lib/quotes";
 import type { Account, Page, Signal, Trade } from "../lib/types";
 import { applyServerMessage } from "./realtime";
@@ -20,18 +20,18 @@ afterEach(() => {
 describe("applyServerMessage: WebSocket events into the query cache", () => {
   it("moves a trade between the pending and open lists of its account and refreshes history", () => {
     const client = new QueryClient();
-    client.setQueryData(pendingKey(1), page(trade(5, "pending")));
-    client.setQueryData(openKey(1), page(trade(4, "open")));
-    client.setQueryData(openKey(2), page(trade(9, "open", 2)));
+    client.setQueryData(tradeKeys.pending(1), page(trade(5, "pending")));
+    client.setQueryData(tradeKeys.open(1), page(trade(4, "open")));
+    client.setQueryData(tradeKeys.open(2), page(trade(9, "open", 2)));
     const invalidate = vi.spyOn(client, "invalidateQueries");
 
     applyServerMessage(client, { type: "trade_execution", trade: trade(5, "open") });
-    expect(client.getQueryData<Page<Trade>>(pendingKey(1))!.results).toEqual([]);
-    expect(client.getQueryData<Page<Trade>>(openKey(1))!.results.map((t) => t.id)).toEqual([5, 4]);
-    expect(client.getQueryData<Page<Trade>>(openKey(2))!.results.map((t) => t.id)).toEqual([9]);
+    expect(client.getQueryData<Page<Trade>>(tradeKeys.pending(1))!.results).toEqual([]);
+    expect(client.getQueryData<Page<Trade>>(tradeKeys.open(1))!.results.map((t) => t.id)).toEqual([5, 4]);
+    expect(client.getQueryData<Page<Trade>>(tradeKeys.open(2))!.results.map((t) => t.id)).toEqual([9]);
 
     applyServerMessage(client, { type: "trade_closed", trade: trade(4, "closed"), reason: "tp1_hit" });
-    expect(client.getQueryData<Page<Trade>>(openKey(1))!.results.map((t) => t.id)).toEqual([5]);
+    expect(client.getQueryData<Page<Trade>>(tradeKeys.open(1))!.results.map((t) => t.id)).toEqual([5]);
     const keys = invalidate.mock.calls.map(([filters]) => JSON.stringify(filters?.queryKey));
     expect(keys).toContain(JSON.stringify(["trades", "history", 1]));
     expect(keys).toContain(JSON.stringify(["performance", 1]));
@@ -40,23 +40,23 @@ describe("applyServerMessage: WebSocket events into the query cache", () => {
 
   it("replaces the account from account_update and margin_call", () => {
     const client = new QueryClient();
-    client.setQueryData(accountsKey, page({ id: 1, balance: "10000.00" } as Account, { id: 2 } as Account));
+    client.setQueryData(accountKeys.all, page({ id: 1, balance: "10000.00" } as Account, { id: 2 } as Account));
     applyServerMessage(client, { type: "margin_call", account: { id: 1, balance: "900.00", margin_call: true } as Account });
-    const accounts = client.getQueryData<Page<Account>>(accountsKey)!.results;
+    const accounts = client.getQueryData<Page<Account>>(accountKeys.all)!.results;
     expect(accounts[0]).toMatchObject({ id: 1, balance: "900.00", margin_call: true });
     expect(accounts[1]).toEqual({ id: 2 });
   });
 
   it("refetches the trade lists when an account_update says the account is in a new period", () => {
     const client = new QueryClient();
-    client.setQueryData(accountsKey, page({ id: 1, period: 1 } as Account, { id: 2, period: 4 } as Account));
+    client.setQueryData(accountKeys.all, page({ id: 1, period: 1 } as Account, { id: 2, period: 4 } as Account));
     const invalidate = vi.spyOn(client, "invalidateQueries");
 
     applyServerMessage(client, { type: "account_update", account: { id: 1, period: 1, balance: "9990.00" } as Account });
     expect(invalidate).not.toHaveBeenCalled(); // same period: only the figures change
 
     applyServerMessage(client, { type: "account_update", account: { id: 1, period: 2, balance: "10000.00" } as Account });
-    expect(client.getQueryData<Page<Account>>(accountsKey)!.results[0]).toMatchObject({ period: 2, balance: "10000.00" });
+    expect(client.getQueryData<Page<Account>>(accountKeys.all)!.results[0]).toMatchObject({ period: 2, balance: "10000.00" });
     const predicate = invalidate.mock.calls[0]![0]!.predicate!;
     const query = (key: unknown[]) => ({ queryKey: key }) as unknown as Parameters<typeof predicate>[0];
     expect(predicate(query(["trades", "history", 1]))).toBe(true);
@@ -90,7 +90,7 @@ describe("applyServerMessage: WebSocket events into the query cache", () => {
   it("adds signal alerts to the signals list even before the REST list exists", () => {
     const client = new QueryClient();
     applyServerMessage(client, { type: "signal_alert", signal: { id: 3, confidence: "85" } as Signal });
-    expect(client.getQueryData<SignalsState>(signalsKey)).toEqual({
+    expect(client.getQueryData<SignalsState>(signalKeys.all)).toEqual({
       available: false,
       results: [{ id: 3, confidence: "85" }],
     });
@@ -127,13 +127,13 @@ describe("useSignals", () => {
 
 describe("tradeIntoCache", () => {
   it("patches the lists without refetching them (a stale refetch could resurrect a closed trade)", async () => {
-    const { tradeIntoCache } = await import("../features/positions/api");
+    const { tradeIntoCache } = await import("../lib/trade-cache");
     const client = new QueryClient();
-    client.setQueryData(openKey(1), page(trade(4, "open")));
+    client.setQueryData(tradeKeys.open(1), page(trade(4, "open")));
     client.setQueryData(["trades", "markers", 1, "EURUSD"], page());
     tradeIntoCache(client, trade(4, "closed"));
-    expect(client.getQueryData<Page<Trade>>(openKey(1))!.results).toEqual([]);
-    expect(client.getQueryState(openKey(1))!.isInvalidated).toBe(false);
+    expect(client.getQueryData<Page<Trade>>(tradeKeys.open(1))!.results).toEqual([]);
+    expect(client.getQueryState(tradeKeys.open(1))!.isInvalidated).toBe(false);
     expect(client.getQueryState(["trades", "markers", 1, "EURUSD"])!.isInvalidated).toBe(true);
   });
 });

@@ -36,6 +36,25 @@ export function roundTo(value: number, digits: number): number {
   return Math.round(value * factor + Math.sign(value) * Number.EPSILON * factor) / factor;
 }
 
+/**
+ * `value` to `digits` places, a tie to the even neighbour: how the server rounds money and
+ * percentages (Python's Decimal quantize, half-even; docs/domain.md, Numbers), so 125.005 shows
+ * as 125.00 in both. A float within a hair of a tie counts as one (0.001 × 125005 is not exact).
+ */
+export function roundHalfEven(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  const scaled = value * factor;
+  const floor = Math.floor(scaled);
+  const tolerance = Math.max(1e-7, Math.abs(scaled) * 1e-12);
+  if (Math.abs(scaled - floor - 0.5) > tolerance) return roundTo(value, digits);
+  return (floor % 2 === 0 ? floor : floor + 1) / factor;
+}
+
+/** Money at the cent, as the ledger books it. */
+export function roundMoney(value: number): number {
+  return roundHalfEven(value, 2);
+}
+
 export function formatPips(value: string | number | null | undefined, signed = true): string {
   const n = toNumber(value);
   if (n === null) return "—";
@@ -55,9 +74,10 @@ export function formatMoney(value: string | number | null | undefined, signed = 
     formatter = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     moneyFormatters.set("2", formatter);
   }
-  const text = formatter.format(Math.abs(n));
+  const cents = roundMoney(n);
+  const text = formatter.format(Math.abs(cents));
   // Round first so a value of -0.001 does not show as "−0.00".
-  const rounded = Math.round(n * 100);
+  const rounded = Math.round(cents * 100);
   if (rounded < 0) return `−${text}`;
   if (signed && rounded > 0) return `+${text}`;
   return text;
@@ -65,7 +85,7 @@ export function formatMoney(value: string | number | null | undefined, signed = 
 
 export function formatPct(value: string | number | null | undefined, digits = 2): string {
   const n = toNumber(value);
-  return n === null ? "—" : `${n.toFixed(digits)} %`;
+  return n === null ? "—" : `${roundHalfEven(n, digits).toFixed(digits)} %`;
 }
 
 export function formatLots(value: string | number | null | undefined, step = "0.01"): string {

@@ -1,11 +1,11 @@
 import { useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { formatMoney, formatPct, signClass } from "../../lib/format";
+import { liveAccount } from "../../lib/live-account";
+import { useLiveUnrealized } from "../../lib/live-pnl";
 import { UI_REFRESH_MS } from "../../lib/quotes";
 import type { Account, Instrument, Trade } from "../../lib/types";
-import { useLiveUnrealized } from "../positions/useLiveUnrealized";
 import { useResetAccount } from "./api";
-import { liveAccount } from "./live";
 
 interface Props {
   account: Account;

@@ -1,12 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, API } from "../../lib/api-client";
+import { accountKeys, equityKeys, performanceKeys, tradeKeys } from "../../lib/query-keys";
 import type { Account, Page } from "../../lib/types";
-
-export const accountsKey = ["accounts"] as const;
 
 export function useAccounts() {
   return useQuery({
-    queryKey: accountsKey,
+    queryKey: accountKeys.all,
     queryFn: () => api.get<Page<Account>>(`${API}/accounts/`, { page_size: 100 }),
   });
 }
@@ -30,10 +29,10 @@ export function useResetAccount() {
         args.initialBalance ? { initial_balance: args.initialBalance } : {},
       ),
     onSuccess: (account) => {
-      client.setQueryData(accountsKey, (page: Page<Account> | undefined) => replaceAccount(page, account));
-      void client.invalidateQueries({ queryKey: ["trades"] });
-      void client.invalidateQueries({ queryKey: ["performance"] });
-      void client.invalidateQueries({ queryKey: ["equity"] });
+      client.setQueryData(accountKeys.all, (page: Page<Account> | undefined) => replaceAccount(page, account));
+      void client.invalidateQueries({ queryKey: tradeKeys.all });
+      void client.invalidateQueries({ queryKey: performanceKeys.all });
+      void client.invalidateQueries({ queryKey: equityKeys.all });
     },
   });
 }

@@ -1,18 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError } from "../../lib/api-client";
 import type { User } from "../../lib/types";
+import { sessionKeys } from "./keys";
 
 export interface Session {
   authenticated: boolean;
   user?: User;
 }
 
-export const sessionKey = ["session"] as const;
-
 /** GET /api/auth/session/: who is signed in; also sets the csrftoken cookie. */
 export function useSession() {
   return useQuery({
-    queryKey: sessionKey,
+    queryKey: sessionKeys.all,
     queryFn: async (): Promise<Session> => {
       try {
         return await api.get<Session>("/api/auth/session/");
@@ -30,8 +29,8 @@ export function useLogin() {
   return useMutation({
     mutationFn: (body: { username: string; password: string }) => api.post<Session>("/api/auth/login/", body),
     onSuccess: (session) => {
-      client.removeQueries({ predicate: (q) => q.queryKey[0] !== "session" });
-      client.setQueryData(sessionKey, session);
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== sessionKeys.all[0] });
+      client.setQueryData(sessionKeys.all, session);
     },
   });
 }
@@ -42,7 +41,7 @@ export function useLogout() {
     mutationFn: () => api.post<Session>("/api/auth/logout/"),
     onSettled: () => {
       client.clear();
-      client.setQueryData(sessionKey, { authenticated: false });
+      client.setQueryData(sessionKeys.all, { authenticated: false });
     },
   });
 }

@@ -2,11 +2,10 @@ import { useMemo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { RadioButtons } from "../../components/RadioButtons";
 import { formatPrice } from "../../lib/format";
+import { usePreviewLines, type PreviewLinesStore } from "../../lib/preview-lines";
 import { useQuote } from "../../lib/quotes";
 import type { Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
-import { usePreviewLines, type PreviewLinesStore } from "../orders/preview-lines";
-import { useModifyTrade } from "../positions/api";
 import { useOhlc, useSymbolTrades } from "./api";
 import { INTERVALS, toCandle, type Interval, type LevelKind } from "./candles";
 import { PriceChart } from "./PriceChart";
@@ -24,13 +23,14 @@ interface Props {
   realtime: WsClient;
   barLimit: number;
   previewLines: PreviewLinesStore;
+  /** PATCH one level of a trade (the orders feature's modify mutation, handed down by app/). */
+  modifyTrade: (vars: { id: number; changes: Partial<Record<LevelKind, string>> }) => Promise<unknown>;
 }
 
 export function ChartPanel(props: Props) {
   const { account, instrument, interval, realtime, barLimit } = props;
   const ohlc = useOhlc(instrument.symbol, interval, barLimit);
   const history = useSymbolTrades(account, instrument.symbol);
-  const modify = useModifyTrade();
   const preview = usePreviewLines(props.previewLines, instrument.symbol);
   const [modifyError, setModifyError] = useState<unknown>(null);
   const bars = useMemo(() => ohlc.data?.data.map(toCandle), [ohlc.data]);
@@ -44,7 +44,7 @@ export function ChartPanel(props: Props) {
   const onModify = async (tradeId: number, kind: LevelKind, price: string) => {
     setModifyError(null);
     try {
-      return await modify.mutateAsync({ id: tradeId, changes: { [kind]: price } });
+      return await props.modifyTrade({ id: tradeId, changes: { [kind]: price } });
     } catch (error) {
       setModifyError(error);
       throw error;

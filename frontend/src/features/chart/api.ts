@@ -1,22 +1,22 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, API, CURRENT_PERIOD } from "../../lib/api-client";
+import { tradeKeys } from "../../lib/query-keys";
 import type { Instrument, OhlcResponse, Page, Trade } from "../../lib/types";
 import type { Interval } from "./candles";
+import { ohlcKeys, symbolKeys } from "./keys";
 
 export function useSymbols() {
   return useQuery({
-    queryKey: ["symbols"],
+    queryKey: symbolKeys.all,
     queryFn: () => api.get<Page<Instrument>>(`${API}/symbols/`, { page_size: 500 }),
     staleTime: Infinity,
     select: (page) => page.results,
   });
 }
 
-export const ohlcKey = (symbol: string, interval: Interval, limit: number) => ["ohlc", symbol, interval, limit] as const;
-
 export function useOhlc(symbol: string, interval: Interval, limit: number) {
   return useQuery({
-    queryKey: ohlcKey(symbol, interval, limit),
+    queryKey: ohlcKeys.bars(symbol, interval, limit),
     queryFn: ({ signal }) => api.get<OhlcResponse>(`${API}/price/ohlc/`, { symbol, interval, limit }, signal),
     // The chart keeps the forming candle current from events; history is refetched on reconnect.
     staleTime: Infinity,
@@ -33,7 +33,7 @@ export function symbolTradesQuery(account: number, symbol: string) {
 
 export function useSymbolTrades(account: number | undefined, symbol: string) {
   return useQuery({
-    queryKey: ["trades", "markers", account ?? 0, symbol],
+    queryKey: tradeKeys.markers(account ?? 0, symbol),
     enabled: account !== undefined,
     placeholderData: (previous) => previous,
     queryFn: () => api.get<Page<Trade>>(`${API}/trades/`, symbolTradesQuery(account ?? 0, symbol)),

@@ -1,10 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, API } from "../../lib/api-client";
+import { feedKeys } from "./keys";
 
 /** The running feed kind from providers/ (live, sim, replay, manual). */
 export function useFeed() {
   return useQuery({
-    queryKey: ["providers"],
+    queryKey: feedKeys.all,
     queryFn: () => api.get<{ feed: string }>(`${API}/providers/`),
     select: (data) => data.feed,
     staleTime: 60_000,

@@ -1,17 +1,16 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useReducer, useState } from "react";
-import { useLiveQuotes } from "../../app/realtime";
 import { FieldError } from "../../components/FieldError";
 import { RadioButtons } from "../../components/RadioButtons";
-import { api, API, ApiError } from "../../lib/api-client";
+import { ApiError } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPrice } from "../../lib/format";
+import { liveAccount } from "../../lib/live-account";
+import { useLiveUnrealized } from "../../lib/live-pnl";
+import type { PreviewLinesStore } from "../../lib/preview-lines";
 import { quoteStore, UI_REFRESH_MS, useQuotes } from "../../lib/quotes";
+import { useLiveQuotes } from "../../lib/realtime";
 import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
 import type { Account, Instrument, Trade } from "../../lib/types";
-import { liveAccount } from "../account/live";
-import { tradeIntoCache } from "../positions/api";
-import { useLiveUnrealized } from "../positions/useLiveUnrealized";
-import type { PreviewLinesStore } from "./preview-lines";
+import { usePlaceOrder } from "./api";
 import {
   buildOrder,
   initialTicket,
@@ -70,26 +69,22 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
   const bid = quote ? Number(quote.bid) : null;
   const ask = quote ? Number(quote.ask) : null;
   const refPrice = (state.side === "buy" ? ask : bid) ?? 0;
-  const rate = quoteToAccountRate(instrument, accountCurrency, refPrice, quoteStore.mids());
-  const preview = previewTicket(state, { instrument, bid, ask, equity, accountCurrency, rate });
+  const mids = quoteStore.mids();
+  const rate = quoteToAccountRate(instrument, accountCurrency, refPrice, mids);
+  const rateAt = (price: number) => quoteToAccountRate(instrument, accountCurrency, price, mids);
+  const preview = previewTicket(state, { instrument, bid, ask, equity, accountCurrency, rate, rateAt });
   const levels = previewLevels(state, preview, instrument);
   // The store ignores a set that changes nothing, so this runs after every render cheaply.
   useEffect(() => previewLines.set({ symbol: instrument.symbol, levels }));
   useEffect(() => () => previewLines.set(null), [previewLines]);
-  const queryClient = useQueryClient();
-
-  const send = useMutation({
-    mutationFn: () => {
-      const order = buildOrder(state, preview, instrument, account, newClientOrderId());
-      return api.post<Trade>(`${API}/${order.path}`, order.body);
-    },
-    onSuccess: (trade) => {
-      setLastTrade(trade);
-      dispatch({ type: "sent" });
-      tradeIntoCache(queryClient, trade);
-      void queryClient.invalidateQueries({ queryKey: ["accounts"] });
-    },
-  });
+  const send = usePlaceOrder();
+  const submit = () =>
+    send.mutate(buildOrder(state, preview, instrument, account, newClientOrderId()), {
+      onSuccess: (trade) => {
+        setLastTrade(trade);
+        dispatch({ type: "sent" });
+      },
+    });
   const serverError = send.error instanceof ApiError ? send.error : null;
   const errorFor = (field: string) => preview.errors[field] ?? serverError?.fieldError(field);
   const canSend = Object.keys(preview.errors).length === 0 && preview.lots !== null && !send.isPending;
@@ -105,7 +100,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (canSend) send.mutate();
+          if (canSend) submit();
         }}
         noValidate
       >

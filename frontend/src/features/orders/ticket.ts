@@ -4,6 +4,7 @@
  */
 import { decimalsOf, formatPrice, pipsToPrice, roundTo, toNumber } from "../../lib/format";
 import { lotsError, lotsForRisk, rewardToRisk, riskMoney } from "../../lib/sizing";
+import type { PreviewKind, PreviewLevel } from "../../lib/preview-lines";
 import type { EntryType, Instrument, Side } from "../../lib/types";
 
 export type LevelUnit = "price" | "pips";
@@ -84,6 +85,11 @@ export interface TicketContext {
   accountCurrency: string;
   /** Quote → account currency rate at the entry price, null if unknown. */
   rate: number | null;
+  /**
+   * The rate at any price: risk converts at the stop, as the server's does (it differs from the
+   * entry's when the account currency is the base, USDJPY on USD). Without it, `rate` is used.
+   */
+  rateAt?: (price: number) => number | null;
 }
 
 export interface TicketPreview {
@@ -152,6 +158,7 @@ export function previewTicket(state: TicketState, ctx: TicketContext): TicketPre
     }
   });
 
+  const riskRate = ctx.rateAt && stopLoss !== null ? ctx.rateAt(stopLoss) : ctx.rate;
   let lots: number | null = null;
   if (state.sizeMode === "lots") {
     lots = toNumber(state.lots);
@@ -162,7 +169,7 @@ export function previewTicket(state: TicketState, ctx: TicketContext): TicketPre
     if (pct === null || pct <= 0) {
       errors.lot_size = "Enter a risk %.";
     } else {
-      const sized = lotsForRisk({ equity: ctx.equity, riskPct: pct, entry, stop: stopLoss, instrument, rate: ctx.rate });
+      const sized = lotsForRisk({ equity: ctx.equity, riskPct: pct, entry, stop: stopLoss, instrument, rate: riskRate });
       if (sized.ok) lots = sized.lots;
       else
         errors.lot_size = {
@@ -173,20 +180,11 @@ export function previewTicket(state: TicketState, ctx: TicketContext): TicketPre
     }
   }
   const risk =
-    entry !== null && stopLoss !== null && lots !== null && ctx.rate !== null && !errors.stop_loss
-      ? riskMoney(entry, stopLoss, lots, Number(instrument.contract_size), ctx.rate)
+    entry !== null && stopLoss !== null && lots !== null && riskRate !== null && !errors.stop_loss
+      ? riskMoney(entry, stopLoss, lots, Number(instrument.contract_size), riskRate)
       : null;
   const rr = entry !== null ? rewardToRisk(entry, stopLoss, takeProfits.find((tp) => tp !== null) ?? null) : null;
   return { entry, stopLoss, takeProfits, lots, riskMoney: risk, rewardToRisk: rr, errors };
-}
-
-export type PreviewKind = "entry" | "limit" | "stop_loss" | (typeof TP_FIELDS)[number];
-
-/** One level of the ticket drawn on the chart before the order is sent. */
-export interface PreviewLevel {
-  kind: PreviewKind;
-  price: number;
-  label: string;
 }
 
 const TP_LABELS = ["TP1", "TP2", "TP3"] as const;

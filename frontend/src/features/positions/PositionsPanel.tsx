@@ -1,21 +1,23 @@
-import { memo, useState } from "react";
+import { memo, useState, type ComponentType } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { API, withQuery } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPips, formatPrice, formatTime, signClass } from "../../lib/format";
-import type { Instrument, Trade } from "../../lib/types";
-import {
-  historyQuery,
-  useCancelTrade,
-  useCloseTrade,
-  useHistory,
-  useModifyTrade,
-  type HistoryFilters,
-  type TradeChanges,
-} from "./api";
+import { unrealizedAt } from "../../lib/live-pnl";
 import { quoteStore, useQuote } from "../../lib/quotes";
-import { unrealizedAt } from "./reducer";
+import type { Instrument, Trade } from "../../lib/types";
+import { historyQuery, useHistory, type HistoryFilters } from "./api";
 
 type Tab = "open" | "pending" | "history";
+
+/** A trade mutation the app hands down (the order mutations live in features/orders). */
+export interface TradeAction<V> {
+  mutate: (vars: V) => void;
+  isPending: boolean;
+  error: Error | null;
+}
+
+/** The form that edits an open trade's levels, drawn in its Modify row (app/ passes orders' one). */
+export type ModifyFormComponent = ComponentType<{ trade: Trade; digits: number; onDone: () => void }>;
 
 interface Props {
   account: number;
@@ -24,16 +26,18 @@ interface Props {
   open: Trade[];
   pending: Trade[];
   onSelectSymbol: (symbol: string) => void;
+  close: TradeAction<{ id: number; lots?: string }>;
+  cancel: TradeAction<{ id: number }>;
+  ModifyForm: ModifyFormComponent;
 }
 
 const digitsOf = (instruments: Map<string, Instrument>, symbol: string) => instruments.get(symbol)?.digits ?? 5;
 
-export function PositionsPanel({ account, accountCurrency, instruments, open, pending, onSelectSymbol }: Props) {
+export function PositionsPanel(props: Props) {
+  const { account, accountCurrency, instruments, open, pending, onSelectSymbol, close, cancel, ModifyForm } = props;
   const [tab, setTab] = useState<Tab>("open");
   const [filters, setFilters] = useState<HistoryFilters>({ status: "closed", symbol: "", days: "30" });
   const history = useHistory(tab === "history" ? account : undefined, filters);
-  const close = useCloseTrade();
-  const cancel = useCancelTrade();
   const actionError = close.error ?? cancel.error;
   const tabs: [Tab, string, number | undefined][] = [
     ["open", "Positions", open.length],
@@ -93,6 +97,7 @@ export function PositionsPanel({ account, accountCurrency, instruments, open, pe
                   onSelectSymbol={onSelectSymbol}
                   onClose={(lots) => close.mutate({ id: trade.id, lots })}
                   busy={close.isPending}
+                  ModifyForm={ModifyForm}
                 />
               ))}
             </tbody>
@@ -257,10 +262,12 @@ interface RowProps {
   onSelectSymbol: (symbol: string) => void;
   onClose: (lots?: string) => void;
   busy: boolean;
+  ModifyForm: ModifyFormComponent;
 }
 
 /** One open trade; re-renders on its own symbol's ticks only. */
-const OpenRow = memo(function OpenRow({ trade, instrument, accountCurrency, onSelectSymbol, onClose, busy }: RowProps) {
+const OpenRow = memo(function OpenRow(props: RowProps) {
+  const { trade, instrument, accountCurrency, onSelectSymbol, onClose, busy, ModifyForm } = props;
   const d = instrument?.digits ?? 5;
   const quote = useQuote(trade.symbol);
   const live =
@@ -385,49 +392,5 @@ function ExitFills({ trade, digits, lotStep }: { trade: Trade; digits: number; l
         ))}
       </tbody>
     </table>
-  );
-}
-
-const LEVELS = ["stop_loss", "take_profit_1", "take_profit_2", "take_profit_3"] as const;
-
-function ModifyForm({ trade, digits, onDone }: { trade: Trade; digits: number; onDone: () => void }) {
-  const modify = useModifyTrade();
-  const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(LEVELS.map((k) => [k, trade[k] ? formatPrice(trade[k], digits) : ""])),
-  );
-  const errors = (modify.error as { errors?: Record<string, string[]> } | null)?.errors ?? {};
-  return (
-    <form
-      className="modify"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const changes: TradeChanges = {};
-        for (const k of LEVELS) {
-          const before = trade[k] ? formatPrice(trade[k], digits) : "";
-          if (values[k] !== before) changes[k] = values[k] ? values[k]! : null;
-        }
-        if (!Object.keys(changes).length) return onDone();
-        modify.mutate({ id: trade.id, changes }, { onSuccess: onDone });
-      }}
-    >
-      {LEVELS.map((k) => (
-        <label key={k}>
-          {k === "stop_loss" ? "SL" : `TP${k.slice(-1)}`}
-          <input
-            className="num"
-            type="number"
-            step={String(10 ** -digits)}
-            value={values[k]}
-            onChange={(e) => setValues({ ...values, [k]: e.target.value })}
-            aria-invalid={!!errors[k]}
-          />
-          {errors[k] && <span className="field-error">{errors[k]![0]}</span>}
-        </label>
-      ))}
-      <button type="submit" className="btn primary" disabled={modify.isPending}>
-        Save
-      </button>
-      {modify.error && !Object.keys(errors).length ? <ErrorBanner error={modify.error} /> : null}
-    </form>
   );
 }

@@ -1,9 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, API, ApiError } from "../../lib/api-client";
 import type { Page, Signal, Trade } from "../../lib/types";
-import { tradeIntoCache } from "../positions/api";
-
-export const signalsKey = ["signals"] as const;
+import { tradeIntoCache } from "../../lib/trade-cache";
+import { signalKeys } from "./keys";
 
 export interface SignalsState {
   available: boolean;
@@ -13,7 +12,7 @@ export interface SignalsState {
 /** GET signals/; a 404 means the signals API is not deployed yet: an empty, unavailable list. */
 export function useSignals() {
   return useQuery({
-    queryKey: signalsKey,
+    queryKey: signalKeys.all,
     queryFn: async (): Promise<SignalsState> => {
       try {
         const page = await api.get<Page<Signal>>(`${API}/signals/`, { page_size: 50 });
@@ -35,7 +34,7 @@ export function useExecuteSignal() {
         ...(vars.lots ? { lot_size: vars.lots } : {}),
       }),
     onSuccess: (trade) => {
-      void client.invalidateQueries({ queryKey: signalsKey });
+      void client.invalidateQueries({ queryKey: signalKeys.all });
       tradeIntoCache(client, trade);
     },
   });

@@ -1,9 +1,19 @@
 /**
- * The ticket's preview levels, handed to the chart outside React state: typing in the ticket (or
+ * The ticket's preview levels, handed to the chart outside React state (the orders feature
+ * writes them, the chart feature reads them; app/ owns the one store): typing in the ticket (or
  * a tick moving levels given in pips) re-renders the chart, not the dashboard.
  */
 import { useSyncExternalStore } from "react";
-import type { PreviewLevel } from "./ticket";
+
+/** Which level of the order a preview line is (the trigger and the limit of a stop-limit apart). */
+export type PreviewKind = "entry" | "limit" | "stop_loss" | "take_profit_1" | "take_profit_2" | "take_profit_3";
+
+/** One level of the ticket drawn on the chart before the order is sent. */
+export interface PreviewLevel {
+  kind: PreviewKind;
+  price: number;
+  label: string;
+}
 
 export interface TicketLines {
   /** The instrument the levels belong to: a chart of another symbol draws none of them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Account } from "../../lib/types";
-import { liveAccount } from "./live";
+import type { Account } from "./types";
+import { liveAccount } from "./live-account";
 
 const account = (patch: Partial<Account> = {}) =>
   ({

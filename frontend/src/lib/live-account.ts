@@ -1,5 +1,5 @@
 /** Account figures that move with every tick: equity, free margin and margin level. */
-import type { Account } from "../../lib/types";
+import type { Account } from "./types";
 
 export interface LiveAccount {
   balance: number;

@@ -1,0 +1,99 @@
+/**
+ * The price lines over the candles: the open and pending trades' entry (solid), SL and TP1–3
+ * (dashed), and the ticket's preview levels (long-dashed, faded), each diffed by key so unchanged
+ * lines stay; and the trades' entry and exit markers.
+ */
+import { LineStyle, type SeriesMarker, type Time, type UTCTimestamp } from "lightweight-charts";
+import { useEffect } from "react";
+import { formatPrice } from "../../lib/format";
+import type { Trade } from "../../lib/types";
+import { tradeMarkers, type Interval } from "./candles";
+import type { ChartRefs } from "./chart-refs";
+import { LEVEL_COLOR, PREVIEW_COLOR } from "./chart-theme";
+
+/** Entry and exit markers; their ids ("e12 x12-0") in the container's data-markers for the e2e. */
+export function useTradeMarkers(
+  refs: ChartRefs,
+  options: { trades: Trade[]; symbol: string; interval: Interval; bars: unknown },
+): void {
+  const { trades, symbol, interval, bars } = options;
+  useEffect(() => {
+    const container = refs.container.current;
+    if (!refs.markers.current || !container) return;
+    const markers = tradeMarkers(trades, symbol, interval);
+    refs.markers.current.setMarkers(
+      markers.map((m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>),
+    );
+    container.dataset.markers = markers.map((m) => m.id).join(" ");
+  }, [refs, trades, symbol, interval, bars]);
+}
+
+/**
+ * Draws `refs.levels` and `refs.preview` when their keys change (`levelsKey`, `previewKey`: the
+ * levels and prices joined); the container lists the preview lines drawn in data-preview-lines.
+ */
+export function usePriceLines(
+  refs: ChartRefs,
+  options: { symbol: string; digits: number; levelsKey: string; previewKey: string; onDrawn: () => void },
+): void {
+  const { symbol, digits, levelsKey, previewKey, onDrawn } = options;
+
+  // Entry/SL/TP price lines, diffed by key so unchanged lines are not recreated.
+  useEffect(() => {
+    const series = refs.series.current;
+    if (!series) return;
+    const lines = refs.levelLines.current;
+    const wanted = new Map(refs.levels.current.map((l) => [l.key, l]));
+    for (const [key, line] of lines) {
+      if (!wanted.has(key)) {
+        series.removePriceLine(line);
+        lines.delete(key);
+      }
+    }
+    for (const level of wanted.values()) {
+      const options = {
+        price: refs.drafts.current.get(level.key) ?? level.price,
+        color: LEVEL_COLOR[level.kind],
+        lineWidth: 1 as const,
+        lineStyle: level.kind === "entry" ? LineStyle.Solid : LineStyle.Dashed,
+        axisLabelVisible: true,
+        title: level.label,
+      };
+      const line = lines.get(level.key);
+      if (line) line.applyOptions(options);
+      else lines.set(level.key, series.createPriceLine(options));
+    }
+    onDrawn();
+  }, [refs, levelsKey, symbol, onDrawn]);
+
+  // The ticket's preview lines, diffed by kind; the container lists what is drawn (for tests).
+  useEffect(() => {
+    const series = refs.series.current;
+    const container = refs.container.current;
+    if (!series || !container) return;
+    const lines = refs.previewLines.current;
+    const wanted = new Map(refs.preview.current.map((l) => [l.kind, l]));
+    for (const [kind, line] of lines) {
+      if (!wanted.has(kind)) {
+        series.removePriceLine(line);
+        lines.delete(kind);
+      }
+    }
+    for (const level of wanted.values()) {
+      const options = {
+        price: level.price,
+        color: PREVIEW_COLOR[level.kind],
+        lineWidth: 1 as const,
+        lineStyle: LineStyle.LargeDashed,
+        axisLabelVisible: true,
+        title: `Preview ${level.label}`,
+      };
+      const line = lines.get(level.kind);
+      if (line) line.applyOptions(options);
+      else lines.set(level.kind, series.createPriceLine(options));
+    }
+    const drawn = [...wanted.values()].map((l) => `${l.kind}=${formatPrice(l.price, digits)}`).join(" ");
+    if (drawn) container.dataset.previewLines = drawn;
+    else delete container.dataset.previewLines;
+  }, [refs, previewKey, symbol, digits]);
+}

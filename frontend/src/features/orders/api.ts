@@ -1,0 +1,47 @@
+/**
+ * The order mutations: place (the ticket), close, cancel and modify (the positions table, the
+ * chart's drag handles). Each answers with the trade's new state, which goes into the cache at
+ * once (lib/trade-cache.ts) instead of waiting for, or missing, its event.
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, API } from "../../lib/api-client";
+import { accountKeys } from "../../lib/query-keys";
+import { tradeIntoCache } from "../../lib/trade-cache";
+import type { Trade } from "../../lib/types";
+import type { OrderRequest } from "./ticket";
+
+function useTradeMutation<V>(fn: (vars: V) => Promise<Trade>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: (trade) => {
+      tradeIntoCache(client, trade);
+      void client.invalidateQueries({ queryKey: accountKeys.all });
+    },
+  });
+}
+
+/** POST the ticket's request: `trades/execute/` for a market GTC order, `orders/` for the others. */
+export function usePlaceOrder() {
+  return useTradeMutation((order: OrderRequest) => api.post<Trade>(`${API}/${order.path}`, order.body));
+}
+
+export function useCloseTrade() {
+  return useTradeMutation((vars: { id: number; lots?: string }) =>
+    api.post<Trade>(`${API}/trades/${vars.id}/close/`, vars.lots ? { lot_size: vars.lots } : {}),
+  );
+}
+
+export function useCancelTrade() {
+  return useTradeMutation((vars: { id: number }) => api.post<Trade>(`${API}/trades/${vars.id}/cancel/`));
+}
+
+export type TradeChanges = Partial<
+  Record<"stop_loss" | "take_profit_1" | "take_profit_2" | "take_profit_3" | "price", string | null>
+>;
+
+export function useModifyTrade() {
+  return useTradeMutation((vars: { id: number; changes: TradeChanges }) =>
+    api.patch<Trade>(`${API}/trades/${vars.id}/`, vars.changes),
+  );
+}

@@ -1,0 +1,4 @@
+/** Query keys of the signals feature. */
+export const signalKeys = {
+  all: ["signals"] as const,
+};
