@@ -7,6 +7,7 @@ processor against rows.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class Exchange:
         self._account_ids = count(1)
         self._next_rollover = next_rollover(start or datetime(2000, 1, 1, tzinfo=UTC))
         self.processor = TickProcessor(self)
+        self._lock = threading.RLock()  # uncontended; as cheap as no lock on the hot path
 
     # ---- accounts and orders ---------------------------------------------------------
     def open_account(self, balance: Decimal = Decimal("10000.00"), now: datetime | None = None, **settings):
@@ -178,7 +180,7 @@ class Exchange:
         self.market.update(quote)
 
     def lock(self):
-        return _UNLOCKED
+        return self._lock
 
     def prepare(self, quote: Quote) -> None:
         """The book is this object's own: always up to date."""
