@@ -16,13 +16,15 @@ from .domain.fills import Bar
 from .domain.instruments import get_instrument
 from .domain.numbers import to_decimal
 from .domain.orders import EntryType, Side, TimeInForce
+from .domain.quotes import Quote
+from .domain.ticks import TickResult
 from .domain.trading import OrderRequest
 from .market import CachedMarket
 from .models import Account, PaperTrade
 from .services import accounts, orders, trades
 from .services.common import account_figures
 from .services.orders import PlaceResult
-from .services.ticks import TickPath, TickResult
+from .services.ticks import TickPath
 
 
 class PaperTradingEngine:
@@ -196,6 +198,12 @@ class PaperTradingEngine:
     ) -> TickResult:
         """Apply one quote to every account: pending orders, SL/TP, trailing, expiry, margin."""
         return self.ticks.process_tick(symbol, bid, ask, time, source=source, bar=bar, on_trigger=on_trigger)
+
+    def process_quote(
+        self, quote: Quote, *, bar: Bar | None = None, on_trigger: Callable[[], None] | None = None
+    ) -> TickResult:
+        """`process_tick` for a quote already made (the worker's and the manual feed's)."""
+        return self.ticks.process_quote(quote, bar=bar, on_trigger=on_trigger)
 
     def apply_tick_to_account(
         self, account_id: int, trade_ids: set[int], quote, market, *, bar=None

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from .domain.book import Book
 from .domain.instruments import get_instrument
-from .domain.quotes import Market, Quote, quote_from_price
+from .domain.quotes import Market, Quote, QuoteBoard, quote_from_price
 from .domain.spikes import History, HoldRule, QuoteGuard, Verdict
 from .models import PriceCache
 
@@ -148,6 +148,26 @@ class CachedMarket(Market):
         if symbol not in self._quotes:
             self._quotes[symbol] = self._lookup(symbol)
         return self._quotes[symbol]
+
+
+def quote_snapshot(symbols, *, given: Quote | None = None, stored: bool = False) -> QuoteBoard:
+    """The quotes of `symbols` as they are now, read once (the shared cache in one round trip),
+    with `given` in place of its symbol's cached quote. `stored`: a symbol the cache lacks falls
+    back to its last stored bar, as `CachedMarket(stored=True)` does. What has no price is left
+    out, so the domain meets it as NoPrice."""
+    board = QuoteBoard()
+    wanted = sorted(set(symbols) - ({given.symbol} if given is not None else set()))
+    keys = {QUOTE_KEY.format(symbol=s): s for s in wanted}
+    cached = cache.get_many(list(keys)) if keys else {}
+    for key, symbol in keys.items():
+        quote = _unpack(symbol, cached.get(key))
+        if quote is None and stored:
+            quote = stored_quote(symbol)
+        if quote is not None:
+            board.update(quote)
+    if given is not None:
+        board.update(given)
+    return board
 
 
 class MarketState:

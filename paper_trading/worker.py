@@ -1,7 +1,7 @@
 """The price worker: turns quotes into fills, bars, equity snapshots and events.
 
 One `PriceWorker` serves the `run_price_worker` command and, as a thread, the run command's
-embedded default. Every quote goes through `PaperTradingEngine.process_tick` (the same path as
+embedded default. Every quote goes through `PaperTradingEngine.process_quote` (the same path as
 the manual feed). The worker owns a symbol only while it holds that symbol's lock, and it
 survives provider errors, database errors and a broken channel layer: each is logged and the
 next cycle tries again. `stop()` (SIGTERM) lets the current tick finish.
@@ -26,12 +26,12 @@ from . import events
 from .domain.bars import BarBuilder
 from .domain.instruments import get_instrument
 from .domain.quotes import Quote
+from .domain.ticks import TickResult
 from .engine import PaperTradingEngine
 from .locks import symbol_lock, worker_identity
 from .market import judge_quote, last_known_quote
 from .providers.base import ProviderError
 from .representations import iso
-from .services.ticks import TickResult
 
 log = logging.getLogger(__name__)
 SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots
@@ -400,9 +400,7 @@ class PriceWorker:
             def announce():  # a price that fills something is never held back
                 self.send(self.coalescer.release(quote.symbol))
 
-        result = self.engine.process_tick(
-            quote.symbol, quote.bid, quote.ask, quote.time, source=quote.source, bar=bar, on_trigger=announce
-        )
+        result = self.engine.process_quote(quote, bar=bar, on_trigger=announce)
         self.ticks += 1
         if self.build_bars:
             builder = self.builders[quote.symbol]

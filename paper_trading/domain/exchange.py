@@ -1,12 +1,16 @@
 """An in-memory venue over the domain: accounts, quotes and the trigger book.
 
-The backtest, the engine benchmark and the property tests drive it; the database engine
-(`paper_trading.engine`) drives the same `trading` operations against rows instead.
+The backtest, the engine benchmark and the property tests drive it. It is the in-memory store
+of the tick processor (`domain.ticks`); the database store (`services.ticks`) runs the same
+processor against rows.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import count
@@ -19,6 +23,7 @@ from .margin import band_key, band_levels
 from .orders import Status, Ticket
 from .quotes import Quote, QuoteBoard, make_quote
 from .sessions import next_rollover
+from .ticks import TickProcessor
 from .trading import AccountState, Event, FillRecord, LedgerRecord, OrderRequest, Portfolio
 
 
@@ -28,7 +33,21 @@ def ticket_levels(ticket: Ticket):
     return (low, high, None, None) if side == "bid" else (None, None, low, high)
 
 
+@dataclass(slots=True)
+class Held:
+    """An account as the in-memory store hands it to the tick processor."""
+
+    portfolio: Portfolio
+
+
+_UNLOCKED = nullcontext()
+
+
 class Exchange:
+    """Accounts, their tickets and the trigger book in memory; implements `domain.ticks.TickStore`.
+
+    One thread drives it, and nothing is written anywhere: a failing account stops the tick."""
+
     def __init__(self, *, start: datetime | None = None):
         self.market = QuoteBoard()
         self.book = Book()
@@ -41,6 +60,8 @@ class Exchange:
         self._ticket_ids = count(1)
         self._account_ids = count(1)
         self._next_rollover = next_rollover(start or datetime(2000, 1, 1, tzinfo=UTC))
+        self.processor = TickProcessor(self)
+        self._lock = threading.RLock()  # uncontended; as cheap as no lock on the hot path
 
     # ---- accounts and orders ---------------------------------------------------------
     def open_account(self, balance: Decimal = Decimal("10000.00"), now: datetime | None = None, **settings):
@@ -91,28 +112,8 @@ class Exchange:
         return self.apply(quote, bar=bar)
 
     def apply(self, quote: Quote, *, bar: fills.Bar | None = None) -> int:
-        self.market.update(quote)
-        if quote.time >= self._next_rollover:
-            self._rollover(quote.time)
-        keys = self.book.for_symbol(quote.symbol).triggered(quote.bid, quote.ask, quote.time)
-        if not keys:
-            return 0
-        by_account: dict[int, list[Ticket]] = defaultdict(list)
-        margin_accounts: set[int] = set()
-        for key in keys:
-            if isinstance(key, tuple):
-                margin_accounts.add(key[1])
-            else:
-                ticket = self._tickets.get(key)
-                if ticket is not None:
-                    by_account[ticket.account_id].append(ticket)
-        for account_id in by_account.keys() | margin_accounts:
-            pf = self.portfolios[account_id]
-            tickets = sorted(by_account.get(account_id, ()), key=lambda t: t.id)
-            trading.apply_quote(pf, self.market, quote, tickets, bar=bar)
-            trading.check_margin(pf, self.market, quote.time)
-            self._commit(pf)
-        return len(keys)
+        """Apply one quote through the tick processor; returns how many book entries it triggered."""
+        return self.processor.process(quote, bar=bar)
 
     def naive_apply(self, quote: Quote) -> int:
         """The same tick by scanning every active ticket (the benchmark's baseline)."""
@@ -144,7 +145,7 @@ class Exchange:
         pf.ledger.clear()
         pf.events.clear()
 
-    def _commit(self, pf: Portfolio) -> None:
+    def _commit(self, pf: Portfolio, market=None) -> None:
         for ticket in pf.new_tickets:
             ticket.id = next(self._ticket_ids)
         pf.new_tickets.clear()
@@ -166,22 +167,70 @@ class Exchange:
         self.fills.extend(pf.fills)
         self.events.extend(pf.events)
         pf.ledger, pf.fills, pf.events = [], [], []
-        self._reband(pf)
+        self._reband(pf, market or self.market)
 
-    def _reband(self, pf: Portfolio) -> None:
+    def _reband(self, pf: Portfolio, market) -> None:
         key = band_key(pf.account.id)
         self.book.remove_everywhere(key)
-        for symbol, levels in band_levels(pf, self.market).items():
+        for symbol, levels in band_levels(pf, market).items():
             self.book.for_symbol(symbol).upsert(key, levels)
 
-    def _rollover(self, now: datetime) -> None:
-        while self._next_rollover <= now:
-            moment = self._next_rollover
-            for pf in self.portfolios.values():
-                if pf.open_tickets():
-                    trading.apply_rollover(pf, self.market, moment)
-                    self._commit(pf)
-            self._next_rollover = next_rollover(moment)
+    # ---- the store (domain.ticks.TickStore) ---------------------------------------------------
+    def receive(self, quote: Quote) -> None:
+        self.market.update(quote)
+
+    def lock(self):
+        return self._lock
+
+    def prepare(self, quote: Quote) -> None:
+        """The book is this object's own: always up to date."""
+
+    def due_rollover(self, now: datetime) -> datetime | None:
+        return self._next_rollover if self._next_rollover <= now else None
+
+    @contextmanager
+    def holders(self, moment: datetime):
+        yield [Held(pf) for pf in self.portfolios.values() if pf.open_tickets()], self.market
+
+    def save_swap(self, unit: Held, market, moment: datetime) -> None:
+        self._commit(unit.portfolio, market)
+
+    def rolled_over(self, moment: datetime) -> None:
+        self._next_rollover = next_rollover(moment)
+
+    def triggered(self, quote: Quote) -> set:
+        return self.book.for_symbol(quote.symbol).triggered(quote.bid, quote.ask, quote.time)
+
+    def accounts_of(self, symbol: str, ticket_ids) -> dict[int, int]:
+        found = {}
+        for ticket_id in ticket_ids:
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None:
+                self.forget(symbol, ticket_id)
+            else:
+                found[ticket_id] = ticket.account_id
+        return found
+
+    def snapshot(self, quote: Quote, account_ids) -> QuoteBoard:
+        return self.market
+
+    def account_transaction(self):
+        return _UNLOCKED
+
+    def load(self, account_id: int, *, focus: str | None, ticket_ids: set[int]) -> Held:
+        return Held(self.portfolios[account_id])  # every ticket is loaded already
+
+    def load_whole(self, unit: Held) -> Held:
+        return unit
+
+    def forget(self, symbol: str, ticket_id: int) -> None:
+        self.book.for_symbol(symbol).remove(ticket_id)
+
+    def save(self, unit: Held, market) -> None:
+        self._commit(unit.portfolio, market)
+
+    def failed(self, account_id: int, quote: Quote, market, exc: Exception) -> dict:
+        raise exc  # nothing to roll back to: the portfolio changed in place
 
     def _ticket(self, pf: Portfolio, ticket_id: int) -> Ticket:
         ticket = pf.find(ticket_id)

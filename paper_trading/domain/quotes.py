@@ -36,16 +36,24 @@ class Quote:
 
 def make_quote(symbol: str, bid: Decimal, ask: Decimal, time: datetime, source: str = "manual") -> Quote:
     """A validated quote: positive, bid <= ask, within the instrument's sane bounds, timezone-aware time."""
-    instrument = get_instrument(symbol)
+    return checked_quote(Quote(symbol, bid, ask, time, source))
+
+
+def checked_quote(quote: Quote) -> Quote:
+    """`quote` validated as `make_quote` does, under the instrument's own symbol."""
+    instrument = get_instrument(quote.symbol)
+    bid, ask = quote.bid, quote.ask
     if bid <= 0 or ask <= 0:
         raise InvalidInput("Prices must be positive.", field="bid" if bid <= 0 else "ask")
     if bid > ask:
         raise InvalidInput("Bid must not be above ask.", field="bid")
     if (outside := instrument.price_bounds_error(bid, ask)) is not None:
         raise InvalidInput(outside[1], field=outside[0])
-    if time.tzinfo is None:
+    if quote.time.tzinfo is None:
         raise InvalidInput("Quote time must be timezone-aware.", field="time")
-    return Quote(instrument.symbol, bid, ask, time, source)
+    if quote.symbol != instrument.symbol:
+        return Quote(instrument.symbol, bid, ask, quote.time, quote.source)
+    return quote
 
 
 def quote_from_price(instrument: Instrument, price: Decimal, time: datetime, source: str) -> Quote:
@@ -99,6 +107,28 @@ def conversion_rate(from_ccy: str, to_ccy: str, market: Market) -> Decimal:
     if "USD" not in (from_ccy, to_ccy):
         return conversion_rate(from_ccy, "USD", market) * conversion_rate("USD", to_ccy, market)
     raise NoPrice(f"No conversion rate from {from_ccy} to {to_ccy}.")
+
+
+def conversion_symbols(from_ccy: str, to_ccy: str) -> set[str]:
+    """Every symbol `conversion_rate(from_ccy, to_ccy, ...)` may read: the direct and inverse
+    pairs, and through USD when neither currency is USD."""
+    if from_ccy == to_ccy:
+        return set()
+    found = {p.symbol for p in (find_pair(from_ccy, to_ccy), find_pair(to_ccy, from_ccy)) if p is not None}
+    if "USD" not in (from_ccy, to_ccy):
+        found |= conversion_symbols(from_ccy, "USD") | conversion_symbols("USD", to_ccy)
+    return found
+
+
+def symbols_needed(account_currency: str, symbols) -> set[str]:
+    """The quotes an account holding `symbols` is valued with: each symbol, and the pairs that
+    convert its quote currency into the account currency (see `to_account_currency`)."""
+    needed = set(symbols)
+    for symbol in symbols:
+        instrument = get_instrument(symbol)
+        if account_currency not in (instrument.quote_currency, instrument.base_currency):
+            needed |= conversion_symbols(instrument.quote_currency, account_currency)
+    return needed
 
 
 def to_account_currency(
