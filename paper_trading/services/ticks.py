@@ -26,7 +26,7 @@ from ..domain.sessions import next_rollover
 from ..domain.trading import Portfolio
 from ..market import STATE, CachedMarket, publish_quote
 from ..models import Account, PaperTrade
-from ..repository import (
+from ..persistence import (
     ACTIVE,
     SWAP_COLUMNS,
     PortfolioSession,
