@@ -4,6 +4,7 @@ the body of a new order, the account it locks, and the sums of the positions it 
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from paper_trading.engine import PaperTradingEngine
@@ -283,7 +284,10 @@ def test_a_database_failure_mid_order_is_a_503_and_writes_nothing(api, no_limits
 
 
 # ---- prepared statements on PostgreSQL (fast_path.kept_statement_cursor) -------------------
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or not settings.FAST_PATH,
+    reason="PostgreSQL prepares statements, on the fast path (paper_trading/fast_path.py)",
+)
 def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_limits, eurusd):
     def prepared() -> list[str]:
         with connection.cursor() as cursor:
