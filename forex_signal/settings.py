@@ -152,11 +152,15 @@ else:
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
     # The order path's fixed statements are prepared once per pooled connection
-    # (repository.statement_cursor); every other query keeps Django's client-side binding, which
+    # (fast_path.kept_statement_cursor); every other query keeps Django's client-side binding, which
     # psycopg never prepares. Django turns preparing off by default for the sake of transaction
     # poolers (PgBouncer before 1.21): DB_PREPARED_STATEMENTS=0 behind one of those.
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+
+# The speed shims that lean on a dependency's undocumented behaviour (paper_trading/fast_path.py);
+# off, each takes the dependency's ordinary public path.
+FAST_PATH = env.bool("FAST_PATH", default=True)
 
 REDIS_URL = env("REDIS_URL")
 # The most connections one process opens to Redis for the cache, the throttle and the worker

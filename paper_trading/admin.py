@@ -35,7 +35,7 @@ from .models import (
     PerformanceMetrics,
     PriceCache,
 )
-from .repository import ACTIVE, ticket_from_row
+from .persistence import ACTIVE, ticket_from_row
 from .services.accounts import ACCOUNT_FIELDS, ACCOUNT_SETTINGS, account_open
 from .services.common import account_figures, locked_portfolio
 

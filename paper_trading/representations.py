@@ -10,7 +10,7 @@ from .domain.instruments import get_instrument
 from .domain.numbers import money
 from .domain.quotes import Market
 from .models import Account, PaperTrade
-from .repository import ticket_from_row
+from .persistence import ticket_from_row
 
 
 def _s(value) -> str | None:

@@ -31,7 +31,7 @@ def authenticate(session_key: str | None, token: str | None):
         if user.is_authenticated:
             return user
     if token and len(token) <= 64:
-        from .api.authentication import token_and_user
+        from .persistence import token_and_user
 
         found = token_and_user(token)
         if found is not None and found[1].is_active:

@@ -83,6 +83,14 @@ def check_transition(current: Status, target: Status) -> None:
         raise IllegalTransition(f"A {current} trade cannot become {target}.")
 
 
+def stop_level(direction: int, stop_loss: Decimal | None, trailing_stop: Decimal | None) -> Decimal | None:
+    """The stop that takes the position out first: the higher of the fixed and the trailing stop for
+    a buy, the lower for a sell; None without either."""
+    if stop_loss is None or trailing_stop is None:
+        return trailing_stop if stop_loss is None else stop_loss
+    return max(stop_loss, trailing_stop) if direction > 0 else min(stop_loss, trailing_stop)
+
+
 TP_FRACTIONS = {
     3: (Decimal("0.5"), Decimal("0.3"), Decimal("0.2")),
     2: (Decimal("0.5"), Decimal("0.5")),
@@ -161,10 +169,7 @@ class Ticket:
     @property
     def effective_stop(self) -> Decimal | None:
         """The tighter of the fixed stop and the trailing stop."""
-        stops = [s for s in (self.stop_loss, self.trailing_stop_price) if s is not None]
-        if not stops:
-            return None
-        return max(stops) if self.direction > 0 else min(stops)
+        return stop_level(self.direction, self.stop_loss, self.trailing_stop_price)
 
     @property
     def net_pnl(self) -> Decimal:

@@ -69,6 +69,28 @@ def unrealized(ticket: Ticket, instrument: Instrument, quote: Quote, account_cur
     return pips, pnl
 
 
+def risk_units(entry: Decimal, stop: Decimal, direction: int, lots: Decimal) -> tuple[Decimal, Decimal]:
+    """What open risk is summed from (docs/domain.md §7, "Portfolio heat"): lots x stop distance,
+    and the same divided by the stop; both 0 once the stop is at or beyond break-even. They add up
+    over the positions of one (symbol, side), so an exposure keeps their sums, not the positions."""
+    distance = (entry - stop) * direction
+    if distance <= 0:
+        return ZERO, ZERO
+    units = distance * lots
+    return units, units / stop
+
+
+def risk_of_units(
+    instrument: Instrument, units: Decimal, units_per_stop: Decimal, account_currency: str, market: Market
+) -> Decimal:
+    """Money lost if every stop is hit, from summed `risk_units`: x contract_size, converted at each
+    stop (what the per-stop sum is for when the account currency is the base currency)."""
+    if instrument.base_currency == account_currency != instrument.quote_currency:
+        return units_per_stop * instrument.contract_size
+    amount = units * instrument.contract_size
+    return to_account_currency(amount, instrument, account_currency, market, price=Decimal(1))
+
+
 def risk_amount(
     instrument: Instrument,
     entry: Decimal,
@@ -82,11 +104,10 @@ def risk_amount(
     stop is at or beyond break-even; None without a stop."""
     if stop is None:
         return None
-    distance = (entry - stop) * direction
-    if distance <= 0:
+    units, per_stop = risk_units(entry, stop, direction, lots)
+    if not units:
         return ZERO
-    amount = distance * lots * instrument.contract_size
-    return to_account_currency(amount, instrument, account_currency, market, price=stop)
+    return risk_of_units(instrument, units, per_stop, account_currency, market)
 
 
 def reward_risk(

@@ -14,7 +14,7 @@ from . import fills, positions, risk
 from .errors import BusinessRefusal, InvalidInput, NoPrice, StateConflict
 from .instruments import Instrument, get_instrument
 from .numbers import ZERO, money
-from .orders import TP_FRACTIONS, EntryType, ExitReason, Side, Status, Ticket, TimeInForce
+from .orders import TP_FRACTIONS, EntryType, ExitReason, Side, Status, Ticket, TimeInForce, stop_level
 from .quotes import Market, Quote, require_quote, to_account_currency
 from .sessions import is_trading_rollover, start_of_utc_day, swap_multiplier
 
@@ -123,6 +123,24 @@ class Exposure:
     risk_units_per_stop: Decimal | None = ZERO
 
 
+def exposures(rows) -> list[Exposure]:
+    """Fold (symbol, side, lots, entry, margin, stop loss, trailing stop) rows of open positions into
+    one `Exposure` per (symbol, side), their risk by `positions.risk_units`."""
+    sums: dict[tuple[str, int], list[Decimal]] = {}
+    for symbol, side, lots, entry, margin, stop_loss, trailing in rows:
+        direction = 1 if side == Side.BUY else -1
+        acc = sums.setdefault((symbol, direction), [ZERO, ZERO, ZERO, ZERO, ZERO])
+        acc[0] += lots
+        acc[1] += lots * entry
+        acc[2] += margin
+        stop = stop_level(direction, stop_loss, trailing)
+        if stop is not None:
+            units, per_stop = positions.risk_units(entry, stop, direction, lots)
+            acc[3] += units
+            acc[4] += per_stop
+    return [Exposure(symbol, d, *acc) for (symbol, d), acc in sums.items()]
+
+
 @dataclass
 class Portfolio:
     """One account with its active (pending and open) tickets, and what happened to it.
@@ -208,17 +226,9 @@ class Portfolio:
         for e in self.external:
             if e.risk_units is None or e.risk_units_per_stop is None:
                 raise ValueError(f"open risk of the {e.symbol} positions was not loaded")
-            instrument = get_instrument(e.symbol)
-            if instrument.base_currency == self.account.currency != instrument.quote_currency:
-                total += e.risk_units_per_stop * instrument.contract_size
-            else:
-                total += to_account_currency(
-                    e.risk_units * instrument.contract_size,
-                    instrument,
-                    self.account.currency,
-                    market,
-                    price=Decimal(1),
-                )
+            total += positions.risk_of_units(
+                get_instrument(e.symbol), e.risk_units, e.risk_units_per_stop, self.account.currency, market
+            )
         return total
 
     def find(self, ticket_id: int) -> Ticket | None:

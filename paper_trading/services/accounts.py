@@ -13,7 +13,7 @@ from ..domain import trading
 from ..domain.errors import InvalidInput, StateConflict
 from ..market import CachedMarket
 from ..models import Account, AccountPeriod, EquitySnapshot, LedgerEntry, PaperTrade, PerformanceMetrics
-from ..repository import ACTIVE
+from ..persistence import ACTIVE
 from .common import account_figures, after_save, locked_portfolio, publish_account, write_lock
 
 ACCOUNT_SETTINGS = (  # what a trader may change on an account, besides its name

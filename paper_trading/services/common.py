@@ -19,7 +19,7 @@ from ..domain.numbers import money
 from ..domain.trading import Portfolio
 from ..market import STATE, CachedMarket
 from ..models import Account, EquitySnapshot, Fill, PaperTrade, PerformanceMetrics
-from ..repository import ACTIVE, PortfolioSession, account_state, lock_account, ticket_from_row
+from ..persistence import ACTIVE, PortfolioSession, account_state, lock_account, ticket_from_row
 
 # SQLite has no row locks: serialize the embedded default's writers in-process instead.
 _SQLITE_WRITE_LOCK = threading.RLock()

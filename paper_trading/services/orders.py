@@ -16,7 +16,7 @@ from ..domain.orders import Status
 from ..domain.trading import OrderRequest
 from ..market import CachedMarket
 from ..models import Account, PaperTrade
-from ..repository import PortfolioSession, lock_account
+from ..persistence import PortfolioSession, lock_account
 from .accounts import account_ensure_default
 from .common import after_save, locked_portfolio, write_lock
 from .trades import trade_change

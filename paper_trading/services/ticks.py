@@ -26,7 +26,7 @@ from ..domain.ticks import TickProcessor, TickResult
 from ..domain.trading import Portfolio
 from ..market import STATE, current_quote, publish_quote, quote_snapshot
 from ..models import Account, PaperTrade
-from ..repository import (
+from ..persistence import (
     ACTIVE,
     SWAP_COLUMNS,
     PortfolioSession,

@@ -4,11 +4,12 @@ the body of a new order, the account it locks, and the sums of the positions it 
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from paper_trading.engine import PaperTradingEngine
 from paper_trading.models import Account, LedgerEntry, PaperTrade
-from paper_trading.repository import PortfolioSession, summarize_positions
+from paper_trading.persistence import PortfolioSession, summarize_positions
 
 from .support import assert_error, db_state, execute, url
 
@@ -262,17 +263,17 @@ def test_replaced_token_only_the_new_one_works(api, user, client_for):
 def test_a_database_failure_mid_order_is_a_503_and_writes_nothing(api, no_limits, eurusd, monkeypatch):
     from django.db import OperationalError
 
-    from paper_trading import repository
     from paper_trading.models import Fill
+    from paper_trading.persistence import sql
 
-    real_insert = repository.insert
+    real_insert = sql.insert
 
     def insert_failing_at_the_fill(objs):
         if objs and isinstance(objs[0], Fill):  # the trade row is already written in this transaction
             raise OperationalError("database is locked")
         real_insert(objs)
 
-    monkeypatch.setattr(repository, "insert", insert_failing_at_the_fill)
+    monkeypatch.setattr(sql, "insert", insert_failing_at_the_fill)
     before = db_state()
 
     response = execute(api, stop_loss="1.09")
@@ -282,8 +283,11 @@ def test_a_database_failure_mid_order_is_a_503_and_writes_nothing(api, no_limits
     assert db_state() == before
 
 
-# ---- prepared statements on PostgreSQL (repository.statement_cursor) ------------------------
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+# ---- prepared statements on PostgreSQL (fast_path.kept_statement_cursor) -------------------
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or not settings.FAST_PATH,
+    reason="PostgreSQL prepares statements, on the fast path (paper_trading/fast_path.py)",
+)
 def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_limits, eurusd):
     def prepared() -> list[str]:
         with connection.cursor() as cursor:
@@ -305,7 +309,7 @@ def test_an_orders_token_lock_and_inserts_run_as_prepared_statements(api, no_lim
 
 
 def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
-    from paper_trading.repository import statement_cursor
+    from paper_trading.persistence import statement_cursor
 
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"]})
     connection.settings_dict["OPTIONS"].pop("prepare_threshold", None)  # DB_PREPARED_STATEMENTS=0
@@ -316,7 +320,7 @@ def test_without_prepared_statements_the_usual_cursor_is_used(monkeypatch):
 def test_a_many_row_insert_may_pass_the_parameter_limit_of_a_server_bound_statement(user):
     from django.utils import timezone
 
-    from paper_trading.repository import insert
+    from paper_trading.persistence import insert
     from paper_trading.services.accounts import account_ensure_default
 
     account = account_ensure_default(user)
@@ -345,7 +349,7 @@ def test_insert_stores_what_the_orm_stores_whatever_python_types_the_values_come
     everything else through the field's own conversion: the rows read back as the ORM's do."""
     from datetime import UTC, datetime
 
-    from paper_trading.repository import insert
+    from paper_trading.persistence import insert
     from paper_trading.services.accounts import account_ensure_default
 
     account = account_ensure_default(user)
@@ -381,7 +385,7 @@ def test_the_order_paths_kept_cursors_still_go_through_djangos_query_log_and_ser
     api, no_limits, eurusd
 ):
     """The hand-written statements run on cursors kept from one order to the next
-    (repository.statement_cursor): each order is still logged like any query, and the orders
+    (fast_path.kept_statement_cursor): each order is still logged like any query, and the orders
     after the first, on the same kept cursors, answer with their own trades."""
     from django.test.utils import CaptureQueriesContext
 

@@ -105,9 +105,9 @@ def test_a_provider_that_raises_does_not_stop_the_worker(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_database_error_mid_cycle_loses_and_doubles_no_fill(open_buy, monkeypatch):
-    from paper_trading import repository
+    from paper_trading import persistence
 
-    real_save = repository.PortfolioSession.save
+    real_save = persistence.PortfolioSession.save
     calls = {"n": 0}
 
     def flaky_save(self, *args, **kwargs):
@@ -117,7 +117,7 @@ def test_database_error_mid_cycle_loses_and_doubles_no_fill(open_buy, monkeypatc
             raise OperationalError("server closed the connection unexpectedly")  # ...then it dies
         return real_save(self, *args, **kwargs)
 
-    monkeypatch.setattr(repository.PortfolioSession, "save", flaky_save)
+    monkeypatch.setattr(persistence.PortfolioSession, "save", flaky_save)
     worker = PriceWorker(["EURUSD"], feed=ListFeed([tp_quote()], [tp_quote()]), interval=0.01)
     worker.cycle()
     assert worker.errors == 1

@@ -14,7 +14,7 @@ import websockets
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
-from paper_trading.api.authentication import token_and_user
+from paper_trading.persistence import token_and_user
 
 from ..api.support import token_for
 from .server import RedisProcess, ServerProcess
