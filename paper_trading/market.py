@@ -226,3 +226,11 @@ def forget_quotes() -> None:
     cache.delete_many(
         [QUOTE_KEY.format(symbol=s) for s in REGISTRY] + [HISTORY_KEY.format(symbol=s) for s in REGISTRY]
     )
+
+
+HEARTBEAT = "worker:alive:{symbol}"
+
+
+def worker_running(symbol: str) -> bool:
+    """Is some price worker polling `symbol` now? Then REST reads never call a provider."""
+    return cache.get(HEARTBEAT.format(symbol=symbol)) is not None

@@ -14,7 +14,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from .domain.quotes import Quote
 from .domain.ticks import TickResult
 from .engine import PaperTradingEngine
 from .locks import symbol_lock, worker_identity
-from .market import judge_quote, last_known_quote
+from .market import HEARTBEAT, last_known_quote
 from .providers.base import ProviderError
 from .representations import iso
 
@@ -40,12 +39,6 @@ PRICE_EVENTS_PER_SECOND = 10
 # The forming candle once a second: prices (10/s) already carry its close, and every bar frame
 # costs the server as much as a price frame (docs/websocket.md, docs/performance.md).
 BAR_EVENTS_PER_SECOND = 1
-HEARTBEAT = "worker:alive:{symbol}"
-
-
-def worker_running(symbol: str) -> bool:
-    """Is some price worker polling `symbol` now? Then REST reads never call a provider."""
-    return cache.get(HEARTBEAT.format(symbol=symbol)) is not None
 
 
 class Coalescer:
@@ -508,83 +501,6 @@ class IdleFeed:
 
     def quotes(self, symbols, now):
         return iter(())
-
-
-@dataclass
-class ManualTick(TickResult):
-    """A pushed tick's result; `held`: the spike hold kept it back (nothing processed or sent)."""
-
-    held: bool = False
-
-
-class ManualFeed:
-    """FEED=manual in the web process: ticks pushed through `POST price/ticks/` pass the spike
-    hold (the same rule as provider quotes), then take the worker's own tick path (price event,
-    engine, 1m bar, bar event). Events the coalescer holds back are sent by a flusher thread the
-    moment their slot frees, so the last pushed price always goes out and a held price is never
-    replaced by waiting too long."""
-
-    def __init__(self):
-        from .domain.instruments import REGISTRY
-
-        self.worker = PriceWorker(sorted(REGISTRY), feed=IdleFeed(), interval=1.0)
-        self.changed = threading.Condition()
-        self.stopped = False
-        self.flusher = threading.Thread(target=self._flush_forever, name="manual-feed-flusher", daemon=True)
-        self.flusher.start()
-
-    def push(self, quote: Quote) -> ManualTick:
-        """One tick: held, or applied (after the held tick it confirmed; their triggered, applied
-        and failed lists merged)."""
-        with self.changed:
-            try:
-                verdict = judge_quote(quote, origin="manual")
-                if verdict.is_held:
-                    return ManualTick(quote.symbol, quote.bid, quote.ask, quote.time, held=True)
-                triggered, accounts, failed = [], [], []
-                for applied in verdict.apply:
-                    result = self.worker.apply(applied)
-                    triggered += result.triggered
-                    accounts += [a for a in result.applied if a not in accounts]
-                    failed += result.failed
-                values = {f.name: getattr(result, f.name) for f in fields(result)}
-                merged = {"triggered": triggered, "applied": accounts, "failed": failed}
-                return ManualTick(**{**values, **merged})
-            finally:
-                self.changed.notify()
-
-    def _flush_forever(self) -> None:
-        with self.changed:
-            while not self.stopped:
-                self.changed.wait(timeout=self.worker.coalescer.wait())
-                self.worker.flush_events()
-
-    def stop(self) -> None:
-        with self.changed:
-            self.stopped = True
-            self.changed.notify()
-
-
-_manual_feed: ManualFeed | None = None
-_manual_guard = threading.Lock()
-
-
-def manual_feed() -> ManualFeed:
-    """This process's manual feed (one bar builder and coalescer per symbol, shared by requests)."""
-    global _manual_feed
-    with _manual_guard:
-        if _manual_feed is None:
-            _manual_feed = ManualFeed()
-        return _manual_feed
-
-
-def forget_manual_feed() -> None:
-    """Drop the manual feed's forming bars and held-back events (tests start from nothing)."""
-    global _manual_feed
-    with _manual_guard:
-        if _manual_feed is not None:
-            _manual_feed.stop()
-        _manual_feed = None
 
 
 class ReplayWorkerFeed:

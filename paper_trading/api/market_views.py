@@ -17,7 +17,7 @@ from ..data_aggregator import DataAggregator
 from ..domain.bars import INTERVALS
 from ..domain.errors import UnknownSymbol
 from ..domain.instruments import get_instrument
-from ..worker import worker_running
+from ..market import worker_running
 from .fields import WholeNumber
 
 log = logging.getLogger(__name__)

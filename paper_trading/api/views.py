@@ -26,12 +26,12 @@ from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import make_quote
 from ..engine import PaperTradingEngine
-from ..market import CachedMarket, current_quote
+from ..manual_feed import manual_feed
+from ..market import CachedMarket, current_quote, worker_running
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
 from ..services.accounts import account_of
 from ..services.common import account_figures
-from ..worker import manual_feed, worker_running
 from . import responses as r
 from . import serializers as s
 from .fields import MAX_ID, DecimalFormField, UTCDateTimeFormField, WholeNumberFormField

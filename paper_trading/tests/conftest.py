@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from paper_trading.manual_feed import forget_manual_feed
 from paper_trading.market import STATE, forget_quotes
-from paper_trading.worker import forget_manual_feed
 
 from .offline import DISCARD_URL, YFINANCE_CACHE_DIR
 

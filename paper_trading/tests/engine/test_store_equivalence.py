@@ -18,7 +18,7 @@ from paper_trading.domain.trading import OrderRequest
 from paper_trading.engine import PaperTradingEngine
 from paper_trading.market import STATE, forget_quotes
 from paper_trading.models import Account, Fill, LedgerEntry
-from paper_trading.repository import account_state
+from paper_trading.persistence import account_state
 from paper_trading.services.accounts import account_ensure_default
 
 D = Decimal

@@ -319,7 +319,7 @@ def test_run_command_falls_back_to_sim_in_one_plain_line_when_no_provider_answer
 @pytest.mark.django_db
 def test_manual_feed_sends_the_price_it_held_back_once_the_second_is_up(recorder):
     from paper_trading.domain.quotes import make_quote
-    from paper_trading.worker import manual_feed
+    from paper_trading.manual_feed import manual_feed
 
     feed = manual_feed()
     now = datetime.now(UTC)
