@@ -347,6 +347,9 @@ CONTENT_SECURITY_POLICY = {
 # Product settings
 FEED = env("FEED")
 EMBEDDED_WORKER = env("EMBEDDED_WORKER")
+# The uses of dependencies' private APIs kept for speed (paper_trading/fast_path.py); off, each
+# falls back to the dependency's public behaviour, with the same API (docs/performance.md).
+FAST_PATH = env.bool("FAST_PATH", default=True)
 PRICE_WORKER_PAIRS = env("PRICE_WORKER_PAIRS")
 SIM_SEED = env("SIM_SEED")
 TWELVE_DATA_API_KEY = env("TWELVE_DATA_API_KEY", default="")
