@@ -22,6 +22,13 @@ ACCOUNT = {"type": "account_update", "user_id": 41, "account": {"id": 3, "balanc
 PRICE = {"type": "price_update", "symbol": "EURUSD", "bid": "1.10000", "ask": "1.10020"}
 
 
+@pytest.fixture(autouse=True)
+def _fast_path_on(settings):
+    """The direct publisher is a fast-path shim (paper_trading/fast_path.py): on, whatever the run's
+    FAST_PATH; the run with it off covers the loop's path."""
+    settings.FAST_PATH = True
+
+
 def _in_thread(function, *args):
     """Run `function` on a plain thread (no event loop there), as a request's view runs."""
     errors = []
