@@ -67,14 +67,14 @@ class ReusedFields:
 class DirectPublisher:
     """Owners' events onto the Redis pub/sub channel layer, published by the calling thread.
 
-    Relies on channels_redis's undocumented wire format: a group's messages go to the Redis
-    pub/sub channel `<prefix>__group__<group>`, encoded by the layer's `serialize`. With it an
-    order's events skip the server's loop and its async Redis client (a tenth of the server's CPU
-    per order) for one blocking PUBLISH from the request's thread, after its commit. Only for a
-    single Redis host, so no shard has to be chosen the way the layer chooses it. After a failure
-    (Redis down) the broadcaster sends through the loop for `COOL_DOWN` seconds, so a dead Redis
-    holds up at most one request in that time. Off (`for_layer` returns None): every event goes
-    through the layer's own `group_send` on the loop.
+    Relies on channels_redis's undocumented wire format: a group's messages go to the Redis pub/sub
+    channel `<prefix>__group__<group>`, encoded by the layer's `serialize`. With it an order's
+    events skip the server's loop and its async Redis client (docs/decisions/0004) for one blocking
+    PUBLISH from the request's thread, after its commit. Only for a single Redis host, so no shard
+    has to be chosen the way the layer chooses it. After a failure (Redis down) the broadcaster
+    sends through the loop for `COOL_DOWN` seconds, so a dead Redis holds up at most one request in
+    that time. Off (`for_layer` returns None): every event goes through the layer's own `group_send`
+    on the loop.
     """
 
     COOL_DOWN = 5.0
@@ -205,13 +205,13 @@ class SyncChainASGIHandler(ASGIHandler):
 def formless_server_class():
     """daphne's `Server`, whose requests leave POST bodies to Django (not switched by FAST_PATH).
 
-    Relies on Twisted's private `Request._parsePOSTFormSubmission`, the attribute behind the
-    public `parsePOSTFormSubmission` constructor argument, and on daphne's `protocol_connected`
-    being called from the request's constructor, before any body arrives. daphne builds its
-    requests without that argument and gives no way to pass it. Twisted would parse every form
-    body into `request.args` (which daphne never reads; a twentieth of the server's CPU per
-    order) and answer a multipart body it cannot parse with a bare 400 of its own, before Django
-    can answer with the API's error body (docs/api.md, "Errors").
+    Relies on Twisted's private `Request._parsePOSTFormSubmission`, the attribute behind the public
+    `parsePOSTFormSubmission` constructor argument, and on daphne's `protocol_connected` being
+    called from the request's constructor, before any body arrives. daphne builds its requests
+    without that argument and gives no way to pass it. Twisted would parse every form body into
+    `request.args` (which daphne never reads; measured in docs/performance.md) and answer a
+    multipart body it cannot parse with a bare 400 of its own, before Django can answer with the
+    API's error body (docs/api.md, "Errors").
     """
     from daphne.http_protocol import WebRequest
     from daphne.server import Server

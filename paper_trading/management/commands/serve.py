@@ -11,10 +11,9 @@ def _server_class():
     and whose HTTP factory formats no access-log line.
 
     Twisted's HTTP factory formats a combined-log line for every request and hands it to Twisted's
-    logging, which daphne points at an observer that drops it (2-3 % of the server's CPU per
-    order). The factory skips that when it has no log file; it opens its default one when it
-    starts listening, so it is taken away, through the factory's public `logFile`, once listening
-    has succeeded.
+    logging, which daphne points at an observer that drops it (its cost: docs/performance.md). The
+    factory skips that when it has no log file; it opens its default one when it starts listening,
+    so it is taken away, through the factory's public `logFile`, once listening has succeeded.
     """
     from paper_trading.fast_path import formless_server_class
 
