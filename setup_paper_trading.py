@@ -153,6 +153,7 @@ class Check:
     name: str
     cmd: list[str | Path] = field(default_factory=list)
     cwd: Path = ROOT
+    env: dict[str, str] = field(default_factory=dict)
     skip_reason: str = ""
     outcome: str = "not run"
 
@@ -378,15 +379,27 @@ def cmd_run(runner: ChildRunner, args: argparse.Namespace) -> int:
     return serve(runner, progress, args.host, args.port)
 
 
+# Run again with the shims of paper_trading/fast_path.py off: the same API on public behaviour only.
+FAST_PATH_OFF_TESTS = ["paper_trading/tests/api", "paper_trading/tests/realtime"]
+
+
 def python_checks(pytest_args: list[str]) -> list[Check]:
-    """Lint, format check and the pytest suite."""
+    """Lint, format check, the pytest suite, and the API and realtime tests with FAST_PATH off
+    (that last one with the full suite only, not with extra pytest arguments)."""
     py = VENV_PYTHON
     pytest = ["pytest", "-p", "no:cacheprovider", *pytest_args]
+    off = ["pytest", "-p", "no:cacheprovider", *FAST_PATH_OFF_TESTS]
     return [
         Check("ruff check", [py, "-m", "ruff", "check", "."]),
         Check("ruff format --check", [py, "-m", "ruff", "format", "--check", "."]),
         Check("migrations up to date", [py, "manage.py", "makemigrations", "--check", "--dry-run"]),
         Check(" ".join(pytest), [py, "-m", *pytest]),
+        Check(
+            "FAST_PATH=false " + " ".join(off),
+            [py, "-m", *off],
+            env={"FAST_PATH": "false"},
+            skip_reason="extra pytest arguments given" if pytest_args else "",
+        ),
     ]
 
 
@@ -414,7 +427,7 @@ def run_check(runner: ChildRunner, check: Check, progress: Progress) -> None:
         return
     progress.step(check.name)
     cmd = [npm() if part == "npm" else part for part in check.cmd]
-    code = runner.run(cmd, cwd=check.cwd, env=child_env(CI=os.environ.get("CI", "1")))
+    code = runner.run(cmd, cwd=check.cwd, env=child_env(CI=os.environ.get("CI", "1"), **check.env))
     check.outcome = "passed" if code == 0 else f"FAILED (exit code {code})"
 
 

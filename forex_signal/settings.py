@@ -158,10 +158,6 @@ else:
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
-# The speed shims that lean on a dependency's undocumented behaviour (paper_trading/fast_path.py);
-# off, each takes the dependency's ordinary public path.
-FAST_PATH = env.bool("FAST_PATH", default=True)
-
 REDIS_URL = env("REDIS_URL")
 # The most connections one process opens to Redis for the cache, the throttle and the worker
 # locks (one pool per process, docs/architecture.md "Redis connections"); a request that finds
@@ -351,6 +347,9 @@ CONTENT_SECURITY_POLICY = {
 # Product settings
 FEED = env("FEED")
 EMBEDDED_WORKER = env("EMBEDDED_WORKER")
+# The uses of dependencies' private APIs kept for speed (paper_trading/fast_path.py); off, each
+# falls back to the dependency's public behaviour, with the same API (docs/performance.md).
+FAST_PATH = env.bool("FAST_PATH", default=True)
 PRICE_WORKER_PAIRS = env("PRICE_WORKER_PAIRS")
 SIM_SEED = env("SIM_SEED")
 TWELVE_DATA_API_KEY = env("TWELVE_DATA_API_KEY", default="")

@@ -10,7 +10,7 @@ is ready, and by every consumer on connect) — the in-memory layer only works t
 process without a server (`run_price_worker`) a private loop thread does the sending.
 
 Owners' events on the Redis pub/sub layer skip the loop: the thread that committed them
-publishes them itself (`DirectPublisher`), one PUBLISH per order, as the layer would.
+publishes them itself (`fast_path.DirectPublisher`), one PUBLISH per order, as the layer would.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import threading
 import time
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.conf import settings
 
 from .domain.instruments import get_instrument
+from .fast_path import DirectPublisher
 
 log = logging.getLogger(__name__)
 
@@ -126,77 +126,6 @@ def unbatched(message: dict) -> list[dict]:
 def unbatched_routes(routed: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
     """`batched` undone: one (group, message) per event."""
     return [(group, message) for group, batch in routed for message in unbatched(batch)]
-
-
-class DirectPublisher:
-    """Owners' events onto the Redis pub/sub channel layer, published by the calling thread.
-
-    An order's events went through the server's loop, whose async Redis client made the one
-    PUBLISH cost a tenth of the server's CPU for the order (0.52M of 7.90M instructions for the
-    whole broadcast path, callgrind); redis-py's blocking client does the same PUBLISH for a
-    fraction of that, from the request's thread, after its commit. The message is the channel
-    layer's own: its serializer, its group channel (`<prefix>__group__<group>`) and its shard
-    (`tests/realtime/test_direct_publish.py`: a channel that joined the group through the layer
-    receives it). After a failure (Redis down) the broadcaster sends through the loop for
-    `COOL_DOWN` seconds, so a dead Redis holds up at most one request in that time.
-    """
-
-    COOL_DOWN = 5.0
-    TIMEOUT = 1.0
-
-    def __init__(self, layer, config: dict):
-        import redis
-        from channels_redis.utils import _consistent_hash
-
-        self.layer = layer
-        self.prefix = config.get("prefix", "asgi")
-        self._hash = _consistent_hash
-        # Request threads publish at once; each host's pool is bounded like the cache's
-        # (REDIS_MAX_CONNECTIONS), and a thread that finds it busy waits at most TIMEOUT.
-        self._clients = [
-            redis.Redis(
-                connection_pool=redis.BlockingConnectionPool.from_url(
-                    host if isinstance(host, str) else host["address"],
-                    max_connections=settings.REDIS_MAX_CONNECTIONS,
-                    timeout=self.TIMEOUT,
-                    socket_timeout=self.TIMEOUT,
-                    socket_connect_timeout=self.TIMEOUT,
-                )
-            )
-            for host in config["hosts"]
-        ]
-        self.resting_until = 0.0
-
-    @classmethod
-    def for_layer(cls, layer, alias: str):
-        """A publisher for `layer` (configured as `alias`) if it is the Redis pub/sub layer."""
-        from channels_redis.pubsub import RedisPubSubChannelLayer
-
-        if not isinstance(layer, RedisPubSubChannelLayer):
-            return None
-        return cls(layer, settings.CHANNEL_LAYERS[alias].get("CONFIG", {}))
-
-    def usable(self) -> bool:
-        """Not on an event loop's thread (a blocking call there would stall the loop), and not
-        resting after a failure."""
-        if time.monotonic() < self.resting_until:
-            return False
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return True
-        return False
-
-    def send(self, group: str, message: dict) -> None:
-        """PUBLISH one channel-layer message to `group`; raises what redis-py raises, and then
-        rests for `COOL_DOWN` seconds."""
-        channel = f"{self.prefix}__group__{group}"
-        client = self._clients[self._hash(channel, len(self._clients))]
-        try:
-            client.publish(channel, self.layer.serialize(message))
-        except Exception:
-            self.resting_until = time.monotonic() + self.COOL_DOWN
-            raise
 
 
 class ChannelLayerBroadcaster:

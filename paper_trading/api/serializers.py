@@ -1,16 +1,14 @@
 """Input shapes. Views validate with these, call one engine service, and render with
 `paper_trading.representations` (the same dicts the WebSocket events carry)."""
 
-import threading
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.functional import cached_property
 from rest_framework import serializers
-from rest_framework.utils.serializer_helpers import BindingDict
 
 from ..domain.errors import InvalidInput
 from ..domain.instruments import get_instrument
+from ..fast_path import ReusedFields
 from .fields import DecimalInput, ObjectId, UTCDateTime, WholeNumber
 
 MAX_CLOCK_SKEW = timedelta(seconds=60)
@@ -38,28 +36,6 @@ class StrictSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
         return super().to_internal_value(data)
-
-
-class ReusedFields:
-    """Declared fields built once per thread and re-bound to each new instance. DRF deep-copies
-    (re-constructs) every declared field for every instance; the order endpoints validate a
-    body per request, and the copies were a tenth of an order's CPU. The fields keep no state
-    between validations, and a thread validates one body at a time."""
-
-    _built = threading.local()
-
-    @cached_property
-    def fields(self):
-        fields = self._built.__dict__.get(type(self))
-        if fields is None:
-            fields = self._built.__dict__[type(self)] = BindingDict(self)
-            for name, field in self.get_fields().items():
-                fields[name] = field
-        else:
-            fields.serializer = self
-            for field in fields.values():
-                field.parent = self
-        return fields
 
 
 class ProtectionFields(StrictSerializer):

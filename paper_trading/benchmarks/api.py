@@ -163,6 +163,7 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, warmup=10, progress=N
         client_cpu = time.process_time() - client_cpu_before
         database_cpu = cpu_of("postgres") - database_cpu_before
         redis_cpu = cpu_of("redis-server") - redis_cpu_before
+        healthz_per_s = _healthz_rate(clients, servers, per_client)
     finally:
         _stop(procs)
         get_user_model().objects.filter(username__startswith=PREFIX).delete()
@@ -181,6 +182,8 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, warmup=10, progress=N
         "warmup_failures": warm_failures[0],
         "seconds": round(seconds, 2),
         "orders_per_s": round(len(latencies) / seconds, 1),
+        "healthz_per_s": round(healthz_per_s, 1),
+        "orders_per_healthz": round(len(latencies) / seconds / healthz_per_s, 3),
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
@@ -190,6 +193,35 @@ def run(*, clients=16, orders=3000, servers=2, floor=None, warmup=10, progress=N
         "client_cpu_ms_per_order": round(client_cpu / len(latencies) * 1000, 2),
         "load_average_at_start": round(load, 2),
     }
+
+
+def _healthz_rate(clients: int, servers: int, per_client: int) -> float:
+    """`GET /healthz` per second from the same clients on the same servers, right after the
+    orders: what the server answers without any of the order path, so the ratio of orders/s to
+    it does not move with the host's speed."""
+    ready = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", BASE_PORT + index % servers, timeout=30)
+        conn.request("GET", "/healthz")  # connected and served once before the clock starts
+        conn.getresponse().read()
+        ready.wait()
+        for _ in range(per_client):
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise CommandError(f"GET /healthz answered {response.status}")
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    ready.wait(timeout=60)
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return per_client * clients / (time.perf_counter() - began)
 
 
 def _vacuum() -> None:

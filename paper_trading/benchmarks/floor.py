@@ -16,7 +16,7 @@ from django.http import HttpResponse, JsonResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-from forex_signal.handlers import SyncChainASGIHandler  # noqa: E402
+from paper_trading.fast_path import SyncChainASGIHandler  # noqa: E402
 
 BODY = b'{"id": 1, "status": "open", "pair": "EURUSD"}'
 

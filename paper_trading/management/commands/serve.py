@@ -7,35 +7,22 @@ from django.core.management.base import BaseCommand
 
 
 def _server_class():
-    """daphne's Server, with requests that skip Twisted's form parsing and access log.
+    """daphne's Server whose requests leave POST bodies to Django (`fast_path.formless_server_class`),
+    and whose HTTP factory formats no access-log line.
 
-    Twisted's `Request` parses every POST body that could hold a form into `request.args`, and
-    to learn the Content-Type it builds an `email.message.EmailMessage`: about a twentieth of the
-    server's CPU per API order (py-spy, docs/performance.md), for a dict daphne never reads (it
-    hands the raw body to the ASGI application, and Django parses forms itself). Twisted turns
-    this off with the request's `parsePOSTFormSubmission` argument; daphne constructs requests
-    without it but announces each one to `protocol_connected` from its constructor, before any
-    body arrives, so the flag the argument sets is set there.
-
-    Twisted's HTTP factory also formats a combined-log line for every request and hands it to
-    Twisted's logging, which daphne points at an observer that drops it (2-3 % of the server's
-    CPU per order). The factory skips that when it has no log file; it opens its default one
-    when it starts listening, so it is taken away once listening has succeeded.
+    Twisted's HTTP factory formats a combined-log line for every request and hands it to Twisted's
+    logging, which daphne points at an observer that drops it (its cost: docs/performance.md). The
+    factory skips that when it has no log file; it opens its default one when it starts listening,
+    so it is taken away, through the factory's public `logFile`, once listening has succeeded.
     """
-    from daphne.http_protocol import WebRequest
-    from daphne.server import Server
+    from paper_trading.fast_path import formless_server_class
 
-    class FormlessServer(Server):
+    class Server(formless_server_class()):
         def listen_success(self, port):
-            self.http_factory._logFile = None
+            self.http_factory.logFile = None
             super().listen_success(port)
 
-        def protocol_connected(self, protocol):
-            if isinstance(protocol, WebRequest):
-                protocol._parsePOSTFormSubmission = False
-            super().protocol_connected(protocol)
-
-    return FormlessServer
+    return Server
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """Owners' events published by the committing thread onto the Redis pub/sub channel layer
-(realtime.DirectPublisher), against the real Redis of REDIS_URL."""
+(fast_path.DirectPublisher), against the real Redis of REDIS_URL."""
 
 import asyncio
 import contextlib
@@ -10,7 +10,7 @@ import threading
 import pytest
 from channels.layers import get_channel_layer
 
-from paper_trading import realtime
+from paper_trading import fast_path, realtime
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("REDIS_URL") or os.environ.get("CHANNEL_LAYER", "pubsub") != "pubsub",
@@ -20,6 +20,13 @@ pytestmark = pytest.mark.skipif(
 TRADE = {"type": "trade_execution", "user_id": 41, "trade": {"id": 9, "status": "open"}, "reason": "market"}
 ACCOUNT = {"type": "account_update", "user_id": 41, "account": {"id": 3, "balance": "10000.00"}}
 PRICE = {"type": "price_update", "symbol": "EURUSD", "bid": "1.10000", "ask": "1.10020"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_on(settings):
+    """The direct publisher is a fast-path shim (paper_trading/fast_path.py): on, whatever the run's
+    FAST_PATH; the run with it off covers the loop's path."""
+    settings.FAST_PATH = True
 
 
 def _in_thread(function, *args):
@@ -118,7 +125,7 @@ def test_with_redis_unreachable_the_loop_takes_the_events_and_the_publisher_rest
     committing threads do not try Redis again, the loop (which logs its own failures) does."""
     layer = get_channel_layer()
     broadcaster = realtime.ChannelLayerBroadcaster()
-    dead = realtime.DirectPublisher(layer, {"hosts": [f"redis://127.0.0.1:{_closed_port()}/0"]})
+    dead = fast_path.DirectPublisher(layer, {"hosts": [f"redis://127.0.0.1:{_closed_port()}/0"]})
     attempts = []
     real_send = dead.send
 
