@@ -277,6 +277,20 @@ QUOTE = Shape(
     ),
 )
 
+# A `price_update` event's fields (docs/websocket.md): the mid unrounded, unlike QUOTE's.
+PRICE = Shape(
+    "Price",
+    args=("quote",),
+    fields=(
+        Field("symbol", TEXT),
+        Field("bid", DECIMAL),
+        Field("ask", DECIMAL),
+        Field("mid", DECIMAL),
+        Field("time", TIME),
+        Field("source", TEXT),
+    ),
+)
+
 TRIGGERED = Shape(
     "Triggered",
     mapping=True,
@@ -371,6 +385,7 @@ period_dict = PERIOD.render
 equity_point_dict = EQUITY_POINT.render
 performance_dict = PERFORMANCE.render
 tick_result_dict = TICK_RESULT.render
+price_dict = PRICE.render
 
 
 def quote_dict(quote, instrument, *, stale: bool, age: float) -> dict:

@@ -3,6 +3,7 @@ schema the TypeScript types are generated from, and the CSV header all follow th
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -92,3 +93,18 @@ def test_every_shape_has_one_serializer_named_for_its_component():
         serializer = responses.serializer(shape)
         assert serializer.__name__ == shape.name
         assert list(properties_of(serializer)) == [f.name for f in shape.all_fields]
+
+
+def test_the_price_event_carries_the_price_shape():
+    from datetime import UTC, datetime
+
+    from paper_trading.domain.quotes import make_quote
+    from paper_trading.realtime import SYMBOL_EVENTS
+    from paper_trading.worker import price_event
+
+    quote = make_quote(
+        "EURUSD", Decimal("1.09990"), Decimal("1.10001"), datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)
+    )
+
+    assert price_event(quote) == {"type": "price_update", **representations.price_dict(quote)}
+    assert SYMBOL_EVENTS["price_update"] == representations.PRICE.names
