@@ -36,8 +36,10 @@ from .models import (
     PriceCache,
 )
 from .persistence import ACTIVE, ticket_from_row
+from .representations import FILL, TRADE
 from .services.accounts import ACCOUNT_FIELDS, ACCOUNT_SETTINGS, account_open
 from .services.common import account_figures, locked_portfolio
+from .shapes import PRICE
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,18 @@ def instrument_price(symbol: str, value: Decimal | None):
     except DomainError:
         return value
     return representations.format_price(value, digits)
+
+
+def price_column(shape, name: str, description: str, *, symbol_of=lambda obj: obj.symbol):
+    """An admin column showing a price field as the API body does (the field's spec in
+    `representations`: the instrument's digits)."""
+    assert shape.field(name).kind is PRICE, f"{shape.name}.{name} is not a price"
+
+    @admin.display(description=description, ordering=name)
+    def show(self, obj):
+        return instrument_price(symbol_of(obj), getattr(obj, name))
+
+    return show
 
 
 def iso(moment) -> str:
@@ -304,9 +318,7 @@ class FillInline(ReadOnlyInline):
     readonly_fields = fields
     show_change_link = False
 
-    @admin.display(description="Price")
-    def fill_price(self, obj):
-        return instrument_price(obj.trade.symbol, obj.price)
+    fill_price = price_column(FILL, "price", "Price", symbol_of=lambda obj: obj.trade.symbol)
 
     @admin.display(description="P&L")
     def pnl_display(self, obj):
@@ -450,13 +462,8 @@ class PaperTradeAdmin(admin.ModelAdmin):
     def entry_price_display(self, obj):
         return instrument_price(obj.symbol, obj.entry_price if obj.entry_price is not None else obj.price)
 
-    @admin.display(description="SL", ordering="stop_loss")
-    def stop_loss_display(self, obj):
-        return instrument_price(obj.symbol, obj.stop_loss)
-
-    @admin.display(description="Exit", ordering="exit_price")
-    def exit_price_display(self, obj):
-        return instrument_price(obj.symbol, obj.exit_price)
+    stop_loss_display = price_column(TRADE, "stop_loss", "SL")
+    exit_price_display = price_column(TRADE, "exit_price", "Exit")
 
     @admin.display(description="P&L (realized)", ordering="profit_loss")
     def pnl_display(self, obj):
@@ -552,9 +559,7 @@ class FillAdmin(ReadOnlyAdmin):
     list_select_related = ("trade", "account__user")
     date_hierarchy = "time"
 
-    @admin.display(description="Price", ordering="price")
-    def fill_price(self, obj):
-        return instrument_price(obj.trade.symbol, obj.price)
+    fill_price = price_column(FILL, "price", "Price", symbol_of=lambda obj: obj.trade.symbol)
 
     @admin.display(description="P&L", ordering="pnl")
     def pnl_display(self, obj):

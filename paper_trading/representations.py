@@ -1,126 +1,369 @@
-"""Plain-dict views of trades and accounts: the REST body and the WebSocket event payload
-are the same object (docs/websocket.md), so both are built here."""
+"""The bodies' shapes, each declared once (docs/api.md, Where shapes are declared): the REST
+body and the WebSocket event payload are the same object (docs/websocket.md), the trades CSV
+takes its columns from TRADE, and `api.responses` builds the OpenAPI schema from these specs.
+
+Adding a field to the trade: one `Field` in TRADE below (plus the model and its migration)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from .domain import positions
 from .domain.instruments import get_instrument
-from .domain.numbers import money
 from .domain.quotes import Market
 from .models import Account, PaperTrade
 from .persistence import ticket_from_row
+from .shapes import (
+    BOOL,
+    DECIMAL,
+    INT,
+    LIST,
+    MAP,
+    MONEY,
+    NUMBER,
+    PCT,
+    PIPS,
+    PRICE,
+    TEXT,
+    TEXT_OR_NULL,
+    TIME,
+    Field,
+    Shape,
+    format_price,
+    iso,
+)
+
+__all__ = ["format_price", "iso"]
+
+# The values a body really carries, so the schema (and the dashboard's generated types) can
+# say which: the request side accepts more spellings (SideEnum), an answer only these.
+SIDES = ("buy", "sell")
+ENTRY_TYPES = ("market", "limit", "stop", "stop_limit")
+HUNDREDTH = Decimal("0.01")
 
 
-def _s(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def format_price(value, digits: int) -> str | None:
-    """A price at the instrument's digits (more only when it really has more, e.g. a netted average)."""
-    if value is None:
+def _risk_reward(row, digits):
+    if row.entry_price is None and row.price is None:
         return None
-    rounded = value.quantize(Decimal(1).scaleb(-digits))
-    return str(rounded) if rounded == value else str(value.normalize())
+    reference = row.entry_price if row.entry_price is not None else (row.limit_price or row.price)
+    rr = positions.reward_risk(reference, row.stop_loss, row.take_profit_1, 1 if row.side == "buy" else -1)
+    return None if rr is None else str(rr.quantize(HUNDREDTH))
 
 
-def _pct(value) -> str | None:
-    """A percentage without storage padding: 2.000 -> "2", 0.50 -> "0.5"."""
-    return None if value is None else format(value.normalize(), "f")
+def _r_multiple(row, digits):
+    if row.status == PaperTrade.Status.CLOSED and row.initial_risk:
+        return str((row.profit_loss / row.initial_risk).quantize(HUNDREDTH))
+    return None
 
 
-def iso(value) -> str | None:
-    """An aware datetime as ISO 8601 with a Z, the form every response and event uses."""
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+FILL = Shape(
+    "Fill",
+    args=("row", "digits"),
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("kind", TEXT),
+        Field("side", TEXT, choices=SIDES),
+        Field("lot_size", DECIMAL),
+        Field("price", PRICE, null=True),
+        Field("time", TIME),
+        Field("reason", TEXT, blank=True),
+        Field("pnl", DECIMAL),
+        Field("pips", PIPS),
+        Field("commission", DECIMAL),
+    ),
+)
+
+# The live figures of an open trade (null without a quote), added after the trade's own fields.
+LIVE = Shape(
+    "LiveFigures",
+    args=("row", "digits"),
+    fields=(
+        Field(
+            "current_price",
+            PRICE,
+            null=True,
+            required=False,
+            help_text="open trades only; null without a quote",
+        ),
+        Field("unrealized_pips", PIPS, null=True, required=False, help_text="open trades only"),
+        Field("unrealized_pnl", MONEY, null=True, required=False, help_text="open trades only"),
+    ),
+)
+
+TRADE = Shape(
+    "Trade",
+    doc="A ticket: an order while pending, a position once filled (representations.trade_dict).",
+    args=("row", "digits"),
+    fields=(
+        Field("id", INT, "row.pk", csv=True),
+        Field("account", INT, "row.account_id", csv=True),
+        Field("pair", TEXT, "row.symbol"),
+        Field("symbol", TEXT, csv=True),
+        Field(
+            "order_type", TEXT, "row.side", choices=SIDES, help_text="buy or sell (also as `side`)", csv=True
+        ),
+        Field("side", TEXT, choices=SIDES),
+        Field("entry_type", TEXT, choices=ENTRY_TYPES, csv=True),
+        Field("status", TEXT, choices=tuple(PaperTrade.Status.values), csv=True),
+        Field("lot_size", DECIMAL, csv=True),
+        Field("original_lot_size", DECIMAL, csv=True),
+        Field("price", PRICE, null=True),
+        Field("limit_price", PRICE, null=True),
+        Field("time_in_force", TEXT),
+        Field("expire_at", TIME, null=True),
+        Field("oco_with", INT, "row.oco_with_id", null=True),
+        Field("client_order_id", TEXT, null=True),
+        Field("requested_price", PRICE, null=True),
+        Field("entry_price", PRICE, null=True, csv=True),
+        Field("stop_loss", PRICE, null=True, csv=True),
+        Field("take_profit_1", PRICE, null=True, csv=True),
+        Field("take_profit_2", PRICE, null=True, csv=True),
+        Field("take_profit_3", PRICE, null=True, csv=True),
+        Field("tp_levels_hit", INT),
+        Field("breakeven_after_tp1", BOOL),
+        Field("trailing_stop_pips", DECIMAL, null=True),
+        Field("trailing_stop_price", PRICE, null=True),
+        Field("entry_time", TIME, null=True, csv=True),
+        Field("exit_time", TIME, null=True, csv=True),
+        Field("exit_price", PRICE, null=True, csv=True),
+        Field("exit_reason", TEXT_OR_NULL, null=True, csv=True),
+        Field("pips_gained", PIPS, csv=True),
+        Field("profit_loss", MONEY, csv=True),
+        Field("realized_pnl", MONEY),
+        Field("commission", MONEY, csv=True),
+        Field("swap", MONEY, csv=True),
+        Field("risk_reward_ratio", TEXT, _risk_reward, null=True),
+        Field("r_multiple", TEXT, _r_multiple, null=True),
+        Field("signal_id", TEXT_OR_NULL, null=True),
+        Field("signal_type", TEXT_OR_NULL, null=True),
+        Field("signal_source", TEXT_OR_NULL, null=True, csv=True),
+        Field("notes", TEXT, blank=True, csv=True),
+        Field("created_at", TIME),
+    ),
+    added=(Field("fills", LIST, of=FILL), *LIVE.fields),
+)
+
+#: The trades CSV export's columns, in order.
+CSV_COLUMNS = tuple(f.name for f in TRADE.fields if f.csv)
+
+ACCOUNT = Shape(
+    "Account",
+    args=("row", "figures"),
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("name", TEXT, blank=True),
+        Field("currency", TEXT),
+        Field("initial_balance", DECIMAL),
+        Field("balance", DECIMAL),
+        # Computed live (services.common.account_figures).
+        Field("equity", DECIMAL, "figures.get('equity')", null=True),
+        Field("unrealized_pnl", DECIMAL, "figures.get('unrealized_pnl')", null=True),
+        Field("margin_used", DECIMAL, "figures.get('margin_used')", null=True),
+        Field("free_margin", DECIMAL, "figures.get('free_margin')", null=True),
+        Field("margin_level", DECIMAL, "figures.get('margin_level')", null=True),
+        Field("leverage", INT),
+        Field("mode", TEXT, choices=tuple(Account.Mode.values)),
+        Field("slippage_pips", DECIMAL),
+        Field("commission_per_lot", DECIMAL),
+        Field("commission_pct", PCT, null=True),
+        Field("max_risk_per_trade_pct", PCT, null=True),
+        Field("max_portfolio_heat_pct", PCT, null=True),
+        Field("max_daily_loss_pct", PCT, null=True),
+        Field("auto_execute_signals", BOOL),
+        Field("min_signal_confidence", PCT, null=True),
+        Field("default_risk_pct", PCT, null=True),
+        Field("is_default", BOOL),
+        Field("margin_call", BOOL),
+        # The current period's number (GET accounts/{id}/periods/): it changes on a reset, so a
+        # screen that hears it change knows its trade lists are of the old period.
+        Field("period", INT, "row.period.number if row.period_id else None", null=True),
+        Field("created_at", TIME),
+    ),
+)
+
+LEDGER_ENTRY = Shape(
+    "LedgerEntry",
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("kind", TEXT),
+        Field("amount", DECIMAL, help_text="signed decimal, account currency"),
+        Field("balance_after", DECIMAL),
+        Field("trade", INT, "row.trade_id", null=True),
+        Field("note", TEXT),
+        Field("created_at", TIME),
+    ),
+)
+
+PERIOD = Shape(
+    "AccountPeriod",
+    fields=(
+        Field("number", INT),
+        Field("initial_balance", DECIMAL),
+        Field("final_balance", DECIMAL, null=True),
+        Field("started_at", TIME),
+        Field("ended_at", TIME, null=True),
+    ),
+)
+
+EQUITY_POINT = Shape(
+    "EquityPoint",
+    mapping=True,
+    fields=(Field("time", TIME), Field("balance", DECIMAL), Field("equity", DECIMAL)),
+)
+
+BREAKDOWN = Shape(
+    "Breakdown",
+    mapping=True,
+    fields=(
+        Field("trades", INT),
+        Field("wins", INT),
+        Field("win_rate", DECIMAL, null=True),
+        Field("pnl", DECIMAL),
+        Field("pips", DECIMAL),
+    ),
+)
+
+PERFORMANCE = Shape(
+    "Performance",
+    doc="GET trades/performance/ (docs/api.md, Reports); decimals as strings, null when undefined.",
+    mapping=True,
+    fields=(
+        Field("total_trades", INT),
+        Field("winning_trades", INT),
+        Field("losing_trades", INT),
+        Field("breakeven_trades", INT),
+        Field("win_rate", DECIMAL, null=True),
+        Field("total_pips", DECIMAL),
+        Field("total_pnl", DECIMAL),
+        Field("gross_profit", DECIMAL),
+        Field("gross_loss", DECIMAL),
+        Field("profit_factor", DECIMAL, null=True),
+        Field("expectancy", DECIMAL, null=True),
+        Field("avg_win", DECIMAL, null=True),
+        Field("avg_loss", DECIMAL, null=True),
+        Field("avg_rr", DECIMAL, null=True),
+        Field("avg_r_multiple", DECIMAL, null=True),
+        Field("max_drawdown", DECIMAL, null=True),
+        Field("max_drawdown_pct", DECIMAL, null=True),
+        Field("sharpe", DECIMAL, null=True),
+        Field("sortino", DECIMAL, null=True),
+        Field("best_trade", DECIMAL, null=True),
+        Field("worst_trade", DECIMAL, null=True),
+        Field("avg_holding_seconds", INT, null=True),
+        Field("max_consecutive_losses", INT),
+        Field("current_balance", DECIMAL),
+        Field("equity", DECIMAL),
+        Field("by_symbol", MAP, of=BREAKDOWN),
+        Field("by_source", MAP, of=BREAKDOWN),
+        Field("account", INT),
+        Field("days", INT),
+    ),
+)
+
+QUOTE = Shape(
+    "Quote",
+    args=("quote", "digits", "pip_size", "stale", "age"),
+    fields=(
+        Field("symbol", TEXT),
+        Field("bid", DECIMAL),
+        Field("ask", DECIMAL),
+        Field("mid", PRICE),
+        Field("spread_pips", PIPS, "quote.spread / pip_size"),
+        Field("time", TIME),
+        Field("source", TEXT),
+        Field("stale", BOOL, "stale"),
+        Field("age_seconds", NUMBER, "round(age, 3)"),
+    ),
+)
+
+# A `price_update` event's fields (docs/websocket.md): the mid unrounded, unlike QUOTE's.
+PRICE = Shape(
+    "Price",
+    args=("quote",),
+    fields=(
+        Field("symbol", TEXT),
+        Field("bid", DECIMAL),
+        Field("ask", DECIMAL),
+        Field("mid", DECIMAL),
+        Field("time", TIME),
+        Field("source", TEXT),
+    ),
+)
+
+TRIGGERED = Shape(
+    "Triggered",
+    mapping=True,
+    fields=(
+        Field("trade", INT, null=True),
+        Field("event", TEXT),
+        Field("reason", TEXT, null=True),
+        Field("account", INT),
+    ),
+)
+
+TICK_FAILURE = Shape(
+    "TickFailure",
+    mapping=True,
+    fields=(Field("account", INT), Field("code", TEXT), Field("message", TEXT)),
+)
+
+TICK_RESULT = Shape(
+    "TickResult",
+    args=("result",),
+    fields=(
+        Field("symbol", TEXT),
+        Field("bid", DECIMAL),
+        Field("ask", DECIMAL),
+        Field("time", TIME),
+        Field("triggered", LIST, of=TRIGGERED, help_text="what the tick did, for accounts that committed"),
+        Field("held", BOOL, help_text="the spike hold kept the tick back (docs/market-data.md)"),
+        Field("applied", LIST, of=INT, help_text="the accounts processed and committed, in order"),
+        Field("failed", LIST, of=TICK_FAILURE, help_text="accounts whose processing failed and rolled back"),
+    ),
+)
+
+
+class _Live(NamedTuple):
+    current_price: Decimal | None
+    unrealized_pips: Decimal | None
+    unrealized_pnl: Decimal | None
+
+
+_NO_LIVE = _Live(None, None, None)
+_render_trade = TRADE.render
+_render_fill = FILL.render
+_render_live = LIVE.render
 
 
 def trade_dict(row: PaperTrade, market: Market, *, fills=None) -> dict:
+    """TRADE, then `fills` when given, then an open trade's live figures (TRADE.added)."""
     instrument = get_instrument(row.symbol)
     digits = instrument.digits
-    risk_reward = None
-    if row.entry_price is not None or row.price is not None:
-        reference = row.entry_price if row.entry_price is not None else (row.limit_price or row.price)
-        rr = positions.reward_risk(
-            reference, row.stop_loss, row.take_profit_1, 1 if row.side == "buy" else -1
-        )
-        risk_reward = None if rr is None else str(rr.quantize(Decimal("0.01")))
-    r_multiple = None
-    if row.status == PaperTrade.Status.CLOSED and row.initial_risk:
-        r_multiple = str((row.profit_loss / row.initial_risk).quantize(Decimal("0.01")))
-    data = {
-        "id": row.pk,
-        "account": row.account_id,
-        "pair": row.symbol,
-        "symbol": row.symbol,
-        "order_type": row.side,
-        "side": row.side,
-        "entry_type": row.entry_type,
-        "status": row.status,
-        "lot_size": _s(row.lot_size),
-        "original_lot_size": _s(row.original_lot_size),
-        "price": format_price(row.price, digits),
-        "limit_price": format_price(row.limit_price, digits),
-        "time_in_force": row.time_in_force,
-        "expire_at": iso(row.expire_at),
-        "oco_with": row.oco_with_id,
-        "client_order_id": row.client_order_id,
-        "requested_price": format_price(row.requested_price, digits),
-        "entry_price": format_price(row.entry_price, digits),
-        "stop_loss": format_price(row.stop_loss, digits),
-        "take_profit_1": format_price(row.take_profit_1, digits),
-        "take_profit_2": format_price(row.take_profit_2, digits),
-        "take_profit_3": format_price(row.take_profit_3, digits),
-        "tp_levels_hit": row.tp_levels_hit,
-        "breakeven_after_tp1": row.breakeven_after_tp1,
-        "trailing_stop_pips": _s(row.trailing_stop_pips),
-        "trailing_stop_price": format_price(row.trailing_stop_price, digits),
-        "entry_time": iso(row.entry_time),
-        "exit_time": iso(row.exit_time),
-        "exit_price": format_price(row.exit_price, digits),
-        "exit_reason": row.exit_reason or None,
-        "pips_gained": str(row.pips_gained.quantize(Decimal("0.1"))),
-        "profit_loss": str(money(row.profit_loss)),
-        "realized_pnl": str(money(row.realized_pnl)),
-        "commission": str(money(row.commission)),
-        "swap": str(money(row.swap)),
-        "risk_reward_ratio": risk_reward,
-        "r_multiple": r_multiple,
-        "signal_id": row.signal_id or None,
-        "signal_type": row.signal_type or None,
-        "signal_source": row.signal_source or None,
-        "notes": row.notes,
-        "created_at": iso(row.created_at),
-    }
+    data = _render_trade(row, digits)
     if fills is not None:
-        data["fills"] = [
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "side": f.side,
-                "lot_size": str(f.lot_size),
-                "price": format_price(f.price, digits),
-                "time": iso(f.time),
-                "reason": f.reason,
-                "pnl": str(f.pnl),
-                "pips": str(f.pips.quantize(Decimal("0.1"))),
-                "commission": str(f.commission),
-            }
-            for f in fills
-        ]
+        data["fills"] = [_render_fill(f, digits) for f in fills]
     if row.status == PaperTrade.Status.OPEN:
-        quote = market.quote(row.symbol)
-        data["current_price"] = data["unrealized_pips"] = data["unrealized_pnl"] = None
-        if quote is not None:
-            ticket = ticket_from_row(row)
-            try:
-                pips, pnl = positions.unrealized(ticket, instrument, quote, account_currency(row), market)
-            except Exception:  # noqa: BLE001 - a missing conversion quote leaves the figure unknown
-                pips, pnl = None, None
-            data["current_price"] = format_price(positions.mark_price(ticket, quote), digits)
-            data["unrealized_pips"] = None if pips is None else str(pips.quantize(Decimal("0.1")))
-            data["unrealized_pnl"] = None if pnl is None else str(money(pnl))
+        data.update(_render_live(_live(row, instrument, market), digits))
     return data
+
+
+def _live(row: PaperTrade, instrument, market: Market) -> _Live:
+    quote = market.quote(row.symbol)
+    if quote is None:
+        return _NO_LIVE
+    ticket = ticket_from_row(row)
+    try:
+        pips, pnl = positions.unrealized(ticket, instrument, quote, account_currency(row), market)
+    except Exception:  # noqa: BLE001 - a missing conversion quote leaves the figure unknown
+        pips, pnl = None, None
+    return _Live(positions.mark_price(ticket, quote), pips, pnl)
+
+
+def trade_csv_row(row: PaperTrade) -> list:
+    """The CSV export's cells of a trade (CSV_COLUMNS; blank for null)."""
+    data = _render_trade(row, get_instrument(row.symbol).digits)
+    return ["" if data[c] is None else data[c] for c in CSV_COLUMNS]
 
 
 def account_currency(row: PaperTrade) -> str:
@@ -133,34 +376,17 @@ def account_currency(row: PaperTrade) -> str:
 
 
 def account_dict(account: Account, figures: dict) -> dict:
-    """Account fields (docs/api.md, Accounts); `figures` carries equity, unrealized, margin
-    (computed live)."""
-    return {
-        "id": account.pk,
-        "name": account.name,
-        "currency": account.currency,
-        "initial_balance": str(account.initial_balance),
-        "balance": str(account.balance),
-        "equity": _s(figures.get("equity")),
-        "unrealized_pnl": _s(figures.get("unrealized_pnl")),
-        "margin_used": _s(figures.get("margin_used")),
-        "free_margin": _s(figures.get("free_margin")),
-        "margin_level": _s(figures.get("margin_level")),
-        "leverage": account.leverage,
-        "mode": account.mode,
-        "slippage_pips": str(account.slippage_pips),
-        "commission_per_lot": str(account.commission_per_lot),
-        "commission_pct": _pct(account.commission_pct),
-        "max_risk_per_trade_pct": _pct(account.max_risk_per_trade_pct),
-        "max_portfolio_heat_pct": _pct(account.max_portfolio_heat_pct),
-        "max_daily_loss_pct": _pct(account.max_daily_loss_pct),
-        "auto_execute_signals": account.auto_execute_signals,
-        "min_signal_confidence": _pct(account.min_signal_confidence),
-        "default_risk_pct": _pct(account.default_risk_pct),
-        "is_default": account.is_default,
-        "margin_call": account.margin_call,
-        # The current period's number (GET accounts/{id}/periods/): it changes on a reset, so a
-        # screen that hears it change knows its trade lists are of the old period.
-        "period": account.period.number if account.period_id else None,
-        "created_at": iso(account.created_at),
-    }
+    """ACCOUNT; `figures` carries equity, unrealized, margin (computed live)."""
+    return ACCOUNT.render(account, figures)
+
+
+ledger_entry_dict = LEDGER_ENTRY.render
+period_dict = PERIOD.render
+equity_point_dict = EQUITY_POINT.render
+performance_dict = PERFORMANCE.render
+tick_result_dict = TICK_RESULT.render
+price_dict = PRICE.render
+
+
+def quote_dict(quote, instrument, *, stale: bool, age: float) -> dict:
+    return QUOTE.render(quote, instrument.digits, instrument.pip_size, stale, age)

@@ -1,13 +1,14 @@
 """Response shapes for the OpenAPI schema, and the error responses every operation can give.
 
-Bodies are built as plain dicts by `paper_trading.representations` and the views (the REST body
-and the WebSocket payload are one object); these serializers only describe them, so the schema
-says what a client really gets. The fuzzing test (tests/api/test_schemathesis.py) checks every
-response against them."""
+The bodies' own shapes are declared once, as field specs in `paper_trading.representations`
+(which renders them for REST and WebSocket alike); the serializers here are built from those
+specs, so the schema says what a client really gets. The fuzzing test
+(tests/api/test_schemathesis.py) checks every response against them."""
 
 from rest_framework import serializers
 
-from paper_trading import models
+from paper_trading import representations as shapes
+from paper_trading.shapes import BOOL, INT, LIST, MAP, NUMBER, TIME, Field, Kind, Shape
 
 Text = serializers.CharField
 
@@ -16,150 +17,60 @@ def _text(**kwargs):
     return Text(allow_null=True, **kwargs)
 
 
-# The values a body really carries, so the schema (and the dashboard's generated types) can
-# say which: the request side accepts more spellings (SideEnum), an answer only these.
-SIDES = ("buy", "sell")
-ENTRY_TYPES = ("market", "limit", "stop", "stop_limit")
+def _field(spec: Field | Kind, **options) -> serializers.Field:
+    """The schema field of a spec field (or of a list's item kind)."""
+    kind = spec.kind if isinstance(spec, Field) else spec
+    if isinstance(spec, Field):
+        if spec.null:
+            options["allow_null"] = True
+        if not spec.required:
+            options["required"] = False
+        if spec.help_text:
+            options["help_text"] = spec.help_text
+        if isinstance(spec.of, Shape):
+            nested = serializer(spec.of)
+            if kind is MAP:
+                return serializers.DictField(child=nested(), **options)
+            return nested(many=True, **options)
+        if kind is LIST:
+            return serializers.ListField(child=_field(spec.of), **options)
+        if spec.choices:
+            return serializers.ChoiceField(spec.choices, **options)
+        if spec.blank:
+            options["allow_blank"] = True
+    if kind is INT:
+        return serializers.IntegerField(**options)
+    if kind is BOOL:
+        return serializers.BooleanField(**options)
+    if kind is NUMBER:
+        return serializers.FloatField(**options)
+    if kind is TIME:
+        return serializers.DateTimeField(**options)
+    return Text(**options)
 
 
-class Fill(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = Text()
-    side = serializers.ChoiceField(SIDES)
-    lot_size = Text()
-    price = _text()
-    time = serializers.DateTimeField()
-    reason = Text(allow_blank=True)
-    pnl = Text()
-    pips = Text()
-    commission = Text()
+_SERIALIZERS: dict[str, type[serializers.Serializer]] = {}
 
 
-class Trade(serializers.Serializer):
-    """A ticket: an order while pending, a position once filled (representations.trade_dict)."""
-
-    id = serializers.IntegerField()
-    account = serializers.IntegerField()
-    pair = Text()
-    symbol = Text()
-    order_type = serializers.ChoiceField(SIDES, help_text="buy or sell (also as `side`)")
-    side = serializers.ChoiceField(SIDES)
-    entry_type = serializers.ChoiceField(ENTRY_TYPES)
-    status = serializers.ChoiceField(models.PaperTrade.Status.values)
-    lot_size = Text()
-    original_lot_size = Text()
-    price = _text()
-    limit_price = _text()
-    time_in_force = Text()
-    expire_at = serializers.DateTimeField(allow_null=True)
-    oco_with = serializers.IntegerField(allow_null=True)
-    client_order_id = _text()
-    requested_price = _text()
-    entry_price = _text()
-    stop_loss = _text()
-    take_profit_1 = _text()
-    take_profit_2 = _text()
-    take_profit_3 = _text()
-    tp_levels_hit = serializers.IntegerField()
-    breakeven_after_tp1 = serializers.BooleanField()
-    trailing_stop_pips = _text()
-    trailing_stop_price = _text()
-    entry_time = serializers.DateTimeField(allow_null=True)
-    exit_time = serializers.DateTimeField(allow_null=True)
-    exit_price = _text()
-    exit_reason = _text()
-    pips_gained = Text()
-    profit_loss = Text()
-    realized_pnl = Text()
-    commission = Text()
-    swap = Text()
-    risk_reward_ratio = _text()
-    r_multiple = _text()
-    signal_id = _text()
-    signal_type = _text()
-    signal_source = _text()
-    notes = Text(allow_blank=True)
-    created_at = serializers.DateTimeField()
-    fills = Fill(many=True)
-    current_price = _text(required=False, help_text="open trades only; null without a quote")
-    unrealized_pips = _text(required=False, help_text="open trades only")
-    unrealized_pnl = _text(required=False, help_text="open trades only")
+def serializer(shape: Shape) -> type[serializers.Serializer]:
+    """The schema serializer of a shape (one class per shape: its name is the component's)."""
+    if shape.name not in _SERIALIZERS:
+        attrs = {f.name: _field(f) for f in shape.all_fields}
+        attrs["__doc__"] = shape.doc or None
+        attrs["__module__"] = __name__
+        _SERIALIZERS[shape.name] = type(shape.name, (serializers.Serializer,), attrs)
+    return _SERIALIZERS[shape.name]
 
 
-class Account(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = Text(allow_blank=True)
-    currency = Text()
-    initial_balance = Text()
-    balance = Text()
-    equity = _text()
-    unrealized_pnl = _text()
-    margin_used = _text()
-    free_margin = _text()
-    margin_level = _text()
-    leverage = serializers.IntegerField()
-    mode = serializers.ChoiceField(models.Account.Mode.values)
-    slippage_pips = Text()
-    commission_per_lot = Text()
-    commission_pct = _text()
-    max_risk_per_trade_pct = _text()
-    max_portfolio_heat_pct = _text()
-    max_daily_loss_pct = _text()
-    auto_execute_signals = serializers.BooleanField()
-    min_signal_confidence = _text()
-    default_risk_pct = _text()
-    is_default = serializers.BooleanField()
-    margin_call = serializers.BooleanField()
-    period = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-
-class Breakdown(serializers.Serializer):
-    trades = serializers.IntegerField()
-    wins = serializers.IntegerField()
-    win_rate = _text()
-    pnl = Text()
-    pips = Text()
-
-
-class Performance(serializers.Serializer):
-    """GET trades/performance/ (docs/api.md, Reports); decimals as strings, null when undefined."""
-
-    total_trades = serializers.IntegerField()
-    winning_trades = serializers.IntegerField()
-    losing_trades = serializers.IntegerField()
-    breakeven_trades = serializers.IntegerField()
-    win_rate = _text()
-    total_pips = Text()
-    total_pnl = Text()
-    gross_profit = Text()
-    gross_loss = Text()
-    profit_factor = _text()
-    expectancy = _text()
-    avg_win = _text()
-    avg_loss = _text()
-    avg_rr = _text()
-    avg_r_multiple = _text()
-    max_drawdown = _text()
-    max_drawdown_pct = _text()
-    sharpe = _text()
-    sortino = _text()
-    best_trade = _text()
-    worst_trade = _text()
-    avg_holding_seconds = serializers.IntegerField(allow_null=True)
-    max_consecutive_losses = serializers.IntegerField()
-    current_balance = Text()
-    equity = Text()
-    by_symbol = serializers.DictField(child=Breakdown())
-    by_source = serializers.DictField(child=Breakdown())
-    account = serializers.IntegerField()
-    days = serializers.IntegerField()
-
-
-class EquityPoint(serializers.Serializer):
-    time = serializers.DateTimeField()
-    balance = Text()
-    equity = Text()
+Fill = serializer(shapes.FILL)
+Trade = serializer(shapes.TRADE)
+Account = serializer(shapes.ACCOUNT)
+LedgerEntry = serializer(shapes.LEDGER_ENTRY)
+AccountPeriod = serializer(shapes.PERIOD)
+EquityPoint = serializer(shapes.EQUITY_POINT)
+Performance = serializer(shapes.PERFORMANCE)
+Quote = serializer(shapes.QUOTE)
+TickResult = serializer(shapes.TICK_RESULT)
 
 
 class Instrument(serializers.Serializer):
@@ -182,33 +93,6 @@ class Instrument(serializers.Serializer):
     feeds = serializers.ListField(child=Text(), help_text="offline feeds (every symbol)")
 
 
-class Quote(serializers.Serializer):
-    symbol = Text()
-    bid = Text()
-    ask = Text()
-    mid = Text()
-    spread_pips = Text()
-    time = serializers.DateTimeField()
-    source = Text()
-    stale = serializers.BooleanField()
-    age_seconds = serializers.FloatField()
-
-
-class Triggered(serializers.Serializer):
-    trade = serializers.IntegerField(allow_null=True)
-    event = Text()
-    reason = _text()
-    account = serializers.IntegerField()
-
-
-class TickResult(serializers.Serializer):
-    symbol = Text()
-    bid = Text()
-    ask = Text()
-    time = serializers.DateTimeField()
-    triggered = Triggered(many=True)
-
-
 class TickResults(serializers.Serializer):
     results = TickResult(many=True)
 
@@ -223,6 +107,7 @@ class Provider(serializers.Serializer):
     last_success = serializers.DateTimeField(allow_null=True)
     last_error = _text(allow_blank=True)
     state = Text()
+    held_quotes = serializers.IntegerField(help_text="quotes of this provider the spike hold kept back today")
 
 
 class Providers(serializers.Serializer):

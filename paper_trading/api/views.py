@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 import django_filters
 from django.conf import settings
@@ -76,17 +75,16 @@ ORDERING = [
 ]
 
 
-def _page_of(name: str, **fields):
-    """The OpenAPI shape of a paginated list of hand-built rows (docs/api.md, Conventions: count, next,
-    previous, results)."""
-    row = inline_serializer(name=name, fields=fields)
+def _page_of(row):
+    """The OpenAPI shape of a paginated list of `row` bodies from an action (docs/api.md,
+    Conventions: count, next, previous, results)."""
     return inline_serializer(
-        name=f"Paginated{name}List",
+        name=f"Paginated{row.__name__}List",
         fields={
             "count": serializers.IntegerField(),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
-            "results": serializers.ListField(child=row),
+            "results": row(many=True),
         },
     )
 
@@ -277,7 +275,8 @@ class TradeViewSet(viewsets.GenericViewSet):
     def performance(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
-        return Response(selectors.performance(account, days, account_figures(account)))
+        report = selectors.performance_summary(account, days, account_figures(account))
+        return Response(representations.performance_dict(report))
 
     @extend_schema(parameters=REPORT_PARAMETERS, responses=r.EquityPoint(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
@@ -285,16 +284,7 @@ class TradeViewSet(viewsets.GenericViewSet):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
         points = selectors.equity_curve(account, days, account_figures(account))
-        return Response(
-            [
-                {
-                    "time": representations.iso(p["time"]),
-                    "balance": str(p["balance"]),
-                    "equity": str(p["equity"]),
-                }
-                for p in points
-            ]
-        )
+        return Response([representations.equity_point_dict(p) for p in points])
 
     # Not a list view to drf-spectacular, yet it takes every filter of the list.
     @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
@@ -303,37 +293,10 @@ class TradeViewSet(viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())[:100000]
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="trades.csv"'
-        columns = [
-            "id",
-            "account",
-            "symbol",
-            "order_type",
-            "entry_type",
-            "status",
-            "lot_size",
-            "original_lot_size",
-            "entry_price",
-            "stop_loss",
-            "take_profit_1",
-            "take_profit_2",
-            "take_profit_3",
-            "entry_time",
-            "exit_time",
-            "exit_price",
-            "exit_reason",
-            "pips_gained",
-            "profit_loss",
-            "commission",
-            "swap",
-            "signal_source",
-            "notes",
-        ]
         writer = csv.writer(response)
-        writer.writerow(columns)
-        market = CachedMarket()
+        writer.writerow(representations.CSV_COLUMNS)
         for row in queryset:
-            data = representations.trade_dict(row, market)
-            writer.writerow(["" if data.get(c) is None else data[c] for c in columns])
+            writer.writerow(representations.trade_csv_row(row))
         return response
 
 
@@ -431,62 +394,20 @@ class AccountViewSet(viewsets.GenericViewSet):
                 description="`current` (the default) or a period number (GET accounts/{id}/periods/)",
             )
         ],
-        responses=_page_of(
-            "LedgerEntry",
-            id=serializers.IntegerField(),
-            kind=serializers.CharField(),
-            amount=serializers.CharField(help_text="signed decimal, account currency"),
-            balance_after=serializers.CharField(),
-            trade=serializers.IntegerField(allow_null=True),
-            note=serializers.CharField(),
-            created_at=serializers.DateTimeField(),
-        ),
+        responses=_page_of(r.LedgerEntry),
     )
     @action(detail=True, methods=["get"])
     def ledger(self, request, pk=None):
         account = selectors.account_for(request.user, pk)
         page = self.paginate_queryset(selectors.ledger_for(account, request.query_params.get("period")))
-        return self.get_paginated_response(
-            [
-                {
-                    "id": e.pk,
-                    "kind": e.kind,
-                    "amount": str(e.amount),
-                    "balance_after": str(e.balance_after),
-                    "trade": e.trade_id,
-                    "note": e.note,
-                    "created_at": representations.iso(e.created_at),
-                }
-                for e in page
-            ]
-        )
+        return self.get_paginated_response([representations.ledger_entry_dict(e) for e in page])
 
-    @extend_schema(
-        responses=_page_of(
-            "AccountPeriod",
-            number=serializers.IntegerField(),
-            initial_balance=serializers.CharField(),
-            final_balance=serializers.CharField(allow_null=True),
-            started_at=serializers.DateTimeField(),
-            ended_at=serializers.DateTimeField(allow_null=True),
-        )
-    )
+    @extend_schema(responses=_page_of(r.AccountPeriod))
     @action(detail=True, methods=["get"])
     def periods(self, request, pk=None):
         account = selectors.account_for(request.user, pk)
         page = self.paginate_queryset(account.periods.order_by("number"))
-        return self.get_paginated_response(
-            [
-                {
-                    "number": p.number,
-                    "initial_balance": str(p.initial_balance),
-                    "final_balance": None if p.final_balance is None else str(p.final_balance),
-                    "started_at": representations.iso(p.started_at),
-                    "ended_at": representations.iso(p.ended_at),
-                }
-                for p in page
-            ]
-        )
+        return self.get_paginated_response([representations.period_dict(p) for p in page])
 
 
 class SymbolViewSet(viewsets.GenericViewSet):
@@ -544,19 +465,8 @@ def realtime_price(request):
     if quote is None:
         raise NoPrice(f"No price for {instrument.symbol} yet.")
     age = max(0.0, (timezone.now() - quote.time).total_seconds())
-    return Response(
-        {
-            "symbol": quote.symbol,
-            "bid": str(quote.bid),
-            "ask": str(quote.ask),
-            "mid": representations.format_price(quote.mid, instrument.digits),
-            "spread_pips": str((quote.spread / instrument.pip_size).quantize(Decimal("0.1"))),
-            "time": representations.iso(quote.time),
-            "source": quote.source,
-            "stale": fallback or age > settings.QUOTE_MAX_AGE or quote.source.endswith("(stored)"),
-            "age_seconds": round(age, 3),
-        }
-    )
+    stale = fallback or age > settings.QUOTE_MAX_AGE or quote.source.endswith("(stored)")
+    return Response(representations.quote_dict(quote, instrument, stale=stale, age=age))
 
 
 def _may_ask(symbol: str, cached) -> bool:
@@ -588,19 +498,7 @@ def manual_ticks(request):
     results = []
     for tick in ticks:
         quote = make_quote(tick["symbol"], tick["bid"], tick["ask"], tick.get("time") or timezone.now())
-        result = feed.push(quote)
-        results.append(
-            {
-                "symbol": result.symbol,
-                "bid": str(result.bid),
-                "ask": str(result.ask),
-                "time": representations.iso(result.time),
-                "triggered": result.triggered,
-                "held": result.held,  # the spike hold kept it back (docs/market-data.md)
-                "applied": result.applied,
-                "failed": result.failed,
-            }
-        )
+        results.append(representations.tick_result_dict(feed.push(quote)))
     return Response({"results": results})
 
 

@@ -1004,6 +1004,8 @@ export interface components {
             last_success: string | null;
             last_error: string | null;
             state: string;
+            /** @description quotes of this provider the spike hold kept back today */
+            held_quotes: number;
         };
         Providers: {
             count: number;
@@ -1083,13 +1085,25 @@ export interface components {
             /** Format: date-time */
             time?: string | null;
         };
+        TickFailure: {
+            account: number;
+            code: string;
+            message: string;
+        };
         TickResult: {
             symbol: string;
             bid: string;
             ask: string;
             /** Format: date-time */
             time: string;
+            /** @description what the tick did, for accounts that committed */
             triggered: components["schemas"]["Triggered"][];
+            /** @description the spike hold kept the tick back (docs/market-data.md) */
+            held: boolean;
+            /** @description the accounts processed and committed, in order */
+            applied: number[];
+            /** @description accounts whose processing failed and rolled back */
+            failed: components["schemas"]["TickFailure"][];
         };
         TickResults: {
             results: components["schemas"]["TickResult"][];
