@@ -1,5 +1,6 @@
-"""What every write shares: the account lock, the live figures, and the after-save step
-(trigger book, margin bands, snapshots, daily metrics, events after commit)."""
+"""What every write shares: the account lock and the after-save step (trigger book, margin
+bands, snapshots, daily metrics, events after commit). The live figures are a read:
+`selectors.account_figures`."""
 
 from __future__ import annotations
 
@@ -12,14 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import events, representations
-from ..domain.errors import NoPrice
 from ..domain.exchange import ticket_levels
 from ..domain.margin import band_key, band_levels
-from ..domain.numbers import money
 from ..domain.trading import Portfolio
 from ..market import STATE, CachedMarket
 from ..models import Account, EquitySnapshot, Fill, PaperTrade, PerformanceMetrics
-from ..repository import ACTIVE, PortfolioSession, account_state, lock_account, ticket_from_row
+from ..repository import ACTIVE, PortfolioSession, lock_account, ticket_from_row
+from ..selectors import account_figures
 
 # SQLite has no row locks: serialize the embedded default's writers in-process instead.
 _SQLITE_WRITE_LOCK = threading.RLock()
@@ -38,30 +38,6 @@ def locked_portfolio(
         account = lock_account(account_id=account_id)
         session = PortfolioSession(account, focus=focus, ticket_ids=ticket_ids, positions_only=positions_only)
         yield session
-
-
-def account_figures(account: Account, market=None, *, portfolio: Portfolio | None = None) -> dict:
-    """Live balance, equity, unrealized P&L, margin used, free margin and margin level."""
-    market = market or CachedMarket()
-    pf = portfolio
-    if pf is None:
-        rows = PaperTrade.objects.filter(account=account, status=PaperTrade.Status.OPEN)
-        pf = Portfolio(account_state(account), [ticket_from_row(r) for r in rows])
-    used = pf.margin_used()
-    try:
-        unrealized = pf.unrealized(market)
-    except NoPrice:
-        unrealized = None
-    equity = None if unrealized is None else account.balance + unrealized
-    level = None if not used or equity is None else (equity / used * 100).quantize(Decimal("0.01"))
-    return {
-        "balance": account.balance,
-        "equity": None if equity is None else money(equity),
-        "unrealized_pnl": None if unrealized is None else money(unrealized),
-        "margin_used": money(used),
-        "free_margin": None if equity is None else money(equity - used),
-        "margin_level": level,
-    }
 
 
 def index_row(row: PaperTrade) -> None:

@@ -42,17 +42,21 @@ def client_order_hash(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def order_place(*, user, request: OrderRequest, account_id=None, now: datetime | None = None) -> PlaceResult:
-    """Any entry order on the user's account `account_id` (the default one if absent)."""
+def order_place(
+    *, user, request: OrderRequest, account_id: int | None = None, now: datetime | None = None
+) -> PlaceResult:
+    """Any entry order on the user's account `account_id` (the default one if absent);
+    idempotent on `request.client_order_id`."""
     now = now or timezone.now()
     try:
         return _place(user, request, account_id, now)
     except _NoDefaultAccount:
-        account_ensure_default(user)
+        account_ensure_default(user=user)
         return _place(user, request, account_id, now)
 
 
-def order_cancel(*, user, trade_id) -> PaperTrade:
+def order_cancel(*, user, trade_id: int) -> PaperTrade:
+    """Cancel the user's pending order."""
     return trade_change(
         user=user,
         trade_id=trade_id,
