@@ -159,8 +159,7 @@ class ModifySerializer(StrictSerializer):
 
 
 class CloseSerializer(StrictSerializer):
-    """POST trades/{id}/close/: all of the trade, or `lot_size` of it."""
-
+    # POST trades/{id}/close/: all of the trade, or `lot_size` of it (a docstring would enter the schema).
     lot_size = DecimalInput()
     exit_price = DecimalInput()
     max_deviation_pips = DecimalInput()

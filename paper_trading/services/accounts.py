@@ -65,11 +65,16 @@ def account_settings(given: Mapping[str, object], *, changes: bool = False) -> A
             raise InvalidInput("This field cannot be changed.", field=sorted(unknown)[0])
         raise TypeError(f"unexpected account field {sorted(unknown)[0]!r}")
     return AccountSettings(
-        **{
-            name: to_decimal(value, field=name, allow_none=True) if name in _DECIMALS else value
-            for name, value in given.items()
-        }
+        **{name: _decimal(value, name) if name in _DECIMALS else value for name, value in given.items()}
     )
+
+
+def _decimal(value, name: str) -> Decimal | None:
+    """A Decimal as given (the bounds are the serializers' and the columns'); text or a number
+    parsed as an order's fields are."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return to_decimal(value, field=name)
 
 
 def account_ensure_default(*, user) -> Account:
