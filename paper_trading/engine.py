@@ -35,7 +35,6 @@ class PaperTradingEngine:
 
     def create_account(self, **fields) -> Account:
         """A new account with `fields` (those of `POST accounts/`; the rest take their defaults)."""
-        accounts.account_ensure_default(user=self.user)
         return accounts.account_open(user=self.user, settings=accounts.account_settings(fields))
 
     def update_account(self, account_id, changes: dict) -> Account:

@@ -380,7 +380,6 @@ class AccountViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = s.AccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account_ensure_default(user=request.user)  # a user's first account is the default one
         account = account_open(user=request.user, settings=data.to_request())
         # Re-read so the body shows stored values ("5000.00"), as every later GET does.
         return Response(

@@ -99,7 +99,10 @@ def account_ensure(*, user, account_id=None) -> Account:
 
 
 def account_open(*, user, settings: AccountSettings, is_default: bool = False) -> Account:
-    """A new account with its first period, its deposit and its first equity point."""
+    """A new account with its first period, its deposit and its first equity point. A user's
+    first account is the default one: another is opened only once the default exists."""
+    if not is_default:
+        account_ensure_default(user=user)
     now = timezone.now()
     chosen = settings.given()
     initial_balance = chosen.pop("initial_balance", Decimal("10000.00"))
