@@ -26,6 +26,7 @@ _SQLITE_WRITE_LOCK = threading.RLock()
 
 
 def write_lock():
+    """The in-process lock SQLite's writers share; nothing on PostgreSQL (the row locks do it)."""
     return _SQLITE_WRITE_LOCK if connection.vendor == "sqlite" else nullcontext()
 
 
@@ -55,6 +56,7 @@ def index_row(row: PaperTrade) -> None:
 
 
 def reband(pf: Portfolio, market) -> None:
+    """Re-register the account's margin band (docs/architecture.md, Margin bands) in the book."""
     key = band_key(pf.account.id)
     STATE.remove_everywhere(key)
     for symbol, levels in band_levels(pf, market).items():
@@ -62,6 +64,8 @@ def reband(pf: Portfolio, market) -> None:
 
 
 def after_save(session: PortfolioSession, rows: list[PaperTrade], market=None) -> None:
+    """After a write's save: index the changed trades, re-band, snapshot and record the day's
+    closes, and queue the events for after commit."""
     market = market or CachedMarket()
     pf = session.portfolio
     account = session.account
@@ -157,6 +161,7 @@ def _record_daily(account: Account, closed: list[PaperTrade], figures: dict) -> 
 
 
 def publish_account(account: Account, figures: dict | None = None) -> None:
+    """Queue the account's `account_update` event for after commit."""
     events.publish_on_commit(
         [
             {

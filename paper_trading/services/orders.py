@@ -24,6 +24,9 @@ from .trades import trade_change
 
 @dataclass
 class PlaceResult:
+    """What `order_place` did: the trade, and whether this call created it (False: a repeated
+    `client_order_id`)."""
+
     trade: PaperTrade
     created: bool
     body: dict | None = None  # the trade as its event carried it (the REST body is the same object)
@@ -38,6 +41,7 @@ class _NoDefaultAccount(Exception):
 
 
 def client_order_hash(payload: dict) -> str:
+    """The fingerprint a `client_order_id` is bound to: the same id with another order is a 409."""
     canonical = json.dumps({k: str(v) for k, v in sorted(payload.items()) if v is not None}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
