@@ -22,7 +22,7 @@ from .api.serializers import AccountCreateSerializer, AccountUpdateSerializer
 from .domain import positions
 from .domain.errors import DomainError
 from .domain.instruments import get_instrument
-from .engine import PaperTradingEngine
+from .domain.requests import CloseRequest
 from .market import CachedMarket
 from .models import (
     Account,
@@ -37,8 +37,18 @@ from .models import (
 )
 from .persistence import ACTIVE, ticket_from_row
 from .representations import FILL, TRADE
-from .services.accounts import ACCOUNT_FIELDS, ACCOUNT_SETTINGS, account_open
-from .services.common import account_figures, locked_portfolio
+from .selectors import account_figures
+from .services.accounts import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_SETTINGS,
+    AccountSettings,
+    account_open,
+    account_reset,
+    account_update,
+)
+from .services.common import locked_portfolio
+from .services.orders import order_cancel
+from .services.trades import trade_close
 from .shapes import PRICE
 
 log = logging.getLogger(__name__)
@@ -245,16 +255,18 @@ class AccountAdmin(admin.ModelAdmin):
         if change:
             changes = {name: form.cleaned_data[name] for name in form.changed_data if name in ACCOUNT_FIELDS}
             if changes:
-                PaperTradingEngine(obj.user).update_account(obj.pk, changes)
+                account_update(user=obj.user, account_id=obj.pk, changes=AccountSettings(**changes))
             return
         settings = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
         has_default = Account.objects.filter(user=obj.user, is_default=True).exists()
         account = account_open(
             user=obj.user,
-            initial_balance=form.cleaned_data["initial_balance"],
+            settings=AccountSettings(
+                initial_balance=form.cleaned_data["initial_balance"],
+                currency=form.cleaned_data["currency"],
+                **settings,
+            ),
             is_default=not has_default,
-            currency=form.cleaned_data["currency"],
-            **settings,
         )
         obj.pk = account.pk
         obj.refresh_from_db()
@@ -268,7 +280,7 @@ class AccountAdmin(admin.ModelAdmin):
     def reset_accounts(self, request, queryset):
         for account in queryset.select_related("user").order_by("pk"):
             try:
-                account = PaperTradingEngine(account.user).reset_account(account.pk)
+                account = account_reset(user=account.user, account_id=account.pk)
             except DomainError as exc:
                 self.message_user(request, f"Account #{account.pk} not reset: {exc.message}", messages.ERROR)
             except Exception:
@@ -494,7 +506,7 @@ class PaperTradeAdmin(admin.ModelAdmin):
                 )
                 continue
             try:
-                closed = PaperTradingEngine(trade.user).close_position(trade.pk)
+                closed = trade_close(user=trade.user, trade_id=trade.pk, request=CloseRequest())
             except DomainError as exc:
                 self.message_user(
                     request, f"Trade #{trade.pk} {trade.symbol} not closed: {exc.message}", messages.ERROR
@@ -524,7 +536,7 @@ class PaperTradeAdmin(admin.ModelAdmin):
                 )
                 continue
             try:
-                PaperTradingEngine(trade.user).cancel_order(trade.pk)
+                order_cancel(user=trade.user, trade_id=trade.pk)
             except DomainError as exc:
                 self.message_user(request, f"Order #{trade.pk} not cancelled: {exc.message}", messages.ERROR)
             except Exception:

@@ -63,8 +63,7 @@ def parse_symbols(value, *, have: set[str]) -> list[str]:
 @database_sync_to_async
 def accounts_of(user) -> list[dict]:
     from .representations import account_dict
-    from .selectors import accounts_for
-    from .services.common import account_figures
+    from .selectors import account_figures, accounts_for
 
     return [account_dict(account, account_figures(account)) for account in accounts_for(user)]
 

@@ -1,6 +1,7 @@
 """PaperTradingEngine: the Python API of docs/architecture.md (Python API), a thin facade.
 
-Each method parses its loose arguments and calls one service (`paper_trading.services`);
+Each method reads its loose arguments into the typed request of `domain/requests.py` (the same
+mapping the REST serializers use) and calls one service (`paper_trading.services`) or selector;
 orders, closes and queries are scoped to the engine's user, a tick applies to every account.
 """
 
@@ -10,19 +11,14 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from . import representations, selectors
-from .domain.errors import InvalidInput
+from . import selectors
 from .domain.fills import Bar
-from .domain.instruments import get_instrument
 from .domain.numbers import to_decimal
-from .domain.orders import EntryType, Side, TimeInForce
 from .domain.quotes import Quote
+from .domain.requests import close_request, modify_request, order_request
 from .domain.ticks import TickResult
-from .domain.trading import OrderRequest
-from .market import CachedMarket
 from .models import Account, PaperTrade
 from .services import accounts, orders, trades
-from .services.common import account_figures
 from .services.orders import PlaceResult
 from .services.ticks import TickPath
 
@@ -37,18 +33,23 @@ class PaperTradingEngine:
 
     # ---- accounts -------------------------------------------------------------------------
     def get_account(self, account_id=None) -> Account:
-        return accounts.account_of(self.user, account_id)
+        return accounts.account_ensure(user=self.user, account_id=account_id)
 
     def create_account(self, **fields) -> Account:
-        accounts.account_ensure_default(self.user)
-        initial = fields.pop("initial_balance", Decimal("10000.00"))
-        return accounts.account_open(user=self.user, initial_balance=initial, **fields)
+        """A new account with `fields` (those of `POST accounts/`; the rest take their defaults)."""
+        return accounts.account_open(user=self.user, settings=accounts.account_settings(fields))
 
     def update_account(self, account_id, changes: dict) -> Account:
-        return accounts.account_update(user=self.user, account_id=account_id, changes=changes)
+        return accounts.account_update(
+            user=self.user, account_id=account_id, changes=accounts.account_settings(changes, changes=True)
+        )
 
     def reset_account(self, account_id, initial_balance: Decimal | None = None) -> Account:
-        return accounts.account_reset(user=self.user, account_id=account_id, initial_balance=initial_balance)
+        return accounts.account_reset(
+            user=self.user,
+            account_id=account_id,
+            initial_balance=to_decimal(initial_balance, field="initial_balance", allow_none=True),
+        )
 
     # ---- orders ---------------------------------------------------------------------------
     def execute_order(
@@ -59,10 +60,10 @@ class PaperTradingEngine:
         stop_loss=None,
         take_profit_1=None,
         lot_size=Decimal("0.01"),
-        **kwargs,
+        **keywords,
     ) -> PaperTrade:
         """Market order (docs/architecture.md, Python API): `entry_price` is the price the caller
-        saw (requested)."""
+        saw (requested); `keywords` are those of `trades/execute/`."""
         return self.place(
             symbol=pair,
             side=order_type,
@@ -71,13 +72,16 @@ class PaperTradingEngine:
             requested_price=entry_price,
             stop_loss=stop_loss,
             take_profit_1=take_profit_1,
-            **kwargs,
+            **keywords,
         ).trade
 
     def place_order(
-        self, symbol, side, entry_type="market", lot_size=Decimal("0.01"), **kwargs
+        self, symbol, side, entry_type="market", lot_size=Decimal("0.01"), **keywords
     ) -> PaperTrade:
-        return self.place(symbol=symbol, side=side, entry_type=entry_type, lot_size=lot_size, **kwargs).trade
+        """Any order type, as `POST orders/` places it; `keywords` are its fields."""
+        return self.place(
+            symbol=symbol, side=side, entry_type=entry_type, lot_size=lot_size, **keywords
+        ).trade
 
     def place(
         self,
@@ -88,101 +92,46 @@ class PaperTradingEngine:
         lot_size=Decimal("0.01"),
         account=None,
         now: datetime | None = None,
-        **kwargs,
+        **fields,
     ) -> PlaceResult:
-        """Any entry order; idempotent on `client_order_id`."""
-        req = self._order_request(symbol, side, entry_type, lot_size, kwargs)
-        return orders.order_place(user=self.user, request=req, account_id=account, now=now)
-
-    def _order_request(self, symbol, side, entry_type, lot_size, kw) -> OrderRequest:
-        instrument = get_instrument(symbol)
-        try:
-            etype = EntryType(str(entry_type).lower())
-        except ValueError:
-            raise InvalidInput("Must be market, limit, stop or stop_limit.", field="type") from None
-        try:
-            tif = TimeInForce(str(kw.get("time_in_force") or "GTC").upper())
-        except ValueError:
-            raise InvalidInput("Must be GTC, DAY, GTD, IOC or FOK.", field="time_in_force") from None
-
-        def dec(name):
-            return to_decimal(kw.get(name), field=name, allow_none=True)
-
-        return OrderRequest(
-            symbol=instrument.symbol,
-            side=Side.parse(side, field="side"),
-            lots=to_decimal(lot_size, field="lot_size"),
-            entry_type=etype,
-            price=dec("price"),
-            limit_price=dec("limit_price"),
-            stop_loss=dec("stop_loss"),
-            take_profit_1=dec("take_profit_1"),
-            take_profit_2=dec("take_profit_2"),
-            take_profit_3=dec("take_profit_3"),
-            trailing_stop_pips=dec("trailing_stop_pips"),
-            breakeven_after_tp1=bool(kw.get("breakeven_after_tp1") or False),
-            time_in_force=tif,
-            expire_at=kw.get("expire_at"),
-            oco_with=kw.get("oco_with"),
-            client_order_id=kw.get("client_order_id") or None,
-            requested_price=dec("requested_price"),
-            max_deviation_pips=dec("max_deviation_pips"),
-            signal_id=kw.get("signal_id") or None,
-            signal_type=kw.get("signal_type") or None,
-            signal_source=kw.get("signal_source") or None,
-            notes=kw.get("notes") or "",
+        """Any entry order; `fields` are the rest of `domain.requests.ORDER_FIELDS`. Idempotent
+        on `client_order_id`."""
+        request = order_request(
+            {"symbol": symbol, "side": side, "entry_type": entry_type, "lot_size": lot_size, **fields}
         )
+        return orders.order_place(user=self.user, request=request, account_id=account, now=now)
 
     def close_position(self, trade_id, lot_size=None, exit_price=None, max_deviation_pips=None) -> PaperTrade:
-        return trades.trade_close(
-            user=self.user,
-            trade_id=trade_id,
-            lots=to_decimal(lot_size, field="lot_size", allow_none=True),
-            requested_price=to_decimal(exit_price, field="exit_price", allow_none=True),
-            max_deviation_pips=to_decimal(max_deviation_pips, field="max_deviation_pips", allow_none=True),
+        request = close_request(
+            {"lot_size": lot_size, "exit_price": exit_price, "max_deviation_pips": max_deviation_pips}
         )
+        return trades.trade_close(user=self.user, trade_id=trade_id, request=request)
 
     def cancel_order(self, trade_id) -> PaperTrade:
         return orders.order_cancel(user=self.user, trade_id=trade_id)
 
     def modify_trade(self, trade_id, changes: dict) -> PaperTrade:
-        prices = {
-            "stop_loss",
-            "take_profit_1",
-            "take_profit_2",
-            "take_profit_3",
-            "trailing_stop_pips",
-            "price",
-        }
-        parsed = {
-            name: to_decimal(value, field=name, allow_none=True) if name in prices else value
-            for name, value in changes.items()
-        }
-        return trades.trade_modify(user=self.user, trade_id=trade_id, changes=parsed)
+        return trades.trade_modify(user=self.user, trade_id=trade_id, request=modify_request(changes))
 
     # ---- reports (the figures of GET trades/open_positions/, performance/, equity_curve/) ----
     def get_open_positions(self, account=None) -> list[dict]:
         """The user's open trades, newest first, each as the REST body renders it (live
         `current_price`, `unrealized_pips`, `unrealized_pnl`); `account`: one account only."""
-        market = CachedMarket()
-        return [
-            representations.trade_dict(row, market, fills=list(row.fills.all()))
-            for row in selectors.open_positions(self.user, account)
-        ]
+        return selectors.open_position_bodies(self.user, account)
 
     def get_performance_summary(self, days=30, account=None) -> dict:
         """The performance report of the last `days` days (1..36500) of the account's current
         period (the default account if absent): the `performance/` figures as Decimals."""
         days = selectors.parse_days(days)
-        chosen = accounts.account_of(self.user, account)
-        return selectors.performance_summary(chosen, days, account_figures(chosen))
+        chosen = accounts.account_ensure(user=self.user, account_id=account)
+        return selectors.performance_summary(chosen, days)
 
     def get_equity_curve(self, days=30, account=None) -> list[dict]:
         """`{time, balance, equity}` points of the last `days` days of the account's current
         period and one for now (the `equity_curve/` points, as datetimes and Decimals)."""
         days = selectors.parse_days(days)
-        chosen = accounts.account_of(self.user, account)
-        return selectors.equity_curve(chosen, days, account_figures(chosen))
+        chosen = accounts.account_ensure(user=self.user, account_id=account)
+        return selectors.equity_curve(chosen, days)
 
     # ---- market events --------------------------------------------------------------------
     def process_tick(

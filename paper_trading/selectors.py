@@ -8,11 +8,15 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
-from .domain.errors import InvalidInput, NotFound
+from . import representations
+from .domain.errors import InvalidInput, NoPrice, NotFound
 from .domain.metrics import ClosedTrade, performance_report
-from .domain.numbers import to_whole
+from .domain.numbers import money, to_whole
 from .domain.positions import reward_risk
+from .domain.trading import Portfolio
+from .market import CachedMarket
 from .models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
+from .repository import account_state, ticket_from_row
 
 
 def trades_for(user) -> QuerySet[PaperTrade]:
@@ -48,6 +52,37 @@ def account_for(user, account_id) -> Account:
         return accounts_for(user).get(pk=_id(account_id))
     except (Account.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such account.") from None
+
+
+def default_account(user) -> Account | None:
+    """The user's default account, or None before its first use (the write that opens it:
+    `services.accounts.account_ensure_default`)."""
+    return Account.objects.filter(user=user, is_default=True).first()
+
+
+def account_figures(account: Account, market=None, *, portfolio: Portfolio | None = None) -> dict:
+    """Live balance, equity, unrealized P&L, margin used, free margin and margin level; equity and
+    what follows from it are None while a position's quote is missing."""
+    market = market or CachedMarket()
+    pf = portfolio
+    if pf is None:
+        rows = PaperTrade.objects.filter(account=account, status=PaperTrade.Status.OPEN)
+        pf = Portfolio(account_state(account), [ticket_from_row(r) for r in rows])
+    used = pf.margin_used()
+    try:
+        unrealized = pf.unrealized(market)
+    except NoPrice:
+        unrealized = None
+    equity = None if unrealized is None else account.balance + unrealized
+    level = None if not used or equity is None else (equity / used * 100).quantize(Decimal("0.01"))
+    return {
+        "balance": account.balance,
+        "equity": None if equity is None else money(equity),
+        "unrealized_pnl": None if unrealized is None else money(unrealized),
+        "margin_used": money(used),
+        "free_margin": None if equity is None else money(equity - used),
+        "margin_level": level,
+    }
 
 
 #: `?period=current`: the period each account is in now (the one its last reset started).
@@ -147,14 +182,20 @@ def open_positions(user, account_id=None) -> QuerySet[PaperTrade]:
     return trades
 
 
-def performance(account: Account, days: int, figures: dict) -> dict:
-    """The `performance/` body: `performance_summary` with its decimals as strings."""
-    return _jsonable(performance_summary(account, days, figures))
+def open_position_bodies(user, account_id=None) -> list[dict]:
+    """Every open trade of `open_positions`, each as the REST body renders it (live
+    `current_price`, `unrealized_pips`, `unrealized_pnl`)."""
+    market = CachedMarket()
+    return [
+        representations.trade_dict(row, market, fills=list(row.fills.all()))
+        for row in open_positions(user, account_id)
+    ]
 
 
-def performance_summary(account: Account, days: int, figures: dict) -> dict:
+def performance_summary(account: Account, days: int) -> dict:
     """The performance report over the last `days` days of the account's current period, its
-    figures as Decimals; `figures` are the account's live ones (`services.common.account_figures`)."""
+    figures as Decimals, the equity the account's live one."""
+    figures = account_figures(account)
     since = timezone.now() - timedelta(days=days)
     trades = closed_trades(account, since)
     series = equity_points(account, since)
@@ -172,10 +213,11 @@ def performance_summary(account: Account, days: int, figures: dict) -> dict:
     return report
 
 
-def equity_curve(account: Account, days: int, figures: dict) -> list[dict]:
+def equity_curve(account: Account, days: int) -> list[dict]:
     """The `equity_curve/` points as `{time, balance, equity}` with datetimes and Decimals: the
-    snapshots of the last `days` days of the current period, then one for now when the equity is
-    known (`figures`: the account's live ones)."""
+    snapshots of the last `days` days of the current period, then one for now when the live
+    equity is known."""
+    figures = account_figures(account)
     now = timezone.now()
     points = [
         {"time": t, "balance": b, "equity": e}
@@ -184,13 +226,3 @@ def equity_curve(account: Account, days: int, figures: dict) -> list[dict]:
     if figures["equity"] is not None:
         points.append({"time": now, "balance": account.balance, "equity": figures["equity"]})
     return points
-
-
-def _jsonable(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value

@@ -12,7 +12,7 @@ from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions
 
-from ..persistence.tokens import token_and_user
+from ..persistence import token_and_user
 
 
 def token_create(*, request, user) -> tuple[AuthToken, str]:

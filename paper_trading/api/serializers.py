@@ -1,5 +1,6 @@
-"""Input shapes. Views validate with these, call one engine service, and render with
-`paper_trading.representations` (the same dicts the WebSocket events carry)."""
+"""Input shapes. Views validate with these, take the typed request a serializer builds
+(`to_request()`), pass it to one service, and render with `paper_trading.representations`
+(the same dicts the WebSocket events carry)."""
 
 from datetime import timedelta
 
@@ -8,7 +9,16 @@ from rest_framework import serializers
 
 from ..domain.errors import InvalidInput
 from ..domain.instruments import get_instrument
+from ..domain.requests import (
+    CloseRequest,
+    ModifyRequest,
+    OrderRequest,
+    close_request,
+    modify_request,
+    order_request,
+)
 from ..fast_path import ReusedFields
+from ..services.accounts import AccountSettings, account_settings
 from .fields import DecimalInput, ObjectId, UTCDateTime, WholeNumber
 
 MAX_CLOCK_SKEW = timedelta(seconds=60)
@@ -52,15 +62,26 @@ class ProtectionFields(StrictSerializer):
     signal_type = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=50)
     signal_source = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=100)
 
+    def to_request(self) -> OrderRequest:
+        """The order, through the mapping the Python API uses too (`domain.requests.order_request`);
+        the wire names map onto its fields by `source`."""
+        fields = dict(self.validated_data)
+        fields.pop("account", None)
+        return order_request(fields)
+
+    @property
+    def account_id(self) -> int | None:
+        return self.validated_data.get("account")
+
 
 class ExecuteSerializer(ReusedFields, ProtectionFields):
     """POST trades/execute/ (docs/api.md, Market orders)."""
 
     pair = serializers.CharField(required=False, max_length=20)
     symbol = serializers.CharField(required=False, max_length=20)
-    order_type = serializers.ChoiceField(choices=SIDES)
+    order_type = serializers.ChoiceField(choices=SIDES, source="side")
     lot_size = DecimalInput(default="0.01")
-    entry_price = DecimalInput()
+    entry_price = DecimalInput(source="requested_price")
     max_deviation_pips = DecimalInput()
 
     def validate(self, attrs):
@@ -74,14 +95,16 @@ class OrderSerializer(ReusedFields, ProtectionFields):
     symbol = serializers.CharField(required=False, max_length=20)
     pair = serializers.CharField(required=False, max_length=20)
     side = serializers.ChoiceField(choices=SIDES)
-    type = serializers.ChoiceField(choices=["market", "limit", "stop", "stop_limit"], default="market")
+    type = serializers.ChoiceField(
+        choices=["market", "limit", "stop", "stop_limit"], default="market", source="entry_type"
+    )
     lot_size = DecimalInput(default="0.01")
     price = DecimalInput()
     limit_price = DecimalInput()
     time_in_force = serializers.ChoiceField(choices=["GTC", "DAY", "GTD", "IOC", "FOK"], default="GTC")
     expire_at = UTCDateTime()
     oco_with = ObjectId()
-    entry_price = DecimalInput()
+    entry_price = DecimalInput(source="requested_price")
     max_deviation_pips = DecimalInput()
 
     def validate(self, attrs):
@@ -107,11 +130,18 @@ class ModifySerializer(StrictSerializer):
             raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
         return attrs
 
+    def to_request(self) -> ModifyRequest:
+        return modify_request(self.validated_data)
+
 
 class CloseSerializer(StrictSerializer):
+    # POST trades/{id}/close/: all of the trade, or `lot_size` of it (a docstring would enter the schema).
     lot_size = DecimalInput()
     exit_price = DecimalInput()
     max_deviation_pips = DecimalInput()
+
+    def to_request(self) -> CloseRequest:
+        return close_request(self.validated_data)
 
 
 class AccountCreateSerializer(StrictSerializer):
@@ -157,6 +187,9 @@ class AccountCreateSerializer(StrictSerializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def to_request(self) -> AccountSettings:
+        return account_settings(self.validated_data)
+
 
 class AccountUpdateSerializer(AccountCreateSerializer):
     def __init__(self, *args, **kwargs):
@@ -171,6 +204,9 @@ class AccountUpdateSerializer(AccountCreateSerializer):
         if not attrs:
             raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
         return super().validate(attrs)
+
+    def to_request(self) -> AccountSettings:
+        return account_settings(self.validated_data, changes=True)
 
 
 class ResetSerializer(StrictSerializer):

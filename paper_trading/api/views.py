@@ -24,13 +24,20 @@ from ..data_aggregator import DataAggregator
 from ..domain.errors import InvalidInput, NoPrice, StateConflict, UnknownSymbol
 from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import make_quote
-from ..engine import PaperTradingEngine
 from ..manual_feed import manual_feed
 from ..market import CachedMarket, current_quote, worker_running
 from ..models import Account, PaperTrade
 from ..providers.registry import live_providers
-from ..services.accounts import account_of
-from ..services.common import account_figures
+from ..selectors import account_figures
+from ..services.accounts import (
+    account_ensure,
+    account_ensure_default,
+    account_open,
+    account_reset,
+    account_update,
+)
+from ..services.orders import order_cancel, order_place
+from ..services.trades import trade_close, trade_modify
 from . import responses as r
 from . import serializers as s
 from .fields import MAX_ID, DecimalFormField, UTCDateTimeFormField, WholeNumberFormField
@@ -201,9 +208,6 @@ class TradeViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.trades_for(self.request.user)
 
-    def engine(self) -> PaperTradingEngine:
-        return PaperTradingEngine(self.request.user)
-
     @extend_schema(responses=r.Trade(many=True))
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -220,23 +224,18 @@ class TradeViewSet(viewsets.GenericViewSet):
         selectors.trade_for(request.user, pk)
         data = s.ModifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(_render_trade(self.engine().modify_trade(pk, data.validated_data)))
+        return Response(
+            _render_trade(trade_modify(user=request.user, trade_id=pk, request=data.to_request()))
+        )
 
     @extend_schema(request=s.ExecuteSerializer, responses=PLACED)
     @action(detail=False, methods=["post"])
     def execute(self, request):
         data = s.ExecuteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
-        result = self.engine().place(
-            symbol=v.pop("symbol"),
-            side=v.pop("order_type"),
-            entry_type="market",
-            lot_size=v.pop("lot_size"),
-            requested_price=v.pop("entry_price", None),
-            **v,
+        return _render_placed(
+            order_place(user=request.user, request=data.to_request(), account_id=data.account_id)
         )
-        return _render_placed(result)
 
     @extend_schema(request=s.CloseSerializer, responses=r.Trade)
     @action(detail=True, methods=["post"])
@@ -244,20 +243,13 @@ class TradeViewSet(viewsets.GenericViewSet):
         selectors.trade_for(request.user, pk)
         data = s.CloseSerializer(data=request.data if request.data else {})
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        row = self.engine().close_position(
-            pk,
-            lot_size=v.get("lot_size"),
-            exit_price=v.get("exit_price"),
-            max_deviation_pips=v.get("max_deviation_pips"),
-        )
-        return Response(_render_trade(row))
+        return Response(_render_trade(trade_close(user=request.user, trade_id=pk, request=data.to_request())))
 
     @extend_schema(request=None, responses=r.Trade)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         selectors.trade_for(request.user, pk)
-        return Response(_render_trade(self.engine().cancel_order(pk)))
+        return Response(_render_trade(order_cancel(user=request.user, trade_id=pk)))
 
     @extend_schema(filters=True, responses=r.Trade(many=True))
     @action(detail=False, methods=["get"])
@@ -268,14 +260,15 @@ class TradeViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([_render_trade(row, market) for row in page])
 
     def _account(self, request):
-        return account_of(request.user, request.query_params.get("account") or None)
+        """The report's account: `?account=`, or the default one (opened on first use)."""
+        return account_ensure(user=request.user, account_id=request.query_params.get("account") or None)
 
     @extend_schema(parameters=REPORT_PARAMETERS, responses=r.Performance)
     @action(detail=False, methods=["get"])
     def performance(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
-        report = selectors.performance_summary(account, days, account_figures(account))
+        report = selectors.performance_summary(account, days)
         return Response(representations.performance_dict(report))
 
     @extend_schema(parameters=REPORT_PARAMETERS, responses=r.EquityPoint(many=True))
@@ -283,7 +276,7 @@ class TradeViewSet(viewsets.GenericViewSet):
     def equity_curve(self, request):
         days = selectors.parse_days(request.query_params.get("days"))
         account = self._account(request)
-        points = selectors.equity_curve(account, days, account_figures(account))
+        points = selectors.equity_curve(account, days)
         return Response([representations.equity_point_dict(p) for p in points])
 
     # Not a list view to drf-spectacular, yet it takes every filter of the list.
@@ -322,16 +315,9 @@ class OrderViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = s.OrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
-        result = PaperTradingEngine(request.user).place(
-            symbol=v.pop("symbol"),
-            side=v.pop("side"),
-            entry_type=v.pop("type"),
-            lot_size=v.pop("lot_size"),
-            requested_price=v.pop("entry_price", None),
-            **v,
+        return _render_placed(
+            order_place(user=request.user, request=data.to_request(), account_id=data.account_id)
         )
-        return _render_placed(result)
 
 
 def _render_account(account):
@@ -349,7 +335,7 @@ class AccountViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=r.Account(many=True))
     def list(self, request):
-        PaperTradingEngine(request.user).get_account()  # the default account exists from first use
+        account_ensure_default(user=request.user)  # the default account exists from first use
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([_render_account(a) for a in page])
 
@@ -357,7 +343,7 @@ class AccountViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = s.AccountCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account = PaperTradingEngine(request.user).create_account(**data.validated_data)
+        account = account_open(user=request.user, settings=data.to_request())
         # Re-read so the body shows stored values ("5000.00"), as every later GET does.
         return Response(
             _render_account(selectors.account_for(request.user, account.pk)), status=status.HTTP_201_CREATED
@@ -372,7 +358,7 @@ class AccountViewSet(viewsets.GenericViewSet):
         selectors.account_for(request.user, pk)
         data = s.AccountUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account = PaperTradingEngine(request.user).update_account(pk, data.validated_data)
+        account = account_update(user=request.user, account_id=pk, changes=data.to_request())
         return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
     @extend_schema(request=s.ResetSerializer, responses=r.Account)
@@ -381,8 +367,8 @@ class AccountViewSet(viewsets.GenericViewSet):
         selectors.account_for(request.user, pk)
         data = s.ResetSerializer(data=request.data if request.data else {})
         data.is_valid(raise_exception=True)
-        account = PaperTradingEngine(request.user).reset_account(
-            pk, data.validated_data.get("initial_balance")
+        account = account_reset(
+            user=request.user, account_id=pk, initial_balance=data.validated_data.get("initial_balance")
         )
         return Response(_render_account(selectors.account_for(request.user, account.pk)))
 

@@ -70,7 +70,7 @@ def _users(clients: int):
     tokens = []
     for i in range(clients):
         user = User.objects.create_user(f"{PREFIX}{i}", password=None)
-        account = account_ensure_default(user)
+        account = account_ensure_default(user=user)
         PaperTradingEngine(user).update_account(
             account.pk,
             {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None},

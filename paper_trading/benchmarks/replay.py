@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from ..engine import PaperTradingEngine
 from ..models import Fill, PaperTrade, PriceCache
-from ..services.accounts import account_ensure_default, account_open
+from ..services.accounts import AccountSettings, account_ensure_default, account_open
 from ..worker import PriceWorker, ReplayWorkerFeed
 
 USER = "bench_replay"
@@ -29,11 +29,14 @@ def _place_book(first, trades: int, accounts: int, seed: int) -> None:
     User = get_user_model()
     User.objects.filter(username=USER).delete()
     user = User.objects.create_user(USER, password=None)
-    account_ensure_default(user)
-    limits = {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None}
-    ids = [
-        account_open(user=user, initial_balance=Decimal("10000000.00"), **limits).pk for _ in range(accounts)
-    ]
+    account_ensure_default(user=user)
+    settings = AccountSettings(
+        initial_balance=Decimal("10000000.00"),
+        max_risk_per_trade_pct=None,
+        max_portfolio_heat_pct=None,
+        max_daily_loss_pct=None,
+    )
+    ids = [account_open(user=user, settings=settings).pk for _ in range(accounts)]
     engine = PaperTradingEngine(user)
     mid = first.open
     engine.process_tick("EURUSD", mid, mid + PIP, first.time, source="replay")

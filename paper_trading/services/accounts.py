@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,51 +13,106 @@ from django.utils import timezone
 from .. import selectors
 from ..domain import trading
 from ..domain.errors import InvalidInput, StateConflict
+from ..domain.numbers import to_decimal
+from ..domain.requests import UNSET, Unset
 from ..market import CachedMarket
 from ..models import Account, AccountPeriod, EquitySnapshot, LedgerEntry, PaperTrade, PerformanceMetrics
 from ..persistence import ACTIVE
-from .common import account_figures, after_save, locked_portfolio, publish_account, write_lock
-
-ACCOUNT_SETTINGS = (  # what a trader may change on an account, besides its name
-    "leverage",
-    "mode",
-    "slippage_pips",
-    "commission_per_lot",
-    "commission_pct",
-    "max_risk_per_trade_pct",
-    "max_portfolio_heat_pct",
-    "max_daily_loss_pct",
-    "auto_execute_signals",
-    "min_signal_confidence",
-    "default_risk_pct",
-)
-ACCOUNT_FIELDS = {"name", *ACCOUNT_SETTINGS}
+from ..selectors import account_figures
+from .common import after_save, locked_portfolio, publish_account, write_lock
 
 
-def account_ensure_default(user) -> Account:
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """An account's settings (docs/api.md, Accounts): what `account_open` starts it with (UNSET:
+    the model's default) or what `account_update` changes (UNSET: unchanged)."""
+
+    name: str | Unset = UNSET
+    currency: str | Unset = UNSET
+    initial_balance: Decimal | Unset = UNSET
+    leverage: int | Unset = UNSET
+    mode: str | Unset = UNSET
+    slippage_pips: Decimal | Unset = UNSET
+    commission_per_lot: Decimal | Unset = UNSET
+    commission_pct: Decimal | Unset = UNSET
+    max_risk_per_trade_pct: Decimal | None | Unset = UNSET
+    max_portfolio_heat_pct: Decimal | None | Unset = UNSET
+    max_daily_loss_pct: Decimal | None | Unset = UNSET
+    auto_execute_signals: bool | Unset = UNSET
+    min_signal_confidence: Decimal | Unset = UNSET
+    default_risk_pct: Decimal | Unset = UNSET
+
+    def given(self) -> dict[str, object]:
+        """The settings asked for, by name."""
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not UNSET}
+
+
+#: What a trader may change on an account once it is open (its currency and deposit are fixed).
+ACCOUNT_FIELDS = frozenset(f.name for f in fields(AccountSettings)) - {"currency", "initial_balance"}
+ACCOUNT_SETTINGS = tuple(f.name for f in fields(AccountSettings) if f.name in ACCOUNT_FIELDS - {"name"})
+_DECIMALS = frozenset(
+    f.name for f in fields(AccountSettings) if f.name not in {"name", "currency", "leverage", "mode"}
+) - {"auto_execute_signals"}
+
+
+def account_settings(given: Mapping[str, object], *, changes: bool = False) -> AccountSettings:
+    """Settings from their field names (decimals typed or loose). `changes`: for `account_update`,
+    where the currency and the deposit cannot be changed."""
+    known = ACCOUNT_FIELDS if changes else {f.name for f in fields(AccountSettings)}
+    unknown = set(given) - known
+    if unknown:
+        if changes:
+            raise InvalidInput("This field cannot be changed.", field=sorted(unknown)[0])
+        raise TypeError(f"unexpected account field {sorted(unknown)[0]!r}")
+    return AccountSettings(
+        **{name: _decimal(value, name) if name in _DECIMALS else value for name, value in given.items()}
+    )
+
+
+def _decimal(value, name: str) -> Decimal | None:
+    """A Decimal as given (the bounds are the serializers' and the columns'); text or a number
+    parsed as an order's fields are."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return to_decimal(value, field=name)
+
+
+def account_ensure_default(*, user) -> Account:
     """The user's default account, created (with its first period and deposit) on first use."""
-    account = Account.objects.filter(user=user, is_default=True).first()
+    account = selectors.default_account(user)
     if account is not None:
         return account
     try:
         with transaction.atomic():
-            return account_open(user=user, name="Paper account", is_default=True)
+            return account_open(user=user, settings=AccountSettings(name="Paper account"), is_default=True)
     except IntegrityError:
         return Account.objects.get(user=user, is_default=True)
 
 
-def account_open(
-    *, user, initial_balance: Decimal = Decimal("10000.00"), is_default: bool = False, **settings
-) -> Account:
-    """A new account with its first period, its deposit and its first equity point."""
+def account_ensure(*, user, account_id=None) -> Account:
+    """The user's account `account_id` (a read, `selectors.account_for`: another user's is a 404,
+    docs/api.md, Errors), or without one the default account, opened on first use (docs/api.md,
+    Reports)."""
+    if account_id is None:
+        return account_ensure_default(user=user)
+    return selectors.account_for(user, account_id)
+
+
+def account_open(*, user, settings: AccountSettings, is_default: bool = False) -> Account:
+    """A new account with its first period, its deposit and its first equity point. A user's
+    first account is the default one: another is opened only once the default exists."""
+    if not is_default:
+        account_ensure_default(user=user)
     now = timezone.now()
+    chosen = settings.given()
+    initial_balance = chosen.pop("initial_balance", Decimal("10000.00"))
     with transaction.atomic():
         account = Account.objects.create(
             user=user,
             initial_balance=initial_balance,
             balance=initial_balance,
             is_default=is_default,
-            **settings,
+            **chosen,
         )
         period = AccountPeriod.objects.create(
             account=account, number=1, initial_balance=initial_balance, started_at=now
@@ -77,30 +134,24 @@ def account_open(
     return account
 
 
-def account_of(user, account_id=None) -> Account:
-    """The user's `account_id` (another user's is a 404, docs/api.md, Errors), or the default
-    account, created on first use, when it is absent (docs/api.md, Reports)."""
-    if account_id is None:
-        return account_ensure_default(user)
-    return selectors.account_for(user, account_id)
-
-
-def account_update(*, user, account_id, changes: dict) -> Account:
-    unknown = set(changes) - ACCOUNT_FIELDS
-    if unknown:
-        raise InvalidInput("This field cannot be changed.", field=sorted(unknown)[0])
-    account = account_of(user, account_id)
+def account_update(*, user, account_id, changes: AccountSettings) -> Account:
+    """Change an account's settings under its lock; the mode only while nothing is open."""
+    changed = changes.given()
+    refused = set(changed) - ACCOUNT_FIELDS
+    if refused:
+        raise InvalidInput("This field cannot be changed.", field=sorted(refused)[0])
+    account = account_ensure(user=user, account_id=account_id)
     with write_lock(), transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if (
-            "mode" in changes
-            and changes["mode"] != account.mode
+            "mode" in changed
+            and changed["mode"] != account.mode
             and account.trades.filter(status__in=ACTIVE).exists()
         ):
             raise StateConflict(
                 "Close open trades and orders before changing the mode.", code="has_open_trades"
             )
-        for name, value in changes.items():
+        for name, value in changed.items():
             setattr(account, name, value)
         account.save()
     publish_account(account)
@@ -109,7 +160,7 @@ def account_update(*, user, account_id, changes: dict) -> Account:
 
 def account_reset(*, user, account_id, initial_balance: Decimal | None = None) -> Account:
     """Close the current period (open trades at market, pending cancelled), keep it, start anew."""
-    account = account_of(user, account_id)
+    account = account_ensure(user=user, account_id=account_id)
     if initial_balance is not None and initial_balance <= 0:
         raise InvalidInput("Initial balance must be positive.", field="initial_balance")
     now = timezone.now()

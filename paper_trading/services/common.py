@@ -1,5 +1,6 @@
-"""What every write shares: the account lock, the live figures, and the after-save step
-(trigger book, margin bands, snapshots, daily metrics, events after commit)."""
+"""What every write shares: the account lock and the after-save step (trigger book, margin
+bands, snapshots, daily metrics, events after commit). The live figures are a read:
+`selectors.account_figures`."""
 
 from __future__ import annotations
 
@@ -12,20 +13,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import events, representations
-from ..domain.errors import NoPrice
 from ..domain.exchange import ticket_levels
 from ..domain.margin import band_key, band_levels
-from ..domain.numbers import money
 from ..domain.trading import Portfolio
 from ..market import STATE, CachedMarket
 from ..models import Account, EquitySnapshot, Fill, PaperTrade, PerformanceMetrics
-from ..persistence import ACTIVE, PortfolioSession, account_state, lock_account, ticket_from_row
+from ..persistence import ACTIVE, PortfolioSession, lock_account, ticket_from_row
+from ..selectors import account_figures
 
 # SQLite has no row locks: serialize the embedded default's writers in-process instead.
 _SQLITE_WRITE_LOCK = threading.RLock()
 
 
 def write_lock():
+    """The in-process lock SQLite's writers share; nothing on PostgreSQL (the row locks do it)."""
     return _SQLITE_WRITE_LOCK if connection.vendor == "sqlite" else nullcontext()
 
 
@@ -38,30 +39,6 @@ def locked_portfolio(
         account = lock_account(account_id=account_id)
         session = PortfolioSession(account, focus=focus, ticket_ids=ticket_ids, positions_only=positions_only)
         yield session
-
-
-def account_figures(account: Account, market=None, *, portfolio: Portfolio | None = None) -> dict:
-    """Live balance, equity, unrealized P&L, margin used, free margin and margin level."""
-    market = market or CachedMarket()
-    pf = portfolio
-    if pf is None:
-        rows = PaperTrade.objects.filter(account=account, status=PaperTrade.Status.OPEN)
-        pf = Portfolio(account_state(account), [ticket_from_row(r) for r in rows])
-    used = pf.margin_used()
-    try:
-        unrealized = pf.unrealized(market)
-    except NoPrice:
-        unrealized = None
-    equity = None if unrealized is None else account.balance + unrealized
-    level = None if not used or equity is None else (equity / used * 100).quantize(Decimal("0.01"))
-    return {
-        "balance": account.balance,
-        "equity": None if equity is None else money(equity),
-        "unrealized_pnl": None if unrealized is None else money(unrealized),
-        "margin_used": money(used),
-        "free_margin": None if equity is None else money(equity - used),
-        "margin_level": level,
-    }
 
 
 def index_row(row: PaperTrade) -> None:
@@ -79,6 +56,7 @@ def index_row(row: PaperTrade) -> None:
 
 
 def reband(pf: Portfolio, market) -> None:
+    """Re-register the account's margin band (docs/architecture.md, Margin bands) in the book."""
     key = band_key(pf.account.id)
     STATE.remove_everywhere(key)
     for symbol, levels in band_levels(pf, market).items():
@@ -86,6 +64,8 @@ def reband(pf: Portfolio, market) -> None:
 
 
 def after_save(session: PortfolioSession, rows: list[PaperTrade], market=None) -> None:
+    """After a write's save: index the changed trades, re-band, snapshot and record the day's
+    closes, and queue the events for after commit."""
     market = market or CachedMarket()
     pf = session.portfolio
     account = session.account
@@ -181,6 +161,7 @@ def _record_daily(account: Account, closed: list[PaperTrade], figures: dict) -> 
 
 
 def publish_account(account: Account, figures: dict | None = None) -> None:
+    """Queue the account's `account_update` event for after commit."""
     events.publish_on_commit(
         [
             {

@@ -24,6 +24,9 @@ from .trades import trade_change
 
 @dataclass
 class PlaceResult:
+    """What `order_place` did: the trade, and whether this call created it (False: a repeated
+    `client_order_id`)."""
+
     trade: PaperTrade
     created: bool
     body: dict | None = None  # the trade as its event carried it (the REST body is the same object)
@@ -38,21 +41,26 @@ class _NoDefaultAccount(Exception):
 
 
 def client_order_hash(payload: dict) -> str:
+    """The fingerprint a `client_order_id` is bound to: the same id with another order is a 409."""
     canonical = json.dumps({k: str(v) for k, v in sorted(payload.items()) if v is not None}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def order_place(*, user, request: OrderRequest, account_id=None, now: datetime | None = None) -> PlaceResult:
-    """Any entry order on the user's account `account_id` (the default one if absent)."""
+def order_place(
+    *, user, request: OrderRequest, account_id: int | None = None, now: datetime | None = None
+) -> PlaceResult:
+    """Any entry order on the user's account `account_id` (the default one if absent);
+    idempotent on `request.client_order_id`."""
     now = now or timezone.now()
     try:
         return _place(user, request, account_id, now)
     except _NoDefaultAccount:
-        account_ensure_default(user)
+        account_ensure_default(user=user)
         return _place(user, request, account_id, now)
 
 
-def order_cancel(*, user, trade_id) -> PaperTrade:
+def order_cancel(*, user, trade_id: int) -> PaperTrade:
+    """Cancel the user's pending order."""
     return trade_change(
         user=user,
         trade_id=trade_id,

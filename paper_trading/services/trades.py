@@ -3,34 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from django.utils import timezone
 
 from ..domain import trading
 from ..domain.errors import NotFound, StateConflict
+from ..domain.requests import CloseRequest, ModifyRequest
 from ..market import CachedMarket
 from ..models import PaperTrade
 from .common import after_save, locked_portfolio
 
 
-def trade_close(
-    *,
-    user,
-    trade_id,
-    lots: Decimal | None = None,
-    requested_price: Decimal | None = None,
-    max_deviation_pips: Decimal | None = None,
-) -> PaperTrade:
+def trade_close(*, user, trade_id: int, request: CloseRequest) -> PaperTrade:
+    """Close the user's open trade at market, all of it or `request.lots` (docs/api.md, Closing)."""
+
     def close(pf, market, ticket):
         trading.close_ticket(
             pf,
             market,
             ticket,
             timezone.now(),
-            lots=lots,
-            requested_price=requested_price,
-            max_deviation_pips=max_deviation_pips,
+            lots=request.lots,
+            requested_price=request.requested_price,
+            max_deviation_pips=request.max_deviation_pips,
         )
 
     return trade_change(
@@ -38,7 +33,10 @@ def trade_close(
     )
 
 
-def trade_modify(*, user, trade_id, changes: dict) -> PaperTrade:
+def trade_modify(*, user, trade_id: int, request: ModifyRequest) -> PaperTrade:
+    """Change the user's trade's protective levels and notes, or a pending order's price and
+    expiry, validated like a new order (docs/api.md, Modifying)."""
+    changes = request.changes()
     return trade_change(
         user=user,
         trade_id=trade_id,

@@ -110,7 +110,7 @@ def no_limits(user):
     """The user's default account with the risk limits off (tests not about risk rules)."""
     from paper_trading.services.accounts import account_ensure_default
 
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     account.max_risk_per_trade_pct = None
     account.max_portfolio_heat_pct = None
     account.max_daily_loss_pct = None

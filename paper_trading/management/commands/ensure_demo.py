@@ -20,5 +20,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Created user 'demo' with password: {password}  (shown once; keep it)")
         else:
             self.stdout.write("User 'demo' exists (its password was printed at first setup).")
-        account = account_ensure_default(user)
+        account = account_ensure_default(user=user)
         self.stdout.write(f"Default account #{account.pk}: balance {account.balance} {account.currency}")

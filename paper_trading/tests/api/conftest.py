@@ -20,4 +20,4 @@ def account(user):
     """The user's default account as created on first use: 10000.00 USD, 2 % max risk per trade."""
     from paper_trading.services.accounts import account_ensure_default
 
-    return account_ensure_default(user)
+    return account_ensure_default(user=user)

@@ -216,7 +216,7 @@ def account_form(account, **changes):
 
 
 def test_account_form_changes_settings_but_not_money(admin_client, user):
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     response = admin_client.post(
         url(Account, "change", account.pk), account_form(account, name="Swing", leverage=30, balance="999999")
     )
@@ -226,7 +226,7 @@ def test_account_form_changes_settings_but_not_money(admin_client, user):
 
 
 def test_account_form_refuses_what_the_api_refuses(admin_client, user):
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     response = admin_client.post(url(Account, "change", account.pk), account_form(account, leverage=0))
     assert response.status_code == 200
     assert "leverage" in response.context["adminform"].form.errors
@@ -242,7 +242,7 @@ def test_account_form_refuses_a_mode_change_with_open_trades(admin_client, open_
 
 
 def test_account_added_in_the_admin_opens_with_a_period_and_a_deposit(admin_client, user):
-    account_ensure_default(user)
+    account_ensure_default(user=user)
     data = account_form(Account(name="Second", initial_balance=Decimal("5000.00")))
     data.update({"user": str(user.pk), "currency": "USD", "initial_balance": "5000.00"})
     response = admin_client.post(url(Account, "add"), data)

@@ -81,7 +81,7 @@ def test_a_missing_trade_is_404_like_another_users(api, account):
 
 @pytest.fixture
 def bobs_account(other_user):
-    return account_ensure_default(other_user)
+    return account_ensure_default(user=other_user)
 
 
 def test_another_users_account_is_404_to_read(api, account, bobs_account):

@@ -323,7 +323,7 @@ def test_a_many_row_insert_may_pass_the_parameter_limit_of_a_server_bound_statem
     from paper_trading.persistence import insert
     from paper_trading.services.accounts import account_ensure_default
 
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     now = timezone.now()
     entries = [
         LedgerEntry(
@@ -352,7 +352,7 @@ def test_insert_stores_what_the_orm_stores_whatever_python_types_the_values_come
     from paper_trading.persistence import insert
     from paper_trading.services.accounts import account_ensure_default
 
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     when = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
     variants = [
         {"kind": "swap", "amount": Decimal("-1.25"), "balance_after": Decimal("9998.75"), "note": "as is"},

@@ -118,7 +118,7 @@ def test_another_users_account_is_not_visible_through_the_period_filter(
     api, after_reset, other_user, client_for
 ):
     bob = client_for(other_user)
-    bobs_account = account_ensure_default(other_user)
+    bobs_account = account_ensure_default(user=other_user)
     bobs_trade = execute(bob, stop_loss="1.09500").json()["id"]
 
     assert_error(api.get(url(f"trades/?period=1&account={bobs_account.pk}")), 404, "not_found")

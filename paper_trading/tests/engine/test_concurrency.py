@@ -15,7 +15,7 @@ from paper_trading.domain.quotes import make_quote
 from paper_trading.engine import PaperTradingEngine
 from paper_trading.market import publish_quote
 from paper_trading.models import Fill, LedgerEntry, PaperTrade
-from paper_trading.services.common import account_figures
+from paper_trading.selectors import account_figures
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -39,7 +39,7 @@ def traded(user, other_user, no_limits, tick):
     """Alice: one closed EURUSD buy of 1 lot, +10 pips, and one open 0.10 buy. Bob: one closed
     loser and one open trade of his own, which her reports must never show."""
     alice, bob = PaperTradingEngine(user), PaperTradingEngine(other_user)
-    _limits_off(account_ensure_default(other_user))
+    _limits_off(account_ensure_default(user=other_user))
     tick("EURUSD", "1.09990", "1.10000")
     closed = alice.execute_order("EURUSD", "buy", None, None, None, "1.00")  # fills at ask 1.10000
     bob_closed = bob.execute_order("EURUSD", "buy", None, None, None, "0.50")

@@ -14,7 +14,7 @@ from paper_trading.domain.bars import Bar
 from paper_trading.engine import PaperTradingEngine
 from paper_trading.market import QUOTE_KEY, STATE, CachedMarket
 from paper_trading.models import Account, Fill, LedgerEntry, PaperTrade
-from paper_trading.services.common import account_figures
+from paper_trading.selectors import account_figures
 from paper_trading.services.ticks import TickPath, failure_code
 
 D = Decimal

@@ -83,7 +83,7 @@ def test_tp_ladder_partial_closes_post_one_ledger_entry_each(engine, tick):
 
 
 def test_stop_out_closes_most_losing_trade_first(user, tick):
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     Account.objects.filter(pk=account.pk).update(
         max_risk_per_trade_pct=None, max_portfolio_heat_pct=None, max_daily_loss_pct=None, leverage=100
     )
@@ -116,7 +116,7 @@ def test_events_are_published_after_commit_and_never_for_a_rollback(engine, tick
 
 @pytest.mark.django_db(transaction=True)
 def test_events_arrive_after_commit_with_trade_and_account(user, tick, recorder):
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     tick("EURUSD", "1.09990", "1.10000")
     trade = PaperTradingEngine(user).execute_order("EURUSD", "buy", None, "1.09500", "1.10100", "0.10")
     types = [e["type"] for e in recorder]
@@ -227,7 +227,7 @@ def test_swap_owed_for_a_rollover_passed_while_no_process_ran_is_booked_at_the_f
 
 @pytest.mark.django_db(transaction=True)
 def test_account_update_after_a_reset_carries_the_new_period(user, tick, recorder):
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     tick("EURUSD", "1.09990", "1.10000")
     PaperTradingEngine(user).execute_order("EURUSD", "buy", None, "1.09500", None, "0.10")
     assert [e["account"]["period"] for e in recorder if e["type"] == "account_update"] == [1]
