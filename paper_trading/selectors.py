@@ -16,7 +16,7 @@ from .domain.positions import reward_risk
 from .domain.trading import Portfolio
 from .market import CachedMarket
 from .models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
-from .repository import account_state, ticket_from_row
+from .persistence import account_state, ticket_from_row
 
 
 def trades_for(user) -> QuerySet[PaperTrade]:
