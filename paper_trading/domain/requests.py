@@ -40,34 +40,8 @@ class Unset:
 
 UNSET: Final = Unset()
 
-#: The keyword names of an order, as `POST orders/` and `PaperTradingEngine.place` spell them.
-ORDER_FIELDS = frozenset(
-    {
-        "symbol",
-        "side",
-        "entry_type",
-        "lot_size",
-        "price",
-        "limit_price",
-        "stop_loss",
-        "take_profit_1",
-        "take_profit_2",
-        "take_profit_3",
-        "trailing_stop_pips",
-        "breakeven_after_tp1",
-        "time_in_force",
-        "expire_at",
-        "oco_with",
-        "client_order_id",
-        "requested_price",
-        "max_deviation_pips",
-        "signal_id",
-        "signal_type",
-        "signal_source",
-        "notes",
-    }
-)
-_ORDER_DECIMALS = (
+#: The decimal fields of an order: prices, pips and deviations.
+ORDER_DECIMALS = (
     "price",
     "limit_price",
     "stop_loss",
@@ -77,6 +51,25 @@ _ORDER_DECIMALS = (
     "trailing_stop_pips",
     "requested_price",
     "max_deviation_pips",
+)
+#: The keyword names of an order, as `POST orders/` and `PaperTradingEngine.place` spell them.
+ORDER_FIELDS = frozenset(
+    {
+        "symbol",
+        "side",
+        "entry_type",
+        "lot_size",
+        *ORDER_DECIMALS,
+        "breakeven_after_tp1",
+        "time_in_force",
+        "expire_at",
+        "oco_with",
+        "client_order_id",
+        "signal_id",
+        "signal_type",
+        "signal_source",
+        "notes",
+    }
 )
 _MODIFY_DECIMALS = frozenset(
     {"stop_loss", "take_profit_1", "take_profit_2", "take_profit_3", "trailing_stop_pips", "price"}
@@ -111,7 +104,7 @@ def order_request(given: Mapping[str, object]) -> OrderRequest:
     side = Side.parse(given.get("side"), field="side")
     lots = given.get("lot_size")
     lots = to_decimal(Decimal("0.01") if lots is None else lots, field="lot_size")
-    prices = {name: to_decimal(given.get(name), field=name, allow_none=True) for name in _ORDER_DECIMALS}
+    prices = {name: to_decimal(given.get(name), field=name, allow_none=True) for name in ORDER_DECIMALS}
     return OrderRequest(
         symbol=symbol,
         side=side,

@@ -116,3 +116,13 @@ def no_limits(user):
     account.max_daily_loss_pct = None
     account.save()
     return account
+
+
+@pytest.fixture
+def server():
+    """A loopback HTTP server standing in for a provider or venue (tests/providers/conftest.py)."""
+    from .providers.conftest import LoopbackServer
+
+    srv = LoopbackServer().start()
+    yield srv
+    srv.stop()

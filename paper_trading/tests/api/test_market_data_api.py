@@ -20,7 +20,7 @@ from paper_trading.models import APIUsageTracker, PriceCache
 from paper_trading.providers.base import RateLimited
 from paper_trading.providers.registry import get_provider
 from paper_trading.tests.marketdata.scripted import ScriptedProvider, bars, quote
-from paper_trading.tests.providers.conftest import LoopbackServer, no_internet  # noqa: F401
+from paper_trading.tests.providers.conftest import no_internet  # noqa: F401
 
 from ..offline import providers_offline
 from .support import assert_error, url
@@ -67,13 +67,6 @@ def _providers_offline(settings):
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)
-
-
-@pytest.fixture
-def server():
-    srv = LoopbackServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from paper_trading.domain.exchange import Exchange
 from paper_trading.domain.fills import Bar
 from paper_trading.domain.orders import EntryType, Side, TimeInForce
 from paper_trading.domain.quotes import Quote, QuoteBoard
+from paper_trading.domain.requests import ORDER_DECIMALS
 from paper_trading.domain.trading import AccountState, OrderRequest, Portfolio
 
 D = Decimal
@@ -17,17 +18,6 @@ D = Decimal
 T0 = datetime(2025, 1, 14, 12, 0, tzinfo=UTC)
 # Risk limits off: the default AccountState caps risk at 2 %, heat at 10 %, daily loss at 5 %.
 NO_RISK = {"max_risk_per_trade_pct": None, "max_portfolio_heat_pct": None, "max_daily_loss_pct": None}
-_PRICE_FIELDS = (
-    "price",
-    "limit_price",
-    "stop_loss",
-    "take_profit_1",
-    "take_profit_2",
-    "take_profit_3",
-    "trailing_stop_pips",
-    "requested_price",
-    "max_deviation_pips",
-)
 
 
 def at(minutes: float = 0, *, start: datetime = T0) -> datetime:
@@ -61,7 +51,7 @@ def portfolio(balance="10000.00", **settings) -> Portfolio:
 
 def order(symbol="EURUSD", side="buy", lots="1", **fields) -> OrderRequest:
     """An order request; price-like fields may be given as strings."""
-    for name in _PRICE_FIELDS:
+    for name in ORDER_DECIMALS:
         if fields.get(name) is not None:
             fields[name] = D(str(fields[name]))
     if isinstance(fields.get("entry_type"), str):

@@ -2,6 +2,7 @@
 in-memory store (`Exchange`) and the database store (`TickPath`), leave the same fills, ledger
 entries and balances (docs/architecture.md, One tick's path)."""
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -63,19 +64,9 @@ class Memory(Venue):
         self.ids = []
         for row in db_accounts:
             state = account_state(row)
+            # Everything the row's state carries but its id and balance (the deposit opens it).
             settings_ = {
-                name: getattr(state, name)
-                for name in (
-                    "currency",
-                    "leverage",
-                    "mode",
-                    "slippage_pips",
-                    "commission_per_lot",
-                    "commission_pct",
-                    "max_risk_per_trade_pct",
-                    "max_portfolio_heat_pct",
-                    "max_daily_loss_pct",
-                )
+                f.name: getattr(state, f.name) for f in fields(state) if f.name not in ("id", "balance")
             }
             self.ids.append(self.ex.open_account(row.balance, now=START, **settings_).id)
 

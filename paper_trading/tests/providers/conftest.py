@@ -141,13 +141,6 @@ class LoopbackServer:
 
 
 @pytest.fixture
-def server():
-    srv = LoopbackServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
 def dead_url():
     """A loopback URL where nothing listens (connection refused)."""
     with socket.socket() as sock:
