@@ -47,14 +47,11 @@ class AccountUnit(Protocol):
 class TickStore(Protocol):
     """Where the accounts, their tickets and the trigger book of a tick live."""
 
+    tick_lock: Any  # a context manager held for the whole tick (ticks of one process in turn)
+
     def receive(self, quote: Quote) -> None:
-        """Make `quote` the symbol's current price."""
-
-    def lock(self) -> Any:
-        """A context manager held for the rest of the tick (ticks of one process in turn)."""
-
-    def prepare(self, quote: Quote) -> None:
-        """Bring the book up to date before it is asked (rows other processes changed)."""
+        """Make `quote` the symbol's current price and bring the book up to date before it is
+        asked (rows other processes changed)."""
 
     def due_rollover(self, now: datetime) -> datetime | None:
         """The next daily rollover at or before `now` that swap is still owed for, else None."""
@@ -126,9 +123,8 @@ class TickProcessor:
         `on_trigger` is called once, before any ticket changes, when the quote triggers something
         (the worker sends the price there, so clients hear it before the fills it caused)."""
         store = self.store
-        store.receive(quote)
-        with store.lock():
-            store.prepare(quote)
+        with store.tick_lock:
+            store.receive(quote)
             if (moment := store.due_rollover(quote.time)) is not None:
                 self.roll_over(moment, quote.time)
             keys = store.triggered(quote)
