@@ -47,14 +47,11 @@ class AccountUnit(Protocol):
 class TickStore(Protocol):
     """Where the accounts, their tickets and the trigger book of a tick live."""
 
+    tick_lock: Any  # held for the whole tick (ticks of one process in turn); None: one thread only
+
     def receive(self, quote: Quote) -> None:
-        """Make `quote` the symbol's current price."""
-
-    def lock(self) -> Any:
-        """A context manager held for the rest of the tick (ticks of one process in turn)."""
-
-    def prepare(self, quote: Quote) -> None:
-        """Bring the book up to date before it is asked (rows other processes changed)."""
+        """Make `quote` the symbol's current price and bring the book up to date before it is
+        asked (rows other processes changed)."""
 
     def due_rollover(self, now: datetime) -> datetime | None:
         """The next daily rollover at or before `now` that swap is still owed for, else None."""
@@ -125,32 +122,37 @@ class TickProcessor:
 
         `on_trigger` is called once, before any ticket changes, when the quote triggers something
         (the worker sends the price there, so clients hear it before the fills it caused)."""
+        lock = self.store.tick_lock
+        if lock is None:
+            return self._process(quote, bar, on_trigger, result)
+        with lock:
+            return self._process(quote, bar, on_trigger, result)
+
+    def _process(self, quote: Quote, bar, on_trigger, result) -> int:
         store = self.store
         store.receive(quote)
-        with store.lock():
-            store.prepare(quote)
-            if (moment := store.due_rollover(quote.time)) is not None:
-                self.roll_over(moment, quote.time)
-            keys = store.triggered(quote)
-            if not keys:
-                return 0
-            if on_trigger is not None:
-                on_trigger()
-            by_account = self.group(quote.symbol, keys)
-            market = store.snapshot(quote, by_account)
-            for account_id, ticket_ids in sorted(by_account.items()):
-                try:
-                    with store.account_transaction():
-                        triggered = self.account_step(account_id, ticket_ids, quote, market, bar=bar)
-                except Exception as exc:  # noqa: BLE001 - one account must never stop the others
-                    failure = store.failed(account_id, quote, market, exc)
-                    if result is not None:
-                        result.failed.append(failure)
-                    continue
+        if (moment := store.due_rollover(quote.time)) is not None:
+            self.roll_over(moment, quote.time)
+        keys = store.triggered(quote)
+        if not keys:
+            return 0
+        if on_trigger is not None:
+            on_trigger()
+        by_account = self.group(quote.symbol, keys)
+        market = store.snapshot(quote, by_account)
+        for account_id, ticket_ids in sorted(by_account.items()):
+            try:
+                with store.account_transaction():
+                    triggered = self.account_step(account_id, ticket_ids, quote, market, bar=bar)
+            except Exception as exc:  # noqa: BLE001 - one account must never stop the others
+                failure = store.failed(account_id, quote, market, exc)
                 if result is not None:
-                    result.applied.append(account_id)
-                    result.triggered.extend(triggered)
-            return len(keys)
+                    result.failed.append(failure)
+                continue
+            if result is not None:
+                result.applied.append(account_id)
+                result.triggered.extend(triggered)
+        return len(keys)
 
     def group(self, symbol: str, keys: set) -> dict[int, set[int]]:
         """Triggered book keys by account: its ticket ids (empty: only its margin band crossed)."""

@@ -65,6 +65,7 @@ class TickPath:
         self.publish_every = publish_every
         self._published: dict[str, float] = {}
         self._trust_book = True
+        self.tick_lock = STATE.tick_lock
         self.processor = TickProcessor(self, account_step=self.apply_tick_to_account)
 
     def process_tick(
@@ -115,12 +116,6 @@ class TickPath:
         if wall - self._published.get(quote.symbol, -1e9) >= self.publish_every:
             publish_quote(quote)
             self._published[quote.symbol] = wall
-
-    def lock(self):
-        return STATE.tick_lock
-
-    def prepare(self, quote: Quote) -> None:
-        wall = monotonic()
         if wall - STATE.synced_wall.get(quote.symbol, -1e9) >= self.sync_every:
             self.sync_book(quote.symbol)
             STATE.synced_wall[quote.symbol] = wall
