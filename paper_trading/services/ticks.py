@@ -34,7 +34,8 @@ from ..persistence import (
     lock_account,
     summarize_positions,
 )
-from .common import account_figures, after_save, index_row, publish_account, reband, write_lock
+from ..selectors import account_figures
+from .common import after_save, index_row, publish_account, reband, write_lock
 
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)

@@ -201,7 +201,7 @@ def db_accounts(make_user):
     engines, accounts = [], []
     for n in range(ACCOUNTS):
         user = make_user(f"trader{n}")
-        account = account_ensure_default(user)
+        account = account_ensure_default(user=user)
         Account.objects.filter(pk=account.pk).update(
             max_risk_per_trade_pct=None, max_portfolio_heat_pct=None, max_daily_loss_pct=None
         )

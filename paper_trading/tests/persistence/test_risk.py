@@ -37,7 +37,7 @@ MARKET = board(quote("GBPUSD", "1.24990", "1.25010"), quote("USDJPY", "150.100",
 
 
 def _open(user) -> Account:
-    account = account_ensure_default(user)
+    account = account_ensure_default(user=user)
     Account.objects.filter(pk=account.pk).update(
         mode=Account.Mode.HEDGING, currency="USD", max_portfolio_heat_pct=D(10)
     )
