@@ -97,26 +97,8 @@ def iso(moment) -> str:
     return representations.iso(moment) or "-"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the engine or the worker: viewable, never added, changed or deleted."""
-
-    Media = SignedMoneyMedia
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
+class NoWrites:
+    """Viewable, never added, changed or deleted through the admin."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -126,6 +108,19 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    """Rows written only by the engine or the worker."""
+
+    Media = SignedMoneyMedia
+
+
+class ReadOnlyInline(NoWrites, admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
 
 
 # ---- accounts -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from .domain.ticks import TickResult
 from .models import Account, PaperTrade
 from .services import accounts, orders, trades
 from .services.orders import PlaceResult
-from .services.ticks import TickPath
+from .services.ticks import TickPath, loose_quote
 
 
 class PaperTradingEngine:
@@ -146,7 +146,8 @@ class PaperTradingEngine:
         on_trigger: Callable[[], None] | None = None,
     ) -> TickResult:
         """Apply one quote to every account: pending orders, SL/TP, trailing, expiry, margin."""
-        return self.ticks.process_tick(symbol, bid, ask, time, source=source, bar=bar, on_trigger=on_trigger)
+        quote = loose_quote(symbol, bid, ask, time, source=source)
+        return self.ticks.process_quote(quote, bar=bar, on_trigger=on_trigger)
 
     def process_quote(
         self, quote: Quote, *, bar: Bar | None = None, on_trigger: Callable[[], None] | None = None

@@ -222,8 +222,7 @@ class TradeViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.ModifySerializer, responses=r.Trade)
     def partial_update(self, request, pk=None):
         selectors.trade_for(request.user, pk)
-        data = s.ModifySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(s.ModifySerializer, request)
         return Response(
             _render_trade(trade_modify(user=request.user, trade_id=pk, request=data.to_request()))
         )
@@ -231,8 +230,7 @@ class TradeViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.ExecuteSerializer, responses=PLACED)
     @action(detail=False, methods=["post"])
     def execute(self, request):
-        data = s.ExecuteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(s.ExecuteSerializer, request)
         return _render_placed(
             order_place(user=request.user, request=data.to_request(), account_id=data.account_id)
         )
@@ -241,8 +239,7 @@ class TradeViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         selectors.trade_for(request.user, pk)
-        data = s.CloseSerializer(data=request.data if request.data else {})
-        data.is_valid(raise_exception=True)
+        data = _valid(s.CloseSerializer, request, optional=True)
         return Response(_render_trade(trade_close(user=request.user, trade_id=pk, request=data.to_request())))
 
     @extend_schema(request=None, responses=r.Trade)
@@ -313,11 +310,18 @@ class OrderViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=PLACED)
     def create(self, request):
-        data = s.OrderSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(s.OrderSerializer, request)
         return _render_placed(
             order_place(user=request.user, request=data.to_request(), account_id=data.account_id)
         )
+
+
+def _valid(serializer_class, request, *, optional: bool = False):
+    """The body checked by `serializer_class` (`optional`: a missing body reads as `{}`); 400 with
+    its errors otherwise."""
+    data = serializer_class(data=request.data if request.data or not optional else {})
+    data.is_valid(raise_exception=True)
+    return data
 
 
 def _render_account(account):
@@ -341,8 +345,7 @@ class AccountViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={201: r.Account})
     def create(self, request):
-        data = s.AccountCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(s.AccountCreateSerializer, request)
         account = account_open(user=request.user, settings=data.to_request())
         # Re-read so the body shows stored values ("5000.00"), as every later GET does.
         return Response(
@@ -356,8 +359,7 @@ class AccountViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.AccountUpdateSerializer, responses=r.Account)
     def partial_update(self, request, pk=None):
         selectors.account_for(request.user, pk)
-        data = s.AccountUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(s.AccountUpdateSerializer, request)
         account = account_update(user=request.user, account_id=pk, changes=data.to_request())
         return Response(_render_account(selectors.account_for(request.user, account.pk)))
 
@@ -365,8 +367,7 @@ class AccountViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
         selectors.account_for(request.user, pk)
-        data = s.ResetSerializer(data=request.data if request.data else {})
-        data.is_valid(raise_exception=True)
+        data = _valid(s.ResetSerializer, request, optional=True)
         account = account_reset(
             user=request.user, account_id=pk, initial_balance=data.validated_data.get("initial_balance")
         )

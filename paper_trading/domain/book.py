@@ -18,6 +18,8 @@ from sortedcontainers import SortedList
 
 Levels = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]
 _NONE: Levels = (None, None, None, None)
+# Sorts after every (level, seq, key) entry at the same level.
+_AFTER_ALL = float("inf")
 
 
 class SymbolBook:
@@ -83,30 +85,13 @@ class SymbolBook:
         """Keys whose levels the quote reaches (or whose expiry has passed). Entries stay in
         the book; the caller re-registers each key after acting on it."""
         hits: set = set()
-        lst = self._bid_low
-        if lst and lst[-1][0] >= bid:
-            for level, _, key in reversed(lst):
-                if level < bid:
-                    break
-                hits.add(key)
-        lst = self._bid_high
-        if lst and lst[0][0] <= bid:
-            for level, _, key in lst:
-                if level > bid:
-                    break
-                hits.add(key)
-        lst = self._ask_low
-        if lst and lst[-1][0] >= ask:
-            for level, _, key in reversed(lst):
-                if level < ask:
-                    break
-                hits.add(key)
-        lst = self._ask_high
-        if lst and lst[0][0] <= ask:
-            for level, _, key in lst:
-                if level > ask:
-                    break
-                hits.add(key)
+        # A low level is reached when the price is at or below it, a high one at or above it.
+        for low, price in ((self._bid_low, bid), (self._ask_low, ask)):
+            if low and low[-1][0] >= price:
+                hits.update(key for _, _, key in low.islice(low.bisect_left((price,))))
+        for high, price in ((self._bid_high, bid), (self._ask_high, ask)):
+            if high and high[0][0] <= price:
+                hits.update(key for _, _, key in high.islice(0, high.bisect_left((price, _AFTER_ALL))))
         heap = self._expiry
         if time is not None and heap and heap[0][0] <= time:
             while heap and heap[0][0] <= time:

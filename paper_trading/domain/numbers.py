@@ -17,6 +17,24 @@ DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-
 WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")
 
 
+def decimal_from(value, *, strict_text: bool) -> Decimal:
+    """The exact Decimal of a str, int, Decimal or float (floats through their shortest repr, so
+    1.1 is Decimal("1.1")). `strict_text`: text must be written as DECIMAL_TEXT allows. Anything
+    else raises InvalidOperation; finiteness and bounds are the caller's."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if strict_text and (len(text) > 40 or not DECIMAL_TEXT.fullmatch(text)):
+            raise InvalidOperation
+        return Decimal(text)
+    raise InvalidOperation
+
+
 def to_decimal(value, *, field: str = "value", allow_none: bool = False) -> Decimal | None:
     """Parse a request value (str, int, Decimal or float) into a finite, sane Decimal.
 
@@ -29,22 +47,10 @@ def to_decimal(value, *, field: str = "value", allow_none: bool = False) -> Deci
         raise InvalidInput("This field is required.", field=field)
     if isinstance(value, bool):
         raise InvalidInput("A number is required.", field=field)
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, str):
-        text = value.strip()
-        if len(text) > 40 or not DECIMAL_TEXT.fullmatch(text):
-            raise InvalidInput("A valid number is required.", field=field)
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise InvalidInput("A valid number is required.", field=field) from None
-    else:
-        raise InvalidInput("A valid number is required.", field=field)
+    try:
+        number = decimal_from(value, strict_text=True)
+    except InvalidOperation:
+        raise InvalidInput("A valid number is required.", field=field) from None
     if not number.is_finite():
         raise InvalidInput("A finite number is required.", field=field)
     if abs(number) >= MAX_ABS or (number != 0 and -number.as_tuple().exponent > 2 * MAX_PLACES):

@@ -20,6 +20,7 @@ from django.conf import settings
 
 from ..domain.bars import EPOCH, INTERVALS
 from ..domain.instruments import REGISTRY, Instrument, normalize_symbol
+from ..domain.numbers import decimal_from
 from .base import BadPayload, NotCovered, RateLimited, Unavailable
 
 USER_AGENT = "Mozilla/5.0 (compatible; forex-signal-paper-trading/1.0)"
@@ -115,16 +116,7 @@ def to_decimal(provider: str, value: Any, field: str) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise BadPayload(provider, f"{field} is missing or not a number")
     try:
-        if isinstance(value, Decimal):
-            number = value
-        elif isinstance(value, int):
-            number = Decimal(value)
-        elif isinstance(value, float):
-            number = Decimal(repr(value))
-        elif isinstance(value, str):
-            number = Decimal(value.strip())
-        else:
-            raise InvalidOperation
+        number = decimal_from(value, strict_text=False)
     except InvalidOperation:
         raise BadPayload(provider, f"{field} is not a number: {str(value)[:20]!r}") from None
     if not number.is_finite():

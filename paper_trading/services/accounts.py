@@ -98,6 +98,25 @@ def account_ensure(*, user, account_id=None) -> Account:
     return selectors.account_for(user, account_id)
 
 
+def _start_period(account: Account, *, number: int, balance: Decimal, kind: str, note: str, now) -> None:
+    """Open period `number` of `account` with `balance`: its ledger entry and first equity point.
+    Sets `account.period`; the caller saves the account."""
+    period = AccountPeriod.objects.create(
+        account=account, number=number, initial_balance=balance, started_at=now
+    )
+    LedgerEntry.objects.create(
+        account=account,
+        period=period,
+        kind=kind,
+        amount=balance,
+        balance_after=balance,
+        created_at=now,
+        note=note,
+    )
+    EquitySnapshot.objects.create(account=account, time=now, balance=balance, equity=balance)
+    account.period = period
+
+
 def account_open(*, user, settings: AccountSettings, is_default: bool = False) -> Account:
     """A new account with its first period, its deposit and its first equity point. A user's
     first account is the default one: another is opened only once the default exists."""
@@ -114,23 +133,10 @@ def account_open(*, user, settings: AccountSettings, is_default: bool = False) -
             is_default=is_default,
             **chosen,
         )
-        period = AccountPeriod.objects.create(
-            account=account, number=1, initial_balance=initial_balance, started_at=now
+        _start_period(
+            account, number=1, balance=initial_balance, kind="deposit", note="initial deposit", now=now
         )
-        account.period = period
         account.save(update_fields=["period"])
-        LedgerEntry.objects.create(
-            account=account,
-            period=period,
-            kind="deposit",
-            amount=initial_balance,
-            balance_after=initial_balance,
-            created_at=now,
-            note="initial deposit",
-        )
-        EquitySnapshot.objects.create(
-            account=account, time=now, balance=initial_balance, equity=initial_balance
-        )
     return account
 
 
@@ -173,25 +179,13 @@ def account_reset(*, user, account_id, initial_balance: Decimal | None = None) -
         period.final_balance = account.balance
         period.save()
         fresh = initial_balance if initial_balance is not None else account.initial_balance
-        new_period = AccountPeriod.objects.create(
-            account=account, number=period.number + 1, initial_balance=fresh, started_at=now
-        )
-        LedgerEntry.objects.create(
-            account=account,
-            period=new_period,
-            kind="reset",
-            amount=fresh,
-            balance_after=fresh,
-            created_at=now,
-            note=f"period {new_period.number}",
-        )
+        number = period.number + 1
+        _start_period(account, number=number, balance=fresh, kind="reset", note=f"period {number}", now=now)
         account.initial_balance = fresh
-        account.period = new_period
         account.balance = fresh
         account.margin_call = False
         account.realized_today = Decimal("0")
         account.save()
-        EquitySnapshot.objects.create(account=account, time=now, balance=fresh, equity=fresh)
         after_save(session, rows)
     return account
 

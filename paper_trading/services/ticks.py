@@ -53,6 +53,18 @@ def failure_code(exc: Exception) -> tuple[str, str]:
     return "processing_error", "Processing this account failed; see the server log."
 
 
+def loose_quote(symbol, bid, ask, time: datetime | None = None, *, source: str = "manual") -> Quote:
+    """A `Quote` from loose values (strings, numbers; no time: now), checked by `process_quote`."""
+    instrument = get_instrument(symbol)
+    return Quote(
+        instrument.symbol,
+        to_decimal(bid, field="bid"),
+        to_decimal(ask, field="ask"),
+        time or timezone.now(),
+        source,
+    )
+
+
 class TickPath:
     """The database store of the tick processor (`domain.ticks`), for one process: the worker,
     the manual feed and `PaperTradingEngine.process_tick`. Each account is written in its own
@@ -69,27 +81,9 @@ class TickPath:
         self.tick_lock = STATE.tick_lock
         self.processor = TickProcessor(self, account_step=self.apply_tick_to_account)
 
-    def process_tick(
-        self,
-        symbol,
-        bid,
-        ask,
-        time: datetime | None = None,
-        *,
-        source: str = "manual",
-        bar: Bar | None = None,
-        on_trigger: Callable[[], None] | None = None,
-    ) -> TickResult:
+    def process_tick(self, symbol, bid, ask, time: datetime | None = None, *, source: str = "manual"):
         """`process_quote` for loose values (strings, numbers; no time: now)."""
-        instrument = get_instrument(symbol)
-        quote = Quote(
-            instrument.symbol,
-            to_decimal(bid, field="bid"),
-            to_decimal(ask, field="ask"),
-            time or timezone.now(),
-            source,
-        )
-        return self.process_quote(quote, bar=bar, on_trigger=on_trigger)
+        return self.process_quote(loose_quote(symbol, bid, ask, time, source=source))
 
     def process_quote(
         self, quote: Quote, *, bar: Bar | None = None, on_trigger: Callable[[], None] | None = None

@@ -10,31 +10,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from paper_trading import models
 from paper_trading.engine import PaperTradingEngine
 from paper_trading.market import forget_quotes
-from paper_trading.models import (
-    Account,
-    AccountPeriod,
-    APIUsageTracker,
-    EquitySnapshot,
-    Fill,
-    LedgerEntry,
-    PaperTrade,
-    PerformanceMetrics,
-    PriceCache,
-)
 from paper_trading.services.accounts import account_ensure_default
 
 MODELS = [
-    Account,
-    AccountPeriod,
-    PaperTrade,
-    Fill,
-    LedgerEntry,
-    EquitySnapshot,
-    PriceCache,
-    PerformanceMetrics,
-    APIUsageTracker,
+    models.Account,
+    models.AccountPeriod,
+    models.PaperTrade,
+    models.Fill,
+    models.LedgerEntry,
+    models.EquitySnapshot,
+    models.PriceCache,
+    models.PerformanceMetrics,
+    models.APIUsageTracker,
 ]
 
 
@@ -57,9 +47,13 @@ def every_table(open_trade, user):
     """At least one row in every table the admin shows."""
     PaperTradingEngine(user).close_position(open_trade.pk, lot_size="0.05")
     bar = {"open": "1.1", "high": "1.2", "low": "1.0", "close": "1.15"}
-    PriceCache.objects.create(symbol="EURUSD", interval="1h", time=timezone.now(), source="manual", **bar)
-    PerformanceMetrics.objects.get_or_create(account=open_trade.account, date=date.today())
-    APIUsageTracker.objects.create(provider="twelvedata", date=date.today(), requests=3, last_error="timeout")
+    models.PriceCache.objects.create(
+        symbol="EURUSD", interval="1h", time=timezone.now(), source="manual", **bar
+    )
+    models.PerformanceMetrics.objects.get_or_create(account=open_trade.account, date=date.today())
+    models.APIUsageTracker.objects.create(
+        provider="twelvedata", date=date.today(), requests=3, last_error="timeout"
+    )
     return open_trade
 
 
@@ -92,15 +86,21 @@ def test_changelists_do_not_query_per_row(admin_client, user, tick):
         return len(captured)
 
     engine.execute_order("EURUSD", "buy", None, "1.09500", None, "0.01")
-    before = {model.__name__: queries(model) for model in (PaperTrade, Fill, LedgerEntry, Account)}
+    before = {
+        model.__name__: queries(model)
+        for model in (models.PaperTrade, models.Fill, models.LedgerEntry, models.Account)
+    }
     for _ in range(3):
         engine.close_position(engine.execute_order("EURUSD", "buy", None, "1.09500", None, "0.01").pk)
-    assert {model.__name__: queries(model) for model in (PaperTrade, Fill, LedgerEntry, Account)} == before
+    assert {
+        model.__name__: queries(model)
+        for model in (models.PaperTrade, models.Fill, models.LedgerEntry, models.Account)
+    } == before
 
 
 def test_trade_list_colours_profit_and_loss(admin_client, every_table):
-    PaperTrade.objects.filter(pk=every_table.pk).update(profit_loss=Decimal("-12.50"))
-    body = admin_client.get(url(PaperTrade, "changelist")).content.decode()
+    models.PaperTrade.objects.filter(pk=every_table.pk).update(profit_loss=Decimal("-12.50"))
+    body = admin_client.get(url(models.PaperTrade, "changelist")).content.decode()
     # Classes of paper_trading/admin.css, linked from the page; no style attribute (the CSP).
     assert '<span class="signed-money loss">-12.50</span>' in body
     assert "paper_trading/admin.css" in body and "style=" not in body
@@ -108,7 +108,7 @@ def test_trade_list_colours_profit_and_loss(admin_client, every_table):
 
 def test_close_action_closes_an_open_trade_at_market(admin_client, open_trade, tick):
     tick("EURUSD", "1.10050", "1.10060")
-    response = post_action(admin_client, PaperTrade, "close_at_market", [open_trade.pk])
+    response = post_action(admin_client, models.PaperTrade, "close_at_market", [open_trade.pk])
     assert response.status_code == 302
     open_trade.refresh_from_db()
     assert open_trade.status == "closed"
@@ -119,7 +119,7 @@ def test_close_action_closes_an_open_trade_at_market(admin_client, open_trade, t
 
 def test_close_action_without_a_price_reports_and_keeps_the_trade(admin_client, open_trade):
     forget_quotes()  # not cache.clear(): that flushes the Redis the other test workers share
-    response = post_action(admin_client, PaperTrade, "close_at_market", [open_trade.pk])
+    response = post_action(admin_client, models.PaperTrade, "close_at_market", [open_trade.pk])
     assert response.status_code == 302
     open_trade.refresh_from_db()
     assert open_trade.status == "open"
@@ -128,7 +128,7 @@ def test_close_action_without_a_price_reports_and_keeps_the_trade(admin_client, 
 
 def test_close_action_skips_trades_that_are_not_open(admin_client, open_trade, user):
     PaperTradingEngine(user).close_position(open_trade.pk)
-    response = post_action(admin_client, PaperTrade, "close_at_market", [open_trade.pk])
+    response = post_action(admin_client, models.PaperTrade, "close_at_market", [open_trade.pk])
     assert any("not open: skipped" in m for m in texts(response))
 
 
@@ -137,25 +137,25 @@ def test_cancel_action_cancels_a_pending_order(admin_client, user, tick):
     order = PaperTradingEngine(user).place_order(
         "EURUSD", "buy", "limit", Decimal("0.10"), price="1.09000", stop_loss="1.08800"
     )
-    post_action(admin_client, PaperTrade, "cancel_pending", [order.pk])
+    post_action(admin_client, models.PaperTrade, "cancel_pending", [order.pk])
     order.refresh_from_db()
     assert order.status == "cancelled"
 
 
 def test_reset_action_starts_period_two(admin_client, open_trade):
     account = open_trade.account
-    response = post_action(admin_client, Account, "reset_accounts", [account.pk])
+    response = post_action(admin_client, models.Account, "reset_accounts", [account.pk])
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.current_period.number == 2
     assert account.balance == account.initial_balance
-    assert AccountPeriod.objects.get(account=account, number=1).ended_at is not None
+    assert models.AccountPeriod.objects.get(account=account, number=1).ended_at is not None
     open_trade.refresh_from_db()
     assert (open_trade.status, open_trade.exit_reason) == ("closed", "reset")
     assert any("period 2" in m for m in texts(response))
 
 
-@pytest.mark.parametrize("model", [Fill, LedgerEntry], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [models.Fill, models.LedgerEntry], ids=lambda m: m.__name__)
 def test_facts_are_read_only(admin_client, every_table, model):
     row = model.objects.first()
     change = admin_client.get(url(model, "change", row.pk))
@@ -168,11 +168,11 @@ def test_facts_are_read_only(admin_client, every_table, model):
 
 
 def test_trade_form_edits_only_notes(admin_client, open_trade):
-    response = admin_client.get(url(PaperTrade, "change", open_trade.pk))
+    response = admin_client.get(url(models.PaperTrade, "change", open_trade.pk))
     assert set(response.context["adminform"].form.fields) == {"notes"}
     fills = open_trade.fills.count()
     response = admin_client.post(
-        url(PaperTrade, "change", open_trade.pk),
+        url(models.PaperTrade, "change", open_trade.pk),
         {
             "notes": "checked by ops",
             "entry_price": "1.00000",
@@ -189,9 +189,9 @@ def test_trade_form_edits_only_notes(admin_client, open_trade):
 
 def test_trades_and_accounts_cannot_be_added_or_deleted_from_the_admin(admin_client, open_trade):
     confirm = {"post": "yes"}
-    assert admin_client.get(url(PaperTrade, "add")).status_code == 403
-    assert admin_client.post(url(PaperTrade, "delete", open_trade.pk), confirm).status_code == 403
-    assert admin_client.post(url(Account, "delete", open_trade.account_id), confirm).status_code == 403
+    assert admin_client.get(url(models.PaperTrade, "add")).status_code == 403
+    assert admin_client.post(url(models.PaperTrade, "delete", open_trade.pk), confirm).status_code == 403
+    assert admin_client.post(url(models.Account, "delete", open_trade.account_id), confirm).status_code == 403
 
 
 def account_form(account, **changes):
@@ -218,7 +218,8 @@ def account_form(account, **changes):
 def test_account_form_changes_settings_but_not_money(admin_client, user):
     account = account_ensure_default(user=user)
     response = admin_client.post(
-        url(Account, "change", account.pk), account_form(account, name="Swing", leverage=30, balance="999999")
+        url(models.Account, "change", account.pk),
+        account_form(account, name="Swing", leverage=30, balance="999999"),
     )
     assert response.status_code == 302
     account.refresh_from_db()
@@ -227,7 +228,7 @@ def test_account_form_changes_settings_but_not_money(admin_client, user):
 
 def test_account_form_refuses_what_the_api_refuses(admin_client, user):
     account = account_ensure_default(user=user)
-    response = admin_client.post(url(Account, "change", account.pk), account_form(account, leverage=0))
+    response = admin_client.post(url(models.Account, "change", account.pk), account_form(account, leverage=0))
     assert response.status_code == 200
     assert "leverage" in response.context["adminform"].form.errors
     account.refresh_from_db()
@@ -236,18 +237,20 @@ def test_account_form_refuses_what_the_api_refuses(admin_client, user):
 
 def test_account_form_refuses_a_mode_change_with_open_trades(admin_client, open_trade):
     account = open_trade.account
-    response = admin_client.post(url(Account, "change", account.pk), account_form(account, mode="netting"))
+    response = admin_client.post(
+        url(models.Account, "change", account.pk), account_form(account, mode="netting")
+    )
     assert response.status_code == 200
     assert "mode" in response.context["adminform"].form.errors
 
 
 def test_account_added_in_the_admin_opens_with_a_period_and_a_deposit(admin_client, user):
     account_ensure_default(user=user)
-    data = account_form(Account(name="Second", initial_balance=Decimal("5000.00")))
+    data = account_form(models.Account(name="Second", initial_balance=Decimal("5000.00")))
     data.update({"user": str(user.pk), "currency": "USD", "initial_balance": "5000.00"})
-    response = admin_client.post(url(Account, "add"), data)
+    response = admin_client.post(url(models.Account, "add"), data)
     assert response.status_code == 302
-    account = Account.objects.get(user=user, name="Second")
+    account = models.Account.objects.get(user=user, name="Second")
     assert account.balance == Decimal("5000.00") and not account.is_default
     assert account.current_period.number == 1
     assert list(account.ledger.values_list("kind", "amount")) == [("deposit", Decimal("5000.00"))]
