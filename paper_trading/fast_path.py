@@ -6,8 +6,9 @@ setting off. With `settings.FAST_PATH` off (`FAST_PATH=false`) each use falls ba
 dependency's ordinary public behaviour; what the API, the WebSockets and the dashboard show does
 not change. Figures: docs/performance.md ("Eighth session: issue 15").
 
-`FormlessServer` is the one use the setting does not switch: without it Twisted answers some
-bodies with its own bare 400 before Django sees them, which would change the API's error body.
+Two uses are not switched by the setting: `FormlessServer` (without it Twisted answers some bodies
+with its own bare 400 before Django sees them, which would change the API's error body) and
+`orm_values` (the hand-written SQL's rows need the ORM's converters; there is no public way).
 """
 
 from __future__ import annotations
@@ -278,3 +279,44 @@ def preparing_cursor_class() -> type:
             return super().execute(query, params, prepare=True, binary=binary)
 
     return PreparingCursor
+
+
+# ---- persistence: raw rows valued by the ORM's own converters -----------------------------------
+# Relied on: `Field.get_col`, `connection.ops.get_db_converters` and `Field.get_db_converters`,
+# what the ORM's compiler calls for each selected column (public names, not a documented API;
+# `from_db_value` alone misses the backend's converters: SQLite returns floats and text).
+_CONVERTERS: dict[tuple, tuple] = {}
+
+
+def _converters(db, fields: tuple) -> list:
+    # Keyed by identity: hashing fifty `Field`s per lookup cost more than the lookup saved.
+    # Callers pass module-level tuples, so the ids stay valid.
+    key = (db.vendor, id(fields))
+    found = _CONVERTERS.get(key)
+    if found is None or found[0] is not fields:  # (an id can be reused by a new tuple)
+        converters = []
+        for index, field in enumerate(fields):
+            col = field.get_col(field.model._meta.db_table)
+            functions = db.ops.get_db_converters(col) + field.get_db_converters(db)
+            if functions:
+                converters.append((index, functions, col))
+        found = _CONVERTERS[key] = (fields, converters)
+    return found[1]
+
+
+def orm_values(db, rows: list[tuple], fields: tuple) -> list[tuple]:
+    """`rows` of a hand-written SELECT whose columns are the model `fields` (a module-level tuple),
+    valued as the ORM values them (not switched by FAST_PATH: it is how the SQL layer reads)."""
+    converters = _converters(db, fields)
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for index, functions, col in converters:
+            value = row[index]
+            for function in functions:
+                value = function(value, col, db)
+            row[index] = value
+        converted.append(tuple(row))
+    return converted

@@ -354,7 +354,7 @@ def _live(row: PaperTrade, instrument, market: Market) -> _Live:
         return _NO_LIVE
     ticket = ticket_from_row(row)
     try:
-        pips, pnl = positions.unrealized(ticket, instrument, quote, account_currency(row), market)
+        pips, pnl = positions.unrealized(ticket, instrument, quote, row.account.currency, market)
     except Exception:  # noqa: BLE001 - a missing conversion quote leaves the figure unknown
         pips, pnl = None, None
     return _Live(positions.mark_price(ticket, quote), pips, pnl)
@@ -364,15 +364,6 @@ def trade_csv_row(row: PaperTrade) -> list:
     """The CSV export's cells of a trade (CSV_COLUMNS; blank for null)."""
     data = _render_trade(row, get_instrument(row.symbol).digits)
     return ["" if data[c] is None else data[c] for c in CSV_COLUMNS]
-
-
-def account_currency(row: PaperTrade) -> str:
-    account = row._state.fields_cache.get("account")
-    return (
-        account.currency
-        if account is not None
-        else Account.objects.values_list("currency", flat=True).get(pk=row.account_id)
-    )
 
 
 def account_dict(account: Account, figures: dict) -> dict:

@@ -13,6 +13,7 @@ from django.db.models import Field
 from ..domain.errors import NotFound
 from ..domain.trading import Exposure, exposures
 from ..fast_path import kept_statement_cursor as statement_cursor
+from ..fast_path import orm_values
 from ..models import Account, AccountPeriod, PaperTrade
 
 # The columns `domain.trading.exposures` folds, in its order.
@@ -49,28 +50,11 @@ def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
 # the connection object itself: each attribute read through the `connection` proxy is a
 # context-local lookup, which adds up over fifty columns.
 _SQL: dict[tuple, str] = {}
-_CONVERTERS: dict[tuple, tuple] = {}
 _INSERT_FIELDS: dict[type, list] = {}
 
 
 def _db():
     return connections[DEFAULT_DB_ALIAS]
-
-
-def _converters(db, fields: tuple) -> list:
-    # Keyed by identity: hashing fifty `Field`s per lookup cost more than the lookup saved.
-    # Callers pass module-level tuples, so the ids stay valid.
-    key = (db.vendor, id(fields))
-    found = _CONVERTERS.get(key)
-    if found is None or found[0] is not fields:  # (an id can be reused by a new tuple)
-        converters = []
-        for index, field in enumerate(fields):
-            col = field.get_col(field.model._meta.db_table)
-            functions = db.ops.get_db_converters(col) + field.get_db_converters(db)
-            if functions:
-                converters.append((index, functions, col))
-        found = _CONVERTERS[key] = (fields, converters)
-    return found[1]
 
 
 def fetch(sql: str, params, fields: tuple, *, prepare: bool = False) -> list[tuple]:
@@ -80,23 +64,7 @@ def fetch(sql: str, params, fields: tuple, *, prepare: bool = False) -> list[tup
     with statement_cursor(db, sql, prepare=prepare) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return _convert(db, rows, fields)
-
-
-def _convert(db, rows: list[tuple], fields: tuple) -> list[tuple]:
-    converters = _converters(db, fields)
-    if not converters:
-        return rows
-    converted = []
-    for row in rows:
-        row = list(row)
-        for index, functions, col in converters:
-            value = row[index]
-            for function in functions:
-                value = function(value, col, db)
-            row[index] = value
-        converted.append(tuple(row))
-    return converted
+    return orm_values(db, rows, fields)
 
 
 def insert(objs: list) -> None:
@@ -299,7 +267,7 @@ def load_focus(account: Account, statuses, focus: str, ticket_ids) -> tuple[list
             rows = cursor.fetchall()
             cursor.nextset()
             sums = cursor.fetchall()
-    return _convert(db, rows, _TRADE_FIELDS), [
+    return orm_values(db, rows, _TRADE_FIELDS), [
         Exposure(symbol, 1 if side == "buy" else -1, lots, cost, margin, units, per_stop)
         for symbol, side, lots, cost, margin, units, per_stop in sums
     ]

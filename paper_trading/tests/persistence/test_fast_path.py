@@ -121,3 +121,28 @@ def test_the_order_path_answers_the_same_with_fast_path_off(settings, user, tick
     assert [t["entry_type"] for t in tickets] == ["limit"]  # the pending order, loaded
     assert [(e.symbol, e.lots) for e in external] == [("USDJPY", Decimal("0.10"))]  # summed
     assert _stored(placed_on.pk) == _stored(placed_off.pk)
+
+
+# ---- orm_values: raw rows valued by the ORM's converters ---------------------------------------
+def test_django_fields_still_give_their_column_and_converters():
+    field = PaperTrade._meta.get_field("entry_price")
+    col = field.get_col(PaperTrade._meta.db_table)
+    assert col.target is field
+    assert isinstance(connection.ops.get_db_converters(col), list)
+    assert isinstance(field.get_db_converters(connection), list)
+
+
+_VALUED = (PaperTrade._meta.get_field("entry_price"), PaperTrade._meta.get_field("status"))
+
+
+def test_raw_rows_come_back_as_the_orm_values_them(user, tick):
+    tick("EURUSD", "1.10000", "1.10020")
+    trade = PaperTradingEngine(user).execute_order("EURUSD", "buy", stop_loss="1.09900", lot_size="0.10")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT entry_price, status FROM paper_trading_papertrade WHERE id = %s", [trade.pk])
+        rows = cursor.fetchall()
+    # SQLite hands back the decimal column as a float (not equal to the Decimal); the ORM's
+    # converter makes it a Decimal, as PostgreSQL gives it.
+    ((price, status),) = fast_path.orm_values(connection, rows, _VALUED)
+    assert type(price) is Decimal and price == Decimal("1.10020")
+    assert status == "open"
