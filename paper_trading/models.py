@@ -55,6 +55,24 @@ class Account(models.Model):
     auto_execute_signals = models.BooleanField(default=False)
     min_signal_confidence = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("75"))
     default_risk_pct = models.DecimalField(**PCT, default=Decimal("1"))
+    # Signal decisions (docs/signals.md, The decision pipeline).
+    min_signal_rr = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_signal_drift_pips = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="null: a quarter of the stop distance",
+    )
+    signal_confidence_table = models.JSONField(
+        null=True, blank=True, help_text="[[from confidence, multiplier], ...]; null: the default table"
+    )
+    signal_symbols = models.JSONField(
+        default=list, blank=True, help_text="symbols signals may trade; empty: all"
+    )
+    signal_sources = models.JSONField(
+        default=list, blank=True, help_text="sources signals may come from; empty: all"
+    )
     is_default = models.BooleanField(default=False)
     period = models.ForeignKey(
         "AccountPeriod",
@@ -340,3 +358,199 @@ class WorkerLease(models.Model):
 
     def __str__(self):
         return f"{self.symbol} -> {self.owner} until {self.expires_at:%H:%M:%S}"
+
+
+# ---- signals (docs/signals.md) -----------------------------------------------------------------
+
+
+class WebhookHook(models.Model):
+    """A webhook token: the credential in `signals/webhook/{token}/`, bound to one account.
+
+    Only the SHA-256 digest of the token is stored; the token itself is shown once, on create and
+    on rotate. `secret` is the optional shared secret senders put in the body (compared in
+    constant time) or sign with (Standard Webhooks), so it is kept as given."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_hooks")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhook_hooks")
+    name = models.CharField(max_length=100)
+    source = models.CharField(max_length=100, blank=True, default="", help_text="expected signal source")
+    token_digest = models.CharField(max_length=64, unique=True)
+    token_hint = models.CharField(
+        max_length=8, help_text="the token's first characters, to tell tokens apart"
+    )
+    secret = models.CharField(max_length=200, blank=True, default="")
+    allowed_ips = models.JSONField(default=list, blank=True, help_text="addresses or CIDR ranges; empty: any")
+    max_signal_age_s = models.PositiveIntegerField(default=60)
+    rate_limit_per_minute = models.PositiveIntegerField(default=30)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.token_hint}...)"
+
+
+class HookAttempt(models.Model):
+    """One call to a webhook token, accepted or refused, for its owner to read (the newest 500)."""
+
+    hook = models.ForeignKey(WebhookHook, on_delete=models.CASCADE, related_name="attempts")
+    time = models.DateTimeField()
+    remote_addr = models.CharField(max_length=45, blank=True, default="")
+    accepted = models.BooleanField()
+    status = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=40, blank=True, default="")
+    message = models.CharField(max_length=300, blank=True, default="")
+    signal = models.ForeignKey("Signal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    body = models.TextField(blank=True, default="", help_text="the body's first 2 KiB, secret removed")
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["hook", "-time"], name="attempt_hook_time")]
+
+    def __str__(self):
+        return f"{self.hook_id} {self.time:%H:%M:%S} {self.status} {self.code}"
+
+
+class SymbolAlias(models.Model):
+    """A user's own name for a symbol (`symbol_aliases/`), checked before the built-in resolver."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="symbol_aliases"
+    )
+    alias = models.CharField(max_length=40)
+    symbol = models.CharField(max_length=12)
+
+    class Meta:
+        ordering = ["alias"]
+        constraints = [models.UniqueConstraint(fields=["user", "alias"], name="unique_symbol_alias")]
+
+    def __str__(self):
+        return f"{self.alias} -> {self.symbol}"
+
+
+class Signal(models.Model):
+    """One trading signal as received (docs/signals.md): what it asked for and what became of it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"
+        ALERTED = "alerted"
+        EXECUTED = "executed"
+        REJECTED = "rejected"
+        SKIPPED = "skipped"
+        EXPIRED = "expired"
+        DISMISSED = "dismissed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signals")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="signals")
+    hook = models.ForeignKey(WebhookHook, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    dedupe_key = models.CharField(max_length=300)
+    via = models.CharField(max_length=10, default="api", help_text="api or webhook")
+    symbol = models.CharField(max_length=12)
+    action = models.CharField(max_length=12)
+    side = models.CharField(
+        max_length=4, blank=True, default="", help_text="the side an opening action opens"
+    )
+    source = models.CharField(max_length=100, blank=True, default="")
+    signal_type = models.CharField(max_length=50, blank=True, default="")
+    signal_id = models.CharField(max_length=100, blank=True, default="")
+    timeframe = models.CharField(max_length=10, blank=True, default="")
+    entry_price = models.DecimalField(**PRICE, null=True, blank=True)
+    stop_loss = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit_1 = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit_2 = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit_3 = models.DecimalField(**PRICE, null=True, blank=True)
+    confidence = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    lots = models.DecimalField(**LOTS, null=True, blank=True, help_text="the size the signal asked for")
+    risk_pct = models.DecimalField(**PCT, null=True, blank=True)
+    risk_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    notes = models.TextField(blank=True, default="")
+    alert_time = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(help_text="given, or 120 s after receipt")
+    received_at = models.DateTimeField()
+    bid = models.DecimalField(**PRICE, null=True, blank=True, help_text="the quote at receipt")
+    ask = models.DecimalField(**PRICE, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    reasons = models.JSONField(default=list, blank=True)
+    suggested_lots = models.DecimalField(**LOTS, null=True, blank=True)
+    trade = models.ForeignKey(
+        "PaperTrade", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    executed_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True, help_text="the body as received, secret removed")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="unique_signal_key")]
+        indexes = [
+            models.Index(fields=["user", "-received_at"], name="signal_user_time"),
+            models.Index(fields=["account", "source"], name="signal_account_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.symbol} ({self.source or 'no source'}) {self.status}"
+
+
+class Decision(ImmutableModel):
+    """The journal (docs/signals.md, The decision journal): every signal considered, what was
+    decided and why. Append-only; `hash` chains each account's rows (sha256 of the previous hash
+    and the canonical row), so an edited or removed row breaks `decisions/verify/`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="decisions")
+    signal = models.ForeignKey(
+        Signal, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions"
+    )
+    time = models.DateTimeField()
+    source = models.CharField(max_length=100, blank=True, default="")
+    symbol = models.CharField(max_length=12)
+    inputs = models.JSONField(default=dict)
+    checks = models.JSONField(default=list)
+    outcome = models.CharField(max_length=10)
+    reason_code = models.CharField(max_length=40, blank=True, default="")
+    message = models.CharField(max_length=300, blank=True, default="")
+    sizing = models.JSONField(default=dict, blank=True)
+    trade = models.ForeignKey(
+        "PaperTrade", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["account", "id"], name="decision_account_id")]
+
+    def __str__(self):
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.symbol} {self.outcome} {self.reason_code}"
+
+
+class ShadowTrade(models.Model):
+    """What a refused or skipped signal with a stop would have done, followed on the same ticks
+    as real trades but never touching an account (docs/signals.md, Shadow outcomes)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    signal = models.OneToOneField(Signal, on_delete=models.CASCADE, related_name="shadow")
+    symbol = models.CharField(max_length=12)
+    side = models.CharField(max_length=4)
+    entry_price = models.DecimalField(**PRICE)
+    stop_loss = models.DecimalField(**PRICE)
+    take_profit = models.DecimalField(**PRICE, null=True, blank=True)
+    opened_at = models.DateTimeField()
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    exit_price = models.DecimalField(**PRICE, null=True, blank=True)
+    exit_reason = models.CharField(max_length=10, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    r_multiple = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["symbol", "status"], name="shadow_symbol_status")]
+
+    def __str__(self):
+        return f"shadow {self.side} {self.symbol} {self.status}"

@@ -22,6 +22,7 @@ from .shapes import (
     MAP,
     MONEY,
     NUMBER,
+    OBJECT,
     PCT,
     PIPS,
     PRICE,
@@ -173,6 +174,19 @@ ACCOUNT = Shape(
         Field("auto_execute_signals", BOOL),
         Field("min_signal_confidence", PCT, null=True),
         Field("default_risk_pct", PCT, null=True),
+        Field(
+            "min_signal_rr", DECIMAL, null=True, help_text="signals below this R:R are rejected; null: off"
+        ),
+        Field("max_signal_drift_pips", DECIMAL, null=True, help_text="one-click drift limit; null: stop/4"),
+        Field(
+            "signal_confidence_table",
+            LIST,
+            null=True,
+            of=MAP,
+            help_text="[{from, multiplier}] rows; null: the default table (docs/signals.md, Sizing)",
+        ),
+        Field("signal_symbols", LIST, of=TEXT, help_text="symbols signals may open; empty: all"),
+        Field("signal_sources", LIST, of=TEXT, help_text="sources signals may come from; empty: all"),
         Field("is_default", BOOL),
         Field("margin_call", BOOL),
         # The current period's number (GET accounts/{id}/periods/): it changes on a reset, so a
@@ -278,7 +292,7 @@ QUOTE = Shape(
 )
 
 # A `price_update` event's fields (docs/websocket.md): the mid unrounded, unlike QUOTE's.
-PRICE = Shape(
+PRICE_UPDATE = Shape(
     "Price",
     args=("quote",),
     fields=(
@@ -376,8 +390,135 @@ period_dict = PERIOD.render
 equity_point_dict = EQUITY_POINT.render
 performance_dict = PERFORMANCE.render
 tick_result_dict = TICK_RESULT.render
-price_dict = PRICE.render
+price_dict = PRICE_UPDATE.render
 
 
 def quote_dict(quote, instrument, *, stale: bool, age: float) -> dict:
     return QUOTE.render(quote, instrument.digits, instrument.pip_size, stale, age)
+
+
+# ---- signals (docs/signals.md) -----------------------------------------------------------------
+SIGNAL_STATUSES = ("received", "alerted", "executed", "rejected", "skipped", "expired", "dismissed")
+DECISION_OUTCOMES = ("executed", "alerted", "rejected", "skipped")
+
+DECISION = Shape(
+    "Decision",
+    doc="One row of the decision journal (docs/signals.md, The decision journal).",
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("time", TIME),
+        Field("account", INT, "row.account_id"),
+        Field("signal", INT, "row.signal_id", null=True),
+        Field("source", TEXT, blank=True),
+        Field("symbol", TEXT),
+        Field("inputs", MAP, help_text="the quote at decision time: bid, ask"),
+        Field("checks", LIST, of=MAP, help_text="each check: name, passed, value, limit, code"),
+        Field("outcome", TEXT, choices=DECISION_OUTCOMES),
+        Field("reason_code", TEXT, blank=True),
+        Field("message", TEXT, blank=True),
+        Field("sizing", MAP, help_text="every term of the lot arithmetic, decimals as strings"),
+        Field("trade", INT, "row.trade_id", null=True),
+        Field("previous_hash", TEXT),
+        Field("hash", TEXT, help_text="sha256(previous_hash + canonical row)"),
+    ),
+)
+
+SIGNAL = Shape(
+    "Signal",
+    args=("row", "digits", "decision"),
+    doc="A received signal and what became of it (docs/signals.md).",
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("account", INT, "row.account_id"),
+        Field("via", TEXT, choices=("api", "webhook")),
+        Field("symbol", TEXT),
+        Field("action", TEXT),
+        Field("side", TEXT_OR_NULL, null=True, choices=SIDES),
+        Field("source", TEXT, blank=True),
+        Field("type", TEXT, "row.signal_type", blank=True),
+        Field("signal_id", TEXT, blank=True),
+        Field("timeframe", TEXT, blank=True),
+        Field("entry_price", PRICE, null=True),
+        Field("stop_loss", PRICE, null=True),
+        Field("take_profit_1", PRICE, null=True),
+        Field("take_profit_2", PRICE, null=True),
+        Field("take_profit_3", PRICE, null=True),
+        Field("confidence", PCT, null=True, help_text="0-100"),
+        Field("lots", DECIMAL, null=True, help_text="the size the signal asked for"),
+        Field("risk_pct", PCT, null=True),
+        Field("risk_amount", DECIMAL, null=True),
+        Field("suggested_lots", DECIMAL, null=True, help_text="the risk-based size of the decision"),
+        Field("notes", TEXT, blank=True),
+        Field("alert_time", TIME, null=True),
+        Field("received_at", TIME),
+        Field("expires_at", TIME),
+        Field("bid", PRICE, null=True, help_text="the quote at receipt"),
+        Field("ask", PRICE, null=True),
+        Field("status", TEXT, choices=SIGNAL_STATUSES),
+        Field("reasons", LIST, of=TEXT, help_text="refusal and skip codes"),
+        Field("trade", INT, "row.trade_id", null=True),
+        Field("executed_at", TIME, null=True),
+        Field("decision", OBJECT, "decision", null=True, of=DECISION, help_text="the latest decision"),
+    ),
+)
+
+HOOK = Shape(
+    "WebhookToken",
+    args=("row", "url"),
+    doc="A webhook token's settings; the token itself appears only in the answer that made it.",
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("name", TEXT),
+        Field("account", INT, "row.account_id"),
+        Field("source", TEXT, blank=True),
+        Field("token_hint", TEXT, help_text="the token's first characters"),
+        Field("url", TEXT, "url", null=True, help_text="the webhook URL (with the token only when shown)"),
+        Field("has_secret", BOOL, "bool(row.secret)"),
+        Field("allowed_ips", LIST, of=TEXT),
+        Field("max_signal_age_s", INT),
+        Field("rate_limit_per_minute", INT),
+        Field("active", BOOL),
+        Field("created_at", TIME),
+        Field("rotated_at", TIME, null=True),
+        Field("last_used_at", TIME, null=True),
+    ),
+    added=(Field("token", TEXT, required=False, help_text="only on create and rotate"),),
+)
+
+HOOK_ATTEMPT = Shape(
+    "WebhookAttempt",
+    fields=(
+        Field("id", INT, "row.pk"),
+        Field("time", TIME),
+        Field("remote_addr", TEXT, blank=True),
+        Field("accepted", BOOL),
+        Field("status", INT),
+        Field("code", TEXT, blank=True),
+        Field("message", TEXT, blank=True),
+        Field("signal", INT, "row.signal_id", null=True),
+        Field("body", TEXT, blank=True, help_text="the body's first 2 KiB, secret removed"),
+    ),
+)
+
+SYMBOL_ALIAS = Shape(
+    "SymbolAlias",
+    fields=(Field("id", INT, "row.pk"), Field("alias", TEXT), Field("symbol", TEXT)),
+)
+
+decision_dict = DECISION.render
+hook_attempt_dict = HOOK_ATTEMPT.render
+symbol_alias_dict = SYMBOL_ALIAS.render
+
+
+def signal_dict(row, decision=None) -> dict:
+    """SIGNAL, with `decision` (a Decision row) as its latest decision, or the stored latest."""
+    if decision is None:
+        decision = row.decisions.order_by("-id").first() if row.pk else None
+    return SIGNAL.render(row, get_instrument(row.symbol).digits, decision)
+
+
+def hook_dict(row, url: str | None, token: str | None = None) -> dict:
+    body = HOOK.render(row, url)
+    if token is not None:
+        body["token"] = token
+    return body

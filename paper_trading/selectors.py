@@ -15,7 +15,18 @@ from .domain.numbers import money, to_whole
 from .domain.positions import reward_risk
 from .domain.trading import Portfolio
 from .market import CachedMarket
-from .models import Account, AccountPeriod, EquitySnapshot, Fill, LedgerEntry, PaperTrade
+from .models import (
+    Account,
+    AccountPeriod,
+    Decision,
+    EquitySnapshot,
+    Fill,
+    LedgerEntry,
+    PaperTrade,
+    Signal,
+    SymbolAlias,
+    WebhookHook,
+)
 from .persistence import account_state, ticket_from_row
 
 
@@ -36,11 +47,16 @@ def _id(value) -> int:
     return number
 
 
-def trade_for(user, trade_id) -> PaperTrade:
+def _one(queryset: QuerySet, object_id, what: str):
+    """The row `object_id` of an owner-scoped queryset; another user's row is NotFound too."""
     try:
-        return trades_for(user).get(pk=_id(trade_id))
-    except (PaperTrade.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such trade.") from None
+        return queryset.get(pk=_id(object_id))
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No such {what}.") from None
+
+
+def trade_for(user, trade_id) -> PaperTrade:
+    return _one(trades_for(user), trade_id, "trade")
 
 
 def accounts_for(user) -> QuerySet[Account]:
@@ -48,10 +64,41 @@ def accounts_for(user) -> QuerySet[Account]:
 
 
 def account_for(user, account_id) -> Account:
-    try:
-        return accounts_for(user).get(pk=_id(account_id))
-    except (Account.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such account.") from None
+    return _one(accounts_for(user), account_id, "account")
+
+
+# ---- signals (docs/signals.md) -----------------------------------------------------------------
+def hooks_for(user) -> QuerySet[WebhookHook]:
+    return WebhookHook.objects.filter(user=user)
+
+
+def hook_for(user, hook_id) -> WebhookHook:
+    return _one(hooks_for(user), hook_id, "webhook token")
+
+
+def aliases_for(user) -> QuerySet[SymbolAlias]:
+    return SymbolAlias.objects.filter(user=user)
+
+
+def alias_for(user, alias_id) -> SymbolAlias:
+    return _one(aliases_for(user), alias_id, "symbol alias")
+
+
+def alias_map(user) -> dict[str, str]:
+    """The user's own symbol names, upper-cased, for the resolver."""
+    return {a.upper(): s for a, s in aliases_for(user).values_list("alias", "symbol")}
+
+
+def signals_for(user) -> QuerySet[Signal]:
+    return Signal.objects.filter(user=user).select_related("account")
+
+
+def signal_for(user, signal_id) -> Signal:
+    return _one(signals_for(user), signal_id, "signal")
+
+
+def decisions_for(user) -> QuerySet[Decision]:
+    return Decision.objects.filter(user=user)
 
 
 def default_account(user) -> Account | None:

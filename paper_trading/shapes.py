@@ -64,6 +64,7 @@ PRICE = Kind("string", "format_price({0}, digits)")  # needs `digits` among the 
 TIME = Kind("date-time", "iso({0})")
 LIST = Kind("array")  # a list passed through as it is (`of`: its items' shape or kind)
 MAP = Kind("object")  # a mapping passed through as it is, or rendered by `of` (a Shape) per value
+OBJECT = Kind("object")  # one value rendered by `of` (a Shape); None stays None when `null`
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class Field:
             extra = "".join(f", {a}" for a in inner.args[1:])
             if self.kind is MAP:
                 return f"{{k: _{inner.name}(v{extra}) for k, v in {source}.items()}}"
+            if self.kind is OBJECT:
+                rendered = f"_{inner.name}({source}{extra})"
+                return f"(None if {source} is None else {rendered})" if self.null else rendered
             return f"[_{inner.name}(v{extra}) for v in {source}]"
         template = self.kind.null_expr if self.null and self.kind.null_expr else self.kind.expr
         return template.format(source)

@@ -146,3 +146,52 @@ class UTCDateTimeFormField(forms.DateTimeField):
                 )
             return parsed
         return super().to_python(value)
+
+
+class SymbolName(serializers.CharField):
+    """A symbol of the registry, in its canonical spelling (unknown: a validation error)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        from ..domain.instruments import get_instrument
+
+        text = super().to_internal_value(data)
+        try:
+            return get_instrument(text).symbol
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "nullable": True,
+        "items": {
+            "type": "object",
+            "properties": {"from": {"type": "string"}, "multiplier": {"type": "string"}},
+            "required": ["from", "multiplier"],
+        },
+    }
+)
+class ConfidenceTable(serializers.Field):
+    """An account's confidence table (docs/signals.md, Sizing): `[{from, multiplier}, ...]`,
+    stored as given once the domain has checked it; null: the default table."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        from ..domain.signals import confidence_table, confidence_table_json
+
+        try:
+            return confidence_table_json(confidence_table(data))
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+    def to_representation(self, value):
+        return value

@@ -8,7 +8,7 @@ specs, so the schema says what a client really gets. The fuzzing test
 from rest_framework import serializers
 
 from paper_trading import representations as shapes
-from paper_trading.shapes import BOOL, INT, LIST, MAP, NUMBER, TIME, Field, Kind, Shape
+from paper_trading.shapes import BOOL, INT, LIST, MAP, NUMBER, OBJECT, TIME, Field, Kind, Shape
 
 Text = serializers.CharField
 
@@ -31,6 +31,8 @@ def _field(spec: Field | Kind, **options) -> serializers.Field:
             nested = serializer(spec.of)
             if kind is MAP:
                 return serializers.DictField(child=nested(), **options)
+            if kind is OBJECT:
+                return nested(**options)
             return nested(many=True, **options)
         if kind is LIST:
             return serializers.ListField(child=_field(spec.of), **options)
@@ -46,6 +48,8 @@ def _field(spec: Field | Kind, **options) -> serializers.Field:
         return serializers.FloatField(**options)
     if kind is TIME:
         return serializers.DateTimeField(**options)
+    if kind is MAP:
+        return serializers.DictField(**options)
     return Text(**options)
 
 
@@ -71,6 +75,11 @@ EquityPoint = serializer(shapes.EQUITY_POINT)
 Performance = serializer(shapes.PERFORMANCE)
 Quote = serializer(shapes.QUOTE)
 TickResult = serializer(shapes.TICK_RESULT)
+Signal = serializer(shapes.SIGNAL)
+Decision = serializer(shapes.DECISION)
+WebhookToken = serializer(shapes.HOOK)
+WebhookAttempt = serializer(shapes.HOOK_ATTEMPT)
+SymbolAlias = serializer(shapes.SYMBOL_ALIAS)
 
 
 class Instrument(serializers.Serializer):

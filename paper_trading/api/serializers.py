@@ -19,7 +19,7 @@ from ..domain.requests import (
 )
 from ..fast_path import ReusedFields
 from ..services.accounts import AccountSettings, account_settings
-from .fields import DecimalInput, ObjectId, UTCDateTime, WholeNumber
+from .fields import ConfidenceTable, DecimalInput, ObjectId, SymbolName, UTCDateTime, WholeNumber
 
 MAX_CLOCK_SKEW = timedelta(seconds=60)
 SIDES = ["buy", "sell", "BUY", "SELL", "Buy", "Sell", "long", "short", "LONG", "SHORT"]
@@ -161,9 +161,18 @@ class AccountCreateSerializer(StrictSerializer):
     auto_execute_signals = serializers.BooleanField(default=False)
     min_signal_confidence = DecimalInput(default="75", allow_null=False)
     default_risk_pct = DecimalInput(default="1", allow_null=False)
+    min_signal_rr = DecimalInput(default=None)
+    max_signal_drift_pips = DecimalInput(default=None)
+    signal_confidence_table = ConfidenceTable(default=None)
+    signal_symbols = serializers.ListField(child=SymbolName(), max_length=100, default=list)
+    signal_sources = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=100, default=list
+    )
 
     def validate(self, attrs):
         bounds = {
+            "min_signal_rr": ("0.01", "100"),
+            "max_signal_drift_pips": ("0", "10000"),
             "initial_balance": ("0.01", "1000000000"),
             "slippage_pips": ("0", "1000"),
             "commission_per_lot": ("0", "1000"),

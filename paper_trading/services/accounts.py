@@ -41,6 +41,11 @@ class AccountSettings:
     auto_execute_signals: bool | Unset = UNSET
     min_signal_confidence: Decimal | Unset = UNSET
     default_risk_pct: Decimal | Unset = UNSET
+    min_signal_rr: Decimal | None | Unset = UNSET
+    max_signal_drift_pips: Decimal | None | Unset = UNSET
+    signal_confidence_table: list[dict] | None | Unset = UNSET
+    signal_symbols: list[str] | Unset = UNSET
+    signal_sources: list[str] | Unset = UNSET
 
     def given(self) -> dict[str, object]:
         """The settings asked for, by name."""
@@ -50,9 +55,12 @@ class AccountSettings:
 #: What a trader may change on an account once it is open (its currency and deposit are fixed).
 ACCOUNT_FIELDS = frozenset(f.name for f in fields(AccountSettings)) - {"currency", "initial_balance"}
 ACCOUNT_SETTINGS = tuple(f.name for f in fields(AccountSettings) if f.name in ACCOUNT_FIELDS - {"name"})
-_DECIMALS = frozenset(
-    f.name for f in fields(AccountSettings) if f.name not in {"name", "currency", "leverage", "mode"}
-) - {"auto_execute_signals"}
+_NOT_DECIMAL = {"name", "currency", "leverage", "mode", "auto_execute_signals"}
+_DECIMALS = frozenset(f.name for f in fields(AccountSettings) if f.name not in _NOT_DECIMAL) - {
+    "signal_confidence_table",
+    "signal_symbols",
+    "signal_sources",
+}
 
 
 def account_settings(given: Mapping[str, object], *, changes: bool = False) -> AccountSettings:

@@ -107,4 +107,4 @@ def test_the_price_event_carries_the_price_shape():
     )
 
     assert price_event(quote) == {"type": "price_update", **representations.price_dict(quote)}
-    assert SYMBOL_EVENTS["price_update"] == representations.PRICE.names
+    assert SYMBOL_EVENTS["price_update"] == representations.PRICE_UPDATE.names
