@@ -34,6 +34,8 @@ env = environ.Env(
     WS_MAX_SOCKETS_PER_USER=(int, 20),
     WS_MAX_MESSAGES_PER_SECOND=(int, 20),
     WS_RATE_LIMIT_CLOSE_SECONDS=(float, 10.0),
+    # TradingView's published webhook source addresses (docs/signals.md, Webhook security).
+    TRADINGVIEW_WEBHOOK_IPS=(list, ["52.89.214.238", "34.212.75.30", "54.218.53.128", "52.32.178.7"]),
 )
 # ENV_FILE names the dotenv file to read (default: .env at the repository root); a path that does
 # not exist means none is read, so a check can run on the environment alone.
@@ -362,6 +364,8 @@ MT_BRIDGE_ADDRESS = env("MT_BRIDGE_ADDRESS", default="")
 WS_MAX_SOCKETS_PER_USER = env("WS_MAX_SOCKETS_PER_USER")
 WS_MAX_MESSAGES_PER_SECOND = env("WS_MAX_MESSAGES_PER_SECOND")
 WS_RATE_LIMIT_CLOSE_SECONDS = env("WS_RATE_LIMIT_CLOSE_SECONDS")
+# The preset a webhook token's `allowed_ips` takes with `use_tradingview_ips` (docs/signals.md).
+TRADINGVIEW_WEBHOOK_IPS = env("TRADINGVIEW_WEBHOOK_IPS")
 
 # Market data (paper_trading/data_aggregator.py). Base URLs are settings so tests point the
 # providers at loopback servers; budgets default to each provider's free tier.

@@ -522,3 +522,61 @@ def hook_dict(row, url: str | None, token: str | None = None) -> dict:
     if token is not None:
         body["token"] = token
     return body
+
+
+def _decimal_fields(*names: str, **help_texts: str) -> tuple[Field, ...]:
+    return tuple(Field(n, DECIMAL, null=True, help_text=help_texts.get(n)) for n in names)
+
+
+SCORECARD_ROW = Shape(
+    "ScorecardRow",
+    mapping=True,
+    doc="One source's or one type's signals (docs/signals.md, Scorecards); the other key is null.",
+    fields=(
+        Field("source", TEXT_OR_NULL, null=True),
+        Field("type", TEXT_OR_NULL, null=True),
+        *(Field(n, INT) for n in ("received", "executed", "alerted", "rejected", "skipped")),
+        Field("rejected_by_code", MAP, help_text="refusal and skip codes -> count"),
+        Field("closed_trades", INT),
+        *_decimal_fields(
+            "win_rate",
+            "avg_r",
+            "expectancy_r",
+            "expectancy",
+            "total_pnl",
+            "profit_factor",
+            "tp1_hit_rate",
+            "tp2_hit_rate",
+            "tp3_hit_rate",
+            "avg_mfe_r",
+            "avg_mae_r",
+            "avg_delay_seconds",
+            expectancy="account currency per closed trade",
+            avg_delay_seconds="alert_time to fill",
+        ),
+        Field("shadow_closed", INT, help_text="refused or skipped signals followed to their stop or target"),
+        Field("shadow_open", INT),
+        *_decimal_fields("shadow_win_rate", "shadow_avg_r", "shadow_total_r"),
+    ),
+)
+
+SCORECARDS = Shape(
+    "Scorecard",
+    mapping=True,
+    doc="GET signals/performance/ (docs/signals.md, Scorecards).",
+    fields=(Field("by_source", LIST, of=SCORECARD_ROW), Field("by_type", LIST, of=SCORECARD_ROW)),
+)
+
+JOURNAL_CHECK = Shape(
+    "JournalCheck",
+    mapping=True,
+    doc="GET decisions/verify/: the account's hash chain checked from its first row.",
+    fields=(
+        Field("ok", BOOL),
+        Field("checked", INT, help_text="rows checked before the first broken one (all when ok)"),
+        Field("broken_at", INT, "row.get('broken_at')", null=True, required=False),
+    ),
+)
+
+scorecards_dict = SCORECARDS.render
+journal_check_dict = JOURNAL_CHECK.render

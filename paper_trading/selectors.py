@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Max, Min, Prefetch, QuerySet
 from django.utils import timezone
 
 from . import representations
@@ -13,6 +13,7 @@ from .domain.errors import InvalidInput, NoPrice, NotFound
 from .domain.metrics import ClosedTrade, performance_report
 from .domain.numbers import money, to_whole
 from .domain.positions import reward_risk
+from .domain.scorecard import ZERO, SignalFacts, scorecards
 from .domain.trading import Portfolio
 from .market import CachedMarket
 from .models import (
@@ -23,6 +24,7 @@ from .models import (
     Fill,
     LedgerEntry,
     PaperTrade,
+    PriceCache,
     Signal,
     SymbolAlias,
     WebhookHook,
@@ -273,3 +275,70 @@ def equity_curve(account: Account, days: int) -> list[dict]:
     if figures["equity"] is not None:
         points.append({"time": now, "balance": account.balance, "equity": figures["equity"]})
     return points
+
+
+def decision_for(user, decision_id) -> Decision:
+    return _one(decisions_for(user), decision_id, "decision")
+
+
+SCORECARD_SIGNALS = 10_000  # the newest signals a scorecard reads
+EXCURSION_BARS = "1m"
+
+
+def signal_scorecard(user, *, account: Account | None = None) -> dict:
+    """`GET signals/performance/`: per source and per type (docs/signals.md, Scorecards)."""
+    signals = signals_for(user).select_related("trade", "shadow").order_by("-id")
+    if account is not None:
+        signals = signals.filter(account=account)
+    facts = [_signal_facts(s) for s in signals[:SCORECARD_SIGNALS]]
+    return representations.scorecards_dict(scorecards(facts))
+
+
+def _signal_facts(signal: Signal) -> SignalFacts:
+    trade = signal.trade
+    shadow = getattr(signal, "shadow", None)  # (the reverse one-to-one raises AttributeError when absent)
+    closed = trade is not None and trade.status == PaperTrade.Status.CLOSED
+    r = None
+    if closed and trade.initial_risk:
+        r = (trade.profit_loss / trade.initial_risk).quantize(Decimal("0.0001"))
+    mfe = mae = delay = None
+    if trade is not None and trade.entry_time is not None:
+        if signal.alert_time is not None:
+            delay = Decimal((trade.entry_time - signal.alert_time).total_seconds()).quantize(Decimal("0.001"))
+        if closed:
+            mfe, mae = _excursions_r(trade, signal.stop_loss or trade.stop_loss)
+    return SignalFacts(
+        source=signal.source,
+        type=signal.signal_type,
+        status=signal.status,
+        reasons=tuple(signal.reasons or ()),
+        closed=closed,
+        pnl=trade.profit_loss if closed else None,
+        r=r,
+        tp_levels_hit=trade.tp_levels_hit if closed else 0,
+        tp_levels_set=sum(getattr(trade, f"take_profit_{n}") is not None for n in (1, 2, 3)) if closed else 0,
+        mfe_r=mfe,
+        mae_r=mae,
+        delay_seconds=delay,
+        shadow_r=shadow.r_multiple if shadow is not None and shadow.status == "closed" else None,
+        shadow_open=shadow is not None and shadow.status == "open",
+    )
+
+
+def _excursions_r(trade: PaperTrade, stop: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
+    """Maximum favourable and adverse excursion of a closed trade in R, from the stored one-minute
+    bars of its life (None without a stop or without bars)."""
+    if stop is None or trade.entry_price is None or trade.exit_time is None:
+        return None, None
+    risk = abs(trade.entry_price - stop)
+    if risk == 0:
+        return None, None
+    bars = PriceCache.objects.filter(
+        symbol=trade.symbol, interval=EXCURSION_BARS, time__gte=trade.entry_time, time__lte=trade.exit_time
+    ).aggregate(high=Max("high"), low=Min("low"))
+    if bars["high"] is None:
+        return None, None
+    up, down = bars["high"] - trade.entry_price, trade.entry_price - bars["low"]
+    favourable, adverse = (up, down) if trade.side == "buy" else (down, up)
+    places = Decimal("0.01")
+    return (max(favourable, ZERO) / risk).quantize(places), (max(adverse, ZERO) / risk).quantize(places)

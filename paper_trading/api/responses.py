@@ -80,6 +80,8 @@ Decision = serializer(shapes.DECISION)
 WebhookToken = serializer(shapes.HOOK)
 WebhookAttempt = serializer(shapes.HOOK_ATTEMPT)
 SymbolAlias = serializer(shapes.SYMBOL_ALIAS)
+Scorecard = serializer(shapes.SCORECARDS)
+JournalCheck = serializer(shapes.JOURNAL_CHECK)
 
 
 class Instrument(serializers.Serializer):

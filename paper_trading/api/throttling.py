@@ -90,3 +90,16 @@ class UserRateThrottle(SlidingLogInRedis, throttling.UserRateThrottle):
 
 class AnonRateThrottle(SlidingLogInRedis, throttling.AnonRateThrottle):
     pass
+
+
+class HookRateThrottle(SlidingLogInRedis, throttling.SimpleRateThrottle):
+    """A webhook token's own limit, `rate_limit_per_minute` (docs/signals.md): TradingView's few
+    addresses are shared by all its users, so the limit is the token's, not the address's."""
+
+    def __init__(self, hook):
+        self.hook = hook
+        self.rate = f"{hook.rate_limit_per_minute}/min"
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_cache_key(self, request, view):
+        return f"throttle_hook_{self.hook.pk}"

@@ -10,6 +10,7 @@ decided one at a time in arrival order, and each journal row chains to the one b
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -517,6 +518,7 @@ def shadow_open(row: Signal, quote: Quote | None, now: datetime) -> ShadowTrade 
     entry = quote.ask if side == "buy" else quote.bid
     if (side == "buy" and row.stop_loss >= entry) or (side == "sell" and row.stop_loss <= entry):
         return None  # an impossible stop: nothing to follow
+    _shadowed["symbols"] = _shadowed["symbols"] | {row.symbol}
     return ShadowTrade.objects.create(
         signal=row,
         symbol=row.symbol,
@@ -528,9 +530,25 @@ def shadow_open(row: Signal, quote: Quote | None, now: datetime) -> ShadowTrade 
     )
 
 
+_SHADOW_REFRESH_S = 5.0
+_shadowed: dict = {"symbols": frozenset(), "at": -_SHADOW_REFRESH_S}
+
+
+def _shadowed_symbols() -> frozenset:
+    """Symbols with open shadow trades, re-read at most every few seconds, so a tick of a symbol
+    without any costs no query."""
+    clock = time.monotonic()
+    if clock - _shadowed["at"] >= _SHADOW_REFRESH_S:
+        open_ = ShadowTrade.objects.filter(status=ShadowTrade.Status.OPEN).values_list("symbol", flat=True)
+        _shadowed.update(symbols=frozenset(open_.distinct()), at=clock)
+    return _shadowed["symbols"]
+
+
 def shadows_follow(quote: Quote) -> int:
     """Close the open shadow trades of `quote.symbol` that its price reaches (stops at the quote,
     targets at their level, as real trades fill). Returns how many closed."""
+    if quote.symbol not in _shadowed_symbols():
+        return 0
     closed = 0
     for shadow in ShadowTrade.objects.filter(symbol=quote.symbol, status=ShadowTrade.Status.OPEN):
         exit_price, reason = sig.shadow_exit(

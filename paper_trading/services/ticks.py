@@ -36,6 +36,7 @@ from ..persistence import (
 )
 from ..selectors import account_figures
 from .common import after_save, index_row, publish_account, reband, write_lock
+from .signals import shadows_follow
 
 log = logging.getLogger(__name__)
 SYNC_OVERLAP = timedelta(seconds=5)
@@ -95,6 +96,7 @@ class TickPath:
         quote = checked_quote(quote)
         result = TickResult(quote.symbol, quote.bid, quote.ask, quote.time)
         self.processor.process(quote, bar=bar, on_trigger=on_trigger, result=result)
+        shadows_follow(quote)
         return result
 
     def apply_tick_to_account(
