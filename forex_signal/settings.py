@@ -324,6 +324,8 @@ SPECTACULAR_SETTINGS = {
         # What a trade body carries (paper_trading/api/responses.py); requests accept SideEnum.
         "TradeSideEnum": ["buy", "sell"],
         "EntryTypeEnum": ["market", "limit", "stop", "stop_limit"],
+        "StatusEnum": ["pending", "open", "closed", "cancelled"],  # a trade's
+        "SignalStatusEnum": ["received", "alerted", "executed", "rejected", "skipped", "expired", "dismissed"],
     },
 }
 

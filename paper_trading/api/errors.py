@@ -69,7 +69,10 @@ def exception_handler(exc, context):
         return Response(body, status=503, headers={"Retry-After": "1"})
     if isinstance(exc, DomainError):
         errors = {exc.field or "non_field_errors": [exc.message]} if isinstance(exc, InvalidInput) else None
-        return Response(error_body(exc.code, exc.message, errors), status=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None
+        return Response(
+            {**error_body(exc.code, exc.message, errors), **exc.extra}, status=exc.status, headers=headers
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -54,7 +54,7 @@ class HookSerializer(StrictSerializer):
         return HookSettings(**data)
 
 
-class SymbolAliasSerializer(StrictSerializer):
+class NewSymbolAliasSerializer(StrictSerializer):
     alias = serializers.CharField(max_length=40)
     symbol = SymbolName()
 

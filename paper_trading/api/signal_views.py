@@ -31,7 +31,6 @@ from ..services import hooks, webhooks
 from ..services.signals import journal_verify, signal_dismiss, signal_execute, signal_receive
 from . import responses as r
 from . import signal_serializers as ss
-from .errors import error_body
 from .parsers import JSONParser
 from .throttling import HookRateThrottle
 from .views import ID_IN_PATH, IdFilter, UTCDateTimeFilter, _valid
@@ -172,12 +171,7 @@ def signal_webhook(request, token: str):
         headers={k.lower(): v for k, v in request.headers.items()},
         remote_addr=request.META.get("REMOTE_ADDR", ""),
     )
-    try:
-        received = webhooks.signal_webhook(call=call, allow=_allow(request, None))
-    except webhooks.RateLimited as exc:
-        body = error_body(exc.code, exc.message)
-        return Response(body, status=429, headers={"Retry-After": str(exc.retry_after)})
-    return _signal_response(received)
+    return _signal_response(webhooks.signal_webhook(call=call, allow=_allow(request, None)))
 
 
 # ---- webhook tokens ----------------------------------------------------------------------------
@@ -250,7 +244,7 @@ class SymbolAliasViewSet(viewsets.GenericViewSet):
     lookup_value_regex = ID_IN_PATH
     http_method_names = ["get", "post", "delete", "head", "options"]
     queryset = SymbolAlias.objects.none()
-    serializer_class = ss.SymbolAliasSerializer
+    serializer_class = ss.NewSymbolAliasSerializer
 
     def get_queryset(self):
         return selectors.aliases_for(self.request.user)
@@ -262,7 +256,7 @@ class SymbolAliasViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={201: r.SymbolAlias, 200: r.SymbolAlias})
     def create(self, request):
-        data = _valid(ss.SymbolAliasSerializer, request).validated_data
+        data = _valid(ss.NewSymbolAliasSerializer, request).validated_data
         alias, created = SymbolAlias.objects.update_or_create(
             user=request.user, alias=data["alias"], defaults={"symbol": data["symbol"]}
         )

@@ -6,6 +6,8 @@ class DomainError(Exception):
 
     code = "domain_error"
     status = 400
+    # More of the error body than code, message and errors (e.g. an unknown symbol's suggestions).
+    extra: dict = {}
 
     def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None):
         super().__init__(message or self.code)
@@ -24,6 +26,12 @@ class InvalidInput(DomainError):
 
 class UnknownSymbol(InvalidInput):
     code = "unknown_symbol"
+
+    def __init__(self, message: str = "", *, field: str | None = "symbol", suggestions=()):
+        super().__init__(message, field=field)
+        self.suggestions = list(suggestions)
+        if self.suggestions:
+            self.extra = {"suggestions": self.suggestions}
 
 
 class BusinessRefusal(DomainError):

@@ -127,7 +127,7 @@ def _decide(row: Signal, signal: sig.SignalInput, *, hook: WebhookHook | None, n
     with write_lock(), transaction.atomic():
         account = lock_account(account_id=row.account_id)
         quote = current_quote(row.symbol)
-        signal = sig.with_levels(signal, quote) if quote is not None else signal
+        signal = sig.with_levels(signal, quote, instrument) if quote is not None else signal
         _store_levels(row, signal)
         checks = sig.check_signal(
             signal,
@@ -216,13 +216,18 @@ def _size(signal, account, instrument, quote) -> sig.Sizing:
 
 def _input_of(row: Signal) -> sig.SignalInput:
     """The stored signal as the sizing reads it (its levels already prices)."""
+    instrument = get_instrument(row.symbol)
+
+    def price(value):
+        return None if value is None else instrument.price(value)
+
     return sig.SignalInput(
         symbol=row.symbol,
         action=sig.Action(row.action),
         side=row.side or None,
-        stop_loss=row.stop_loss,
-        take_profit_1=row.take_profit_1,
-        entry_price=row.entry_price,
+        stop_loss=price(row.stop_loss),
+        take_profit_1=price(row.take_profit_1),
+        entry_price=price(row.entry_price),
         lots=row.lots,
         risk_pct=row.risk_pct,
         risk_amount=row.risk_amount,

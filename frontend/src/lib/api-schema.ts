@@ -168,6 +168,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/paper-trading/decisions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The journal: read-only, filtered, exported, and its hash chain verified. */
+        get: operations["paper_trading_decisions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/decisions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The journal: read-only, filtered, exported, and its hash chain verified. */
+        get: operations["paper_trading_decisions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/decisions/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The journal: read-only, filtered, exported, and its hash chain verified. */
+        get: operations["paper_trading_decisions_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/decisions/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The journal: read-only, filtered, exported, and its hash chain verified. */
+        get: operations["paper_trading_decisions_verify_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/hooks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        get: operations["paper_trading_hooks_list"];
+        put?: never;
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        post: operations["paper_trading_hooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/hooks/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        get: operations["paper_trading_hooks_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        delete: operations["paper_trading_hooks_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        patch: operations["paper_trading_hooks_partial_update"];
+        trace?: never;
+    };
+    "/api/paper-trading/hooks/{id}/attempts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        get: operations["paper_trading_hooks_attempts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/hooks/{id}/rotate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke. */
+        post: operations["paper_trading_hooks_rotate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/paper-trading/orders/": {
         parameters: {
             query?: never;
@@ -261,6 +400,145 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/signals/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Signals: send one, list and read them, execute or dismiss an alerted one, scorecards. */
+        get: operations["paper_trading_signals_list"];
+        put?: never;
+        /** @description Signals: send one, list and read them, execute or dismiss an alerted one, scorecards. */
+        post: operations["paper_trading_signals_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/signals/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Signals: send one, list and read them, execute or dismiss an alerted one, scorecards. */
+        get: operations["paper_trading_signals_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/signals/{id}/dismiss/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Signals: send one, list and read them, execute or dismiss an alerted one, scorecards. */
+        post: operations["paper_trading_signals_dismiss_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/signals/{id}/execute/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Signals: send one, list and read them, execute or dismiss an alerted one, scorecards. */
+        post: operations["paper_trading_signals_execute_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/signals/performance/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Signals: send one, list and read them, execute or dismiss an alerted one, scorecards. */
+        get: operations["paper_trading_signals_performance_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/signals/webhook/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description No session or API token: the token in the path is the credential (docs/signals.md). */
+        post: operations["paper_trading_signals_webhook_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/symbol_aliases/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A user's own symbol names, checked before the built-in resolver. */
+        get: operations["paper_trading_symbol_aliases_list"];
+        put?: never;
+        /** @description A user's own symbol names, checked before the built-in resolver. */
+        post: operations["paper_trading_symbol_aliases_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/paper-trading/symbol_aliases/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A user's own symbol names, checked before the built-in resolver. */
+        get: operations["paper_trading_symbol_aliases_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description A user's own symbol names, checked before the built-in resolver. */
+        delete: operations["paper_trading_symbol_aliases_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -466,6 +744,18 @@ export interface components {
             auto_execute_signals: boolean;
             min_signal_confidence: string | null;
             default_risk_pct: string | null;
+            /** @description signals below this R:R are rejected; null: off */
+            min_signal_rr: string | null;
+            /** @description one-click drift limit; null: stop/4 */
+            max_signal_drift_pips: string | null;
+            /** @description [{from, multiplier}] rows; null: the default table (docs/signals.md, Sizing) */
+            signal_confidence_table: {
+                [key: string]: unknown;
+            }[] | null;
+            /** @description symbols signals may open; empty: all */
+            signal_symbols: string[];
+            /** @description sources signals may come from; empty: all */
+            signal_sources: string[];
             is_default: boolean;
             margin_call: boolean;
             period: number | null;
@@ -538,6 +828,22 @@ export interface components {
              * @example 1.10450
              */
             default_risk_pct: string;
+            /**
+             * Format: decimal
+             * @example 1.10450
+             */
+            min_signal_rr?: string | null;
+            /**
+             * Format: decimal
+             * @example 1.10450
+             */
+            max_signal_drift_pips?: string | null;
+            signal_confidence_table?: {
+                from: string;
+                multiplier: string;
+            }[] | null;
+            signal_symbols?: string[];
+            signal_sources?: string[];
         };
         AccountPeriod: {
             number: number;
@@ -589,6 +895,35 @@ export interface components {
          * @enum {string}
          */
         CurrencyEnum: "USD" | "EUR" | "GBP" | "JPY" | "CHF" | "CAD" | "AUD";
+        /** @description One row of the decision journal (docs/signals.md, The decision journal). */
+        Decision: {
+            id: number;
+            /** Format: date-time */
+            time: string;
+            account: number;
+            signal: number | null;
+            source: string;
+            symbol: string;
+            /** @description the quote at decision time: bid, ask */
+            inputs: {
+                [key: string]: unknown;
+            };
+            /** @description each check: name, passed, value, limit, code */
+            checks: {
+                [key: string]: unknown;
+            }[];
+            outcome: components["schemas"]["OutcomeEnum"];
+            reason_code: string;
+            message: string;
+            /** @description every term of the lot arithmetic, decimals as strings */
+            sizing: {
+                [key: string]: unknown;
+            };
+            trade: number | null;
+            previous_hash: string;
+            /** @description sha256(previous_hash + canonical row) */
+            hash: string;
+        };
         /**
          * @description * `market` - market
          *     * `limit` - limit
@@ -660,6 +995,15 @@ export interface components {
              */
             max_deviation_pips?: string | null;
         };
+        /** @description Refuses a body that is not a JSON object, and fields it does not know. */
+        ExecuteSignal: {
+            /**
+             * Format: decimal
+             * @description default: sized from the account's risk settings and the confidence
+             * @example 1.10450
+             */
+            lot_size?: string | null;
+        };
         Fill: {
             id: number;
             kind: string;
@@ -672,6 +1016,21 @@ export interface components {
             pnl: string;
             pips: string;
             commission: string;
+        };
+        /** @description `POST hooks/` (and, every field optional, `PATCH hooks/{id}/`). */
+        Hook: {
+            name: string;
+            /** Format: int64 */
+            account?: number | null;
+            source?: string;
+            secret?: string;
+            /** @description IPs or CIDR ranges */
+            allowed_ips?: string[];
+            /** @description set allowed_ips to TradingView's published webhook addresses */
+            use_tradingview_ips?: boolean;
+            max_signal_age_s?: number;
+            rate_limit_per_minute?: number;
+            active?: boolean;
         };
         Instrument: {
             symbol: string;
@@ -693,6 +1052,13 @@ export interface components {
             providers: string[];
             /** @description offline feeds (every symbol) */
             feeds: string[];
+        };
+        /** @description GET decisions/verify/: the account's hash chain checked from its first row. */
+        JournalCheck: {
+            ok: boolean;
+            /** @description rows checked before the first broken one (all when ok) */
+            checked: number;
+            broken_at?: number | null;
         };
         LedgerEntry: {
             id: number;
@@ -720,6 +1086,13 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "hedging" | "netting" | "nfa";
+        /** @description Refuses a body that is not a JSON object, and fields it does not know. */
+        NewSymbolAlias: {
+            alias: string;
+            symbol: string;
+        };
+        /** @enum {unknown} */
+        NullEnum: null;
         Ohlc: {
             symbol: string;
             interval: string;
@@ -812,6 +1185,14 @@ export interface components {
              */
             max_deviation_pips?: string | null;
         };
+        /**
+         * @description * `executed` - executed
+         *     * `alerted` - alerted
+         *     * `rejected` - rejected
+         *     * `skipped` - skipped
+         * @enum {string}
+         */
+        OutcomeEnum: "executed" | "alerted" | "rejected" | "skipped";
         PaginatedAccountList: {
             /** @example 123 */
             count: number;
@@ -834,6 +1215,21 @@ export interface components {
             /** Format: uri */
             previous: string | null;
             results: components["schemas"]["AccountPeriod"][];
+        };
+        PaginatedDecisionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Decision"][];
         };
         PaginatedInstrumentList: {
             /** @example 123 */
@@ -858,6 +1254,36 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["LedgerEntry"][];
         };
+        PaginatedSignalList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Signal"][];
+        };
+        PaginatedSymbolAliasList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["SymbolAlias"][];
+        };
         PaginatedTradeList: {
             /** @example 123 */
             count: number;
@@ -872,6 +1298,36 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Trade"][];
+        };
+        PaginatedWebhookAttemptList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["WebhookAttempt"][];
+        };
+        PaginatedWebhookTokenList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["WebhookToken"][];
         };
         /** @description Refuses a body that is not a JSON object, and fields it does not know. */
         PatchedAccountUpdate: {
@@ -919,6 +1375,37 @@ export interface components {
              * @example 1.10450
              */
             default_risk_pct?: string;
+            /**
+             * Format: decimal
+             * @example 1.10450
+             */
+            min_signal_rr?: string | null;
+            /**
+             * Format: decimal
+             * @example 1.10450
+             */
+            max_signal_drift_pips?: string | null;
+            signal_confidence_table?: {
+                from: string;
+                multiplier: string;
+            }[] | null;
+            signal_symbols?: string[];
+            signal_sources?: string[];
+        };
+        /** @description `POST hooks/` (and, every field optional, `PATCH hooks/{id}/`). */
+        PatchedHook: {
+            name?: string;
+            /** Format: int64 */
+            account?: number | null;
+            source?: string;
+            secret?: string;
+            /** @description IPs or CIDR ranges */
+            allowed_ips?: string[];
+            /** @description set allowed_ips to TradingView's published webhook addresses */
+            use_tradingview_ips?: boolean;
+            max_signal_age_s?: number;
+            rate_limit_per_minute?: number;
+            active?: boolean;
         };
         /** @description PATCH trades/{id}/: only protective levels, notes, and price/expiry of a pending order. */
         PatchedModify: {
@@ -1037,6 +1524,46 @@ export interface components {
              */
             initial_balance?: string | null;
         };
+        /** @description GET signals/performance/ (docs/signals.md, Scorecards). */
+        Scorecard: {
+            by_source: components["schemas"]["ScorecardRow"][];
+            by_type: components["schemas"]["ScorecardRow"][];
+        };
+        /** @description One source's or one type's signals (docs/signals.md, Scorecards); the other key is null. */
+        ScorecardRow: {
+            source: string | null;
+            type: string | null;
+            received: number;
+            executed: number;
+            alerted: number;
+            rejected: number;
+            skipped: number;
+            /** @description refusal and skip codes -> count */
+            rejected_by_code: {
+                [key: string]: unknown;
+            };
+            closed_trades: number;
+            win_rate: string | null;
+            avg_r: string | null;
+            expectancy_r: string | null;
+            /** @description account currency per closed trade */
+            expectancy: string | null;
+            total_pnl: string | null;
+            profit_factor: string | null;
+            tp1_hit_rate: string | null;
+            tp2_hit_rate: string | null;
+            tp3_hit_rate: string | null;
+            avg_mfe_r: string | null;
+            avg_mae_r: string | null;
+            /** @description alert_time to fill */
+            avg_delay_seconds: string | null;
+            /** @description refused or skipped signals followed to their stop or target */
+            shadow_closed: number;
+            shadow_open: number;
+            shadow_win_rate: string | null;
+            shadow_avg_r: string | null;
+            shadow_total_r: string | null;
+        };
         Session: {
             authenticated: boolean;
             /** @description present when signed in */
@@ -1061,6 +1588,106 @@ export interface components {
          * @enum {string}
          */
         SideEnum: "buy" | "sell" | "BUY" | "SELL" | "Buy" | "Sell" | "long" | "short" | "LONG" | "SHORT";
+        /** @description A received signal and what became of it (docs/signals.md). */
+        Signal: {
+            id: number;
+            account: number;
+            via: components["schemas"]["ViaEnum"];
+            symbol: string;
+            action: string;
+            side: (components["schemas"]["TradeSideEnum"] | components["schemas"]["NullEnum"]) | null;
+            source: string;
+            type: string;
+            signal_id: string;
+            timeframe: string;
+            entry_price: string | null;
+            stop_loss: string | null;
+            take_profit_1: string | null;
+            take_profit_2: string | null;
+            take_profit_3: string | null;
+            /** @description 0-100 */
+            confidence: string | null;
+            /** @description the size the signal asked for */
+            lots: string | null;
+            risk_pct: string | null;
+            risk_amount: string | null;
+            /** @description the risk-based size of the decision */
+            suggested_lots: string | null;
+            notes: string;
+            /** Format: date-time */
+            alert_time: string | null;
+            /** Format: date-time */
+            received_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the quote at receipt */
+            bid: string | null;
+            ask: string | null;
+            status: components["schemas"]["SignalStatusEnum"];
+            /** @description refusal and skip codes */
+            reasons: string[];
+            trade: number | null;
+            /** Format: date-time */
+            executed_at: string | null;
+            /** @description the latest decision */
+            decision: components["schemas"]["Decision"] | null;
+        };
+        /**
+         * @description What `POST signals/` and the webhook accept as JSON (docs/signals.md, Bodies); the same
+         *     body may come as text/plain, or as a one-line `buy EURUSD sl=1.0950 tp=1.1100 risk=1`.
+         */
+        SignalBody: {
+            /** @description alias: pair, ticker */
+            symbol?: string;
+            /** @description buy, sell, long, short, close, close_long, close_short, flat, reverse, cancel, modify */
+            action?: string;
+            /** @description alias of action for opening actions */
+            direction?: string;
+            /** @description alias: price */
+            entry_price?: string;
+            /** @description alias: sl */
+            stop_loss?: string;
+            /** @description alias: tp */
+            take_profit_1?: string;
+            take_profit_2?: string;
+            take_profit_3?: string;
+            sl_pips?: string;
+            tp1_pips?: string;
+            tp2_pips?: string;
+            tp3_pips?: string;
+            lots?: string;
+            risk_pct?: string;
+            risk_amount?: string;
+            /** @description 0-1 or 0-100 */
+            confidence?: string;
+            type?: string;
+            source?: string;
+            signal_id?: string;
+            idempotency_key?: string;
+            timeframe?: string;
+            /** @description ISO 8601 or UNIX seconds/milliseconds */
+            alert_time?: string;
+            expires_at?: string;
+            /** @description alias: comment */
+            notes?: string;
+            account?: number;
+            /** @description the webhook token's secret, when it has one */
+            secret?: string;
+            /** @description TradingView: long, short or flat */
+            market_position?: string;
+            prev_market_position?: string;
+        };
+        /**
+         * @description * `received` - received
+         *     * `alerted` - alerted
+         *     * `executed` - executed
+         *     * `rejected` - rejected
+         *     * `skipped` - skipped
+         *     * `expired` - expired
+         *     * `dismissed` - dismissed
+         * @enum {string}
+         */
+        SignalStatusEnum: "received" | "alerted" | "executed" | "rejected" | "skipped" | "expired" | "dismissed";
         /**
          * @description * `pending` - pending
          *     * `open` - open
@@ -1069,6 +1696,11 @@ export interface components {
          * @enum {string}
          */
         StatusEnum: "pending" | "open" | "closed" | "cancelled";
+        SymbolAlias: {
+            id: number;
+            alias: string;
+            symbol: string;
+        };
         /** @description Refuses a body that is not a JSON object, and fields it does not know. */
         Tick: {
             symbol: string;
@@ -1190,6 +1822,49 @@ export interface components {
             event: string;
             reason: string | null;
             account: number;
+        };
+        /**
+         * @description * `api` - api
+         *     * `webhook` - webhook
+         * @enum {string}
+         */
+        ViaEnum: "api" | "webhook";
+        WebhookAttempt: {
+            id: number;
+            /** Format: date-time */
+            time: string;
+            remote_addr: string;
+            accepted: boolean;
+            status: number;
+            code: string;
+            message: string;
+            signal: number | null;
+            /** @description the body's first 2 KiB, secret removed */
+            body: string;
+        };
+        /** @description A webhook token's settings; the token itself appears only in the answer that made it. */
+        WebhookToken: {
+            id: number;
+            name: string;
+            account: number;
+            source: string;
+            /** @description the token's first characters */
+            token_hint: string;
+            /** @description the webhook URL (with the token only when shown) */
+            url: string | null;
+            has_secret: boolean;
+            allowed_ips: string[];
+            max_signal_age_s: number;
+            rate_limit_per_minute: number;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            rotated_at: string | null;
+            /** Format: date-time */
+            last_used_at: string | null;
+            /** @description only on create and rotate */
+            token?: string;
         };
         /** @description Every error: branch on `code`; `errors` (by field) on validation errors. */
         Error: {
@@ -2250,6 +2925,923 @@ export interface operations {
             };
         };
     };
+    paper_trading_decisions_list: {
+        parameters: {
+            query?: {
+                account?: number;
+                code?: string;
+                from?: string;
+                /**
+                 * @description * `executed` - executed
+                 *     * `alerted` - alerted
+                 *     * `rejected` - rejected
+                 *     * `skipped` - skipped
+                 */
+                outcome?: "alerted" | "executed" | "rejected" | "skipped";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                signal?: number;
+                source?: string;
+                symbol?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDecisionList"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_decisions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decision"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_decisions_export_retrieve: {
+        parameters: {
+            query?: {
+                account?: number;
+                /** @description default csv */
+                as?: "csv" | "jsonl";
+                code?: string;
+                from?: string;
+                /**
+                 * @description * `executed` - executed
+                 *     * `alerted` - alerted
+                 *     * `rejected` - rejected
+                 *     * `skipped` - skipped
+                 */
+                outcome?: "alerted" | "executed" | "rejected" | "skipped";
+                signal?: number;
+                source?: string;
+                symbol?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_decisions_verify_retrieve: {
+        parameters: {
+            query?: {
+                /** @description an account id; default: your default account */
+                account?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalCheck"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedWebhookTokenList"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Hook"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookToken"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookToken"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedHook"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookToken"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_attempts_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedWebhookAttemptList"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_hooks_rotate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookToken"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     paper_trading_orders_list: {
         parameters: {
             query?: {
@@ -2742,6 +4334,1015 @@ export interface operations {
             };
             /** @description Not found, or not yours */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_list: {
+        parameters: {
+            query?: {
+                account?: number;
+                from?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                source?: string;
+                /**
+                 * @description * `received` - Received
+                 *     * `alerted` - Alerted
+                 *     * `executed` - Executed
+                 *     * `rejected` - Rejected
+                 *     * `skipped` - Skipped
+                 *     * `expired` - Expired
+                 *     * `dismissed` - Dismissed
+                 */
+                status?: "alerted" | "dismissed" | "executed" | "expired" | "received" | "rejected" | "skipped";
+                symbol?: string;
+                to?: string;
+                /**
+                 * @description api or webhook
+                 *
+                 *     * `api` - api
+                 *     * `webhook` - webhook
+                 */
+                via?: "api" | "webhook";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSignalList"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignalBody"];
+                "text/plain": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_dismiss_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_execute_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExecuteSignal"];
+                "*/*": components["schemas"]["ExecuteSignal"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_performance_retrieve: {
+        parameters: {
+            query?: {
+                /** @description an account id; default: all yours */
+                account?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scorecard"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_signals_webhook_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignalBody"];
+                "text/plain": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_symbol_aliases_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSymbolAliasList"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_symbol_aliases_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSymbolAlias"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolAlias"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolAlias"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_symbol_aliases_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolAlias"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_symbol_aliases_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (staff only, or a refused CSRF check) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused by the trading rules */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
