@@ -339,7 +339,11 @@ def parse_time(value, *, field: str) -> datetime:
     if isinstance(value, bool):
         raise InvalidInput("A time is required.", field=field)
     if isinstance(value, int | Decimal) or (isinstance(value, str) and value.strip().isdigit()):
-        number = to_decimal(value, field=field)
+        if isinstance(value, str) and len(value.strip()) > 15:
+            raise InvalidInput("The time is out of range.", field=field)
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+        if not number.is_finite():
+            raise InvalidInput("The time is out of range.", field=field)
         seconds = number / 1000 if number > 10**11 else number  # beyond 5138 AD in seconds: milliseconds
         try:
             return datetime.fromtimestamp(float(seconds), UTC)
@@ -367,6 +371,19 @@ def canonical_payload(signal: SignalInput) -> dict:
         for f in fields(signal)
         if (value := getattr(signal, f.name)) is not None and f.name != "secret"
     }
+
+
+def input_from_payload(payload: Mapping) -> SignalInput:
+    """The `SignalInput` a canonical payload was made from (how a stored signal is decided)."""
+    values: dict[str, object] = dict(payload)
+    for name in DECIMALS:
+        if name in values:
+            values[name] = Decimal(str(values[name]))
+    for name in ("alert_time", "expires_at"):
+        if name in values:
+            values[name] = datetime.fromisoformat(str(values[name]))
+    values["action"] = Action(values["action"])
+    return SignalInput(**values)
 
 
 def dedupe_key(owner_id: int, signal: SignalInput, payload: Mapping) -> str:

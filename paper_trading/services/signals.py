@@ -117,33 +117,48 @@ def signal_receive(
             )
     except IntegrityError:  # a concurrent copy of the same alert got there first
         return Received(Signal.objects.get(user=user, dedupe_key=key), False)
-    _decide(row, signal, hook=hook, now=now)
+    _decide_in_order(row, now=now)
+    row.refresh_from_db()
     return Received(row, True)
 
 
-def _decide(row: Signal, signal: sig.SignalInput, *, hook: WebhookHook | None, now: datetime) -> None:
-    """Validate, alert the owner, decide, size, execute and journal, under the account's lock."""
-    instrument = get_instrument(row.symbol)
+def _decide_in_order(row: Signal, *, now: datetime) -> None:
+    """Decide, under the account's lock, every signal of the account still waiting up to this one,
+    oldest first: a signal stored a moment after another never overtakes it."""
     with write_lock(), transaction.atomic():
-        account = lock_account(account_id=row.account_id)
-        quote = current_quote(row.symbol)
-        signal = sig.with_levels(signal, quote, instrument) if quote is not None else signal
-        _store_levels(row, signal)
-        checks = sig.check_signal(
-            signal,
-            instrument=instrument,
-            quote=quote,
-            now=now,
-            max_age_s=hook.max_signal_age_s if hook is not None else DEFAULT_MAX_AGE_S,
-            min_rr=account.min_signal_rr,
+        lock_account(account_id=row.account_id)
+        waiting = (
+            Signal.objects.select_related("hook")
+            .filter(account_id=row.account_id, status=Signal.Status.RECEIVED, id__lte=row.pk)
+            .order_by("id")
         )
-        failed = sig.first_failure(checks)
-        _publish(row, "signal_alert", signal=representations.signal_dict(row))
-        if failed is not None:
-            result = _Outcome("rejected", failed.code, failed.message)
-        else:
-            result = _route(row, signal, account, instrument, quote, now)
-        _settle(row, account, result, checks=checks, quote=quote, now=now)
+        for pending in waiting:
+            account = lock_account(account_id=row.account_id)  # re-read: the one before may have traded
+            _decide(pending, sig.input_from_payload(pending.payload), account=account, now=now)
+
+
+def _decide(row: Signal, signal: sig.SignalInput, *, account: Account, now: datetime) -> None:
+    """Validate, alert the owner, decide, size, execute and journal (the caller holds the lock)."""
+    instrument = get_instrument(row.symbol)
+    hook = row.hook
+    quote = current_quote(row.symbol)
+    signal = sig.with_levels(signal, quote, instrument) if quote is not None else signal
+    _store_levels(row, signal)
+    checks = sig.check_signal(
+        signal,
+        instrument=instrument,
+        quote=quote,
+        now=now,
+        max_age_s=hook.max_signal_age_s if hook is not None else DEFAULT_MAX_AGE_S,
+        min_rr=account.min_signal_rr,
+    )
+    failed = sig.first_failure(checks)
+    _publish(row, "signal_alert", signal=representations.signal_dict(row))
+    if failed is not None:
+        result = _Outcome("rejected", failed.code, failed.message)
+    else:
+        result = _route(row, signal, account, instrument, quote, now)
+    _settle(row, account, result, checks=checks, quote=quote, now=now)
 
 
 def _store_levels(row: Signal, signal: sig.SignalInput) -> None:
