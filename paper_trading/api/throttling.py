@@ -102,4 +102,4 @@ class HookRateThrottle(SlidingLogInRedis, throttling.SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
     def get_cache_key(self, request, view):
-        return f"throttle_hook_{self.hook.pk}"
+        return f"throttle_hook_{self.hook.pk}_{self.hook.token_digest[:16]}"
