@@ -325,7 +325,15 @@ SPECTACULAR_SETTINGS = {
         "TradeSideEnum": ["buy", "sell"],
         "EntryTypeEnum": ["market", "limit", "stop", "stop_limit"],
         "StatusEnum": ["pending", "open", "closed", "cancelled"],  # a trade's
-        "SignalStatusEnum": ["received", "alerted", "executed", "rejected", "skipped", "expired", "dismissed"],
+        "SignalStatusEnum": [
+            "received",
+            "alerted",
+            "executed",
+            "rejected",
+            "skipped",
+            "expired",
+            "dismissed",
+        ],
     },
 }
 

@@ -133,6 +133,13 @@ class AccountAdminForm(forms.ModelForm):
         model = Account
         fields = ("user", "name", "currency", "initial_balance", *ACCOUNT_SETTINGS)
 
+    # An empty JSON box means "no filter" (an empty list), as it does in the API.
+    def clean_signal_symbols(self):
+        return self.cleaned_data["signal_symbols"] or []
+
+    def clean_signal_sources(self):
+        return self.cleaned_data["signal_sources"] or []
+
     def clean(self):
         cleaned = super().clean()
         serializer_class = AccountUpdateSerializer if self.instance.pk else AccountCreateSerializer

@@ -70,37 +70,28 @@ def account_for(user, account_id) -> Account:
 
 
 # ---- signals (docs/signals.md) -----------------------------------------------------------------
-def hooks_for(user) -> QuerySet[WebhookHook]:
-    return WebhookHook.objects.filter(user=user)
+def _owned(model, what: str, *related: str):
+    """The pair of reads every owned object has: all of a user's rows, and one of them by id
+    (another user's row is NotFound)."""
+
+    def all_for(user) -> QuerySet:
+        return model.objects.filter(user=user).select_related(*related)
+
+    def one_for(user, object_id):
+        return _one(all_for(user), object_id, what)
+
+    return all_for, one_for
 
 
-def hook_for(user, hook_id) -> WebhookHook:
-    return _one(hooks_for(user), hook_id, "webhook token")
-
-
-def aliases_for(user) -> QuerySet[SymbolAlias]:
-    return SymbolAlias.objects.filter(user=user)
-
-
-def alias_for(user, alias_id) -> SymbolAlias:
-    return _one(aliases_for(user), alias_id, "symbol alias")
+hooks_for, hook_for = _owned(WebhookHook, "webhook token")
+aliases_for, alias_for = _owned(SymbolAlias, "symbol alias")
+signals_for, signal_for = _owned(Signal, "signal", "account")
+decisions_for, decision_for = _owned(Decision, "decision")
 
 
 def alias_map(user) -> dict[str, str]:
     """The user's own symbol names, upper-cased, for the resolver."""
     return {a.upper(): s for a, s in aliases_for(user).values_list("alias", "symbol")}
-
-
-def signals_for(user) -> QuerySet[Signal]:
-    return Signal.objects.filter(user=user).select_related("account")
-
-
-def signal_for(user, signal_id) -> Signal:
-    return _one(signals_for(user), signal_id, "signal")
-
-
-def decisions_for(user) -> QuerySet[Decision]:
-    return Decision.objects.filter(user=user)
 
 
 def default_account(user) -> Account | None:
@@ -275,10 +266,6 @@ def equity_curve(account: Account, days: int) -> list[dict]:
     if figures["equity"] is not None:
         points.append({"time": now, "balance": account.balance, "equity": figures["equity"]})
     return points
-
-
-def decision_for(user, decision_id) -> Decision:
-    return _one(decisions_for(user), decision_id, "decision")
 
 
 SCORECARD_SIGNALS = 10_000  # the newest signals a scorecard reads

@@ -8,6 +8,7 @@ specs, so the schema says what a client really gets. The fuzzing test
 from rest_framework import serializers
 
 from paper_trading import representations as shapes
+from paper_trading.domain.instruments import REGISTRY
 from paper_trading.shapes import BOOL, INT, LIST, MAP, NUMBER, OBJECT, TIME, Field, Kind, Shape
 
 Text = serializers.CharField
@@ -84,24 +85,24 @@ Scorecard = serializer(shapes.SCORECARDS)
 JournalCheck = serializer(shapes.JOURNAL_CHECK)
 
 
-class Instrument(serializers.Serializer):
-    symbol = Text()
-    description = Text()
-    asset_class = Text()
-    base_currency = Text()
-    quote_currency = Text()
-    pip_size = Text()
-    digits = serializers.IntegerField()
-    contract_size = Text()
-    min_lot = Text()
-    lot_step = Text()
-    max_lot = Text()
-    default_spread_pips = Text()
-    max_leverage = serializers.IntegerField()
-    swap_long = Text()
-    swap_short = Text()
-    providers = serializers.ListField(child=Text(), help_text="live providers carrying it, in priority order")
-    feeds = serializers.ListField(child=Text(), help_text="offline feeds (every symbol)")
+# An instrument's body is `Instrument.as_dict()` (docs/domain.md, Instruments) plus the two lists:
+# its schema follows from one registry row, so the two cannot drift apart.
+_INSTRUMENT_ROW = next(iter(REGISTRY.values())).as_dict()
+Instrument = type(
+    "Instrument",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        **{
+            k: serializers.IntegerField() if isinstance(v, int) else Text()
+            for k, v in _INSTRUMENT_ROW.items()
+        },
+        "providers": serializers.ListField(
+            child=Text(), help_text="live providers carrying it, in priority order"
+        ),
+        "feeds": serializers.ListField(child=Text(), help_text="offline feeds (every symbol)"),
+    },
+)
 
 
 class TickResults(serializers.Serializer):

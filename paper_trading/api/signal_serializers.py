@@ -7,6 +7,7 @@ import ipaddress
 
 from rest_framework import serializers
 
+from ..domain import signals as sig
 from ..services.hooks import HookSettings
 from .fields import DecimalInput, ObjectId, SymbolName, WholeNumber
 from .serializers import StrictSerializer
@@ -66,38 +67,32 @@ class ExecuteSignalSerializer(StrictSerializer):
     lot_size = DecimalInput(help_text="default: sized from the account's risk settings and the confidence")
 
 
-class SignalBody(serializers.Serializer):
-    """What `POST signals/` and the webhook accept as JSON (docs/signals.md, Bodies); the same
-    body may come as text/plain, or as a one-line `buy EURUSD sl=1.0950 tp=1.1100 risk=1`."""
+_HELP = {
+    "action": "buy, sell, long, short, close, close_long, close_short, flat, reverse, cancel, modify",
+    "direction": "alias of action for opening actions; a reverse's new side",
+    "confidence": "0-1 or 0-100",
+    "alert_time": "ISO 8601 or UNIX seconds/milliseconds",
+    "secret": "the webhook token's secret, when it has one",
+    "market_position": "TradingView: long, short or flat (with prev_market_position: open, close or reverse)",
+}
 
-    symbol = serializers.CharField(required=False, help_text="alias: pair, ticker")
-    action = serializers.CharField(
-        required=False,
-        help_text="buy, sell, long, short, close, close_long, close_short, flat, reverse, cancel, modify",
-    )
-    direction = serializers.CharField(required=False, help_text="alias of action for opening actions")
-    entry_price = serializers.CharField(required=False, help_text="alias: price")
-    stop_loss = serializers.CharField(required=False, help_text="alias: sl")
-    take_profit_1 = serializers.CharField(required=False, help_text="alias: tp")
-    take_profit_2 = serializers.CharField(required=False)
-    take_profit_3 = serializers.CharField(required=False)
-    sl_pips = serializers.CharField(required=False)
-    tp1_pips = serializers.CharField(required=False)
-    tp2_pips = serializers.CharField(required=False)
-    tp3_pips = serializers.CharField(required=False)
-    lots = serializers.CharField(required=False)
-    risk_pct = serializers.CharField(required=False)
-    risk_amount = serializers.CharField(required=False)
-    confidence = serializers.CharField(required=False, help_text="0-1 or 0-100")
-    type = serializers.CharField(required=False)
-    source = serializers.CharField(required=False)
-    signal_id = serializers.CharField(required=False)
-    idempotency_key = serializers.CharField(required=False)
-    timeframe = serializers.CharField(required=False)
-    alert_time = serializers.CharField(required=False, help_text="ISO 8601 or UNIX seconds/milliseconds")
-    expires_at = serializers.CharField(required=False)
-    notes = serializers.CharField(required=False, help_text="alias: comment")
-    account = serializers.IntegerField(required=False)
-    secret = serializers.CharField(required=False, help_text="the webhook token's secret, when it has one")
-    market_position = serializers.CharField(required=False, help_text="TradingView: long, short or flat")
-    prev_market_position = serializers.CharField(required=False)
+
+def _body_field(name: str) -> serializers.Field:
+    aliases = sorted(alias for alias, target in sig.ALIASES.items() if target == name)
+    help_text = "; ".join(filter(None, [_HELP.get(name), f"alias: {', '.join(aliases)}" if aliases else ""]))
+    kind = serializers.IntegerField if name == "account" else serializers.CharField
+    return kind(required=False, help_text=help_text or None)
+
+
+#: What `POST signals/` and the webhook accept as JSON (docs/signals.md, Bodies), for the schema;
+#: the domain reads the body (`domain.signals.parse_signal`), so these follow its field list.
+SignalBody = type(
+    "SignalBody",
+    (serializers.Serializer,),
+    {
+        "__doc__": "A signal as JSON; the same body may come as text/plain, or as a one-line "
+        "`buy EURUSD sl=1.0950 tp=1.1100 risk=1`.",
+        "__module__": __name__,
+        **{name: _body_field(name) for name in sig.BODY_FIELDS},
+    },
+)

@@ -15,7 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.decorators import parser_classes as parsers_of
@@ -66,29 +66,68 @@ def _signal_response(received) -> Response:
     return Response(representations.signal_dict(received.signal), status=code)
 
 
-class SignalFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Signal.Status.choices)
+class OwnedRows(viewsets.GenericViewSet):
+    """`list` and `retrieve` of the user's own rows: `rows` gives them (selectors' pair of reads),
+    `render` renders one. Another user's row is a 404."""
+
+    lookup_value_regex = ID_IN_PATH
+    rows: tuple = ()
+    render = staticmethod(lambda row: row)
+
+    def get_queryset(self):
+        return self.rows[0](self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([self.render(row) for row in page])
+
+    def retrieve(self, request, pk=None):
+        return Response(self.render(self.rows[1](request.user, pk)))
+
+
+def _reads(shape) -> dict:
+    return {"list": extend_schema(responses=shape(many=True)), "retrieve": extend_schema(responses=shape)}
+
+
+def _time_range(field: str):
+    """Adds `from` and `to` (ISO 8601, UTC without a zone) on `field` to a FilterSet (`from` is a
+    Python keyword, so the filters are added by name)."""
+
+    def add(filterset):
+        filterset.base_filters["from"] = UTCDateTimeFilter(field_name=field, lookup_expr="gte")
+        filterset.base_filters["to"] = UTCDateTimeFilter(field_name=field, lookup_expr="lte")
+        return filterset
+
+    return add
+
+
+class OwnedSignalFilter(django_filters.FilterSet):
+    """What signals and journal rows are both filtered by."""
+
+    account = IdFilter(field_name="account_id")
     source = django_filters.CharFilter()
     symbol = django_filters.CharFilter()
+
+
+@_time_range("received_at")
+class SignalFilter(OwnedSignalFilter):
+    status = django_filters.ChoiceFilter(choices=Signal.Status.choices)
     via = django_filters.ChoiceFilter(choices=[("api", "api"), ("webhook", "webhook")])
-    account = IdFilter(field_name="account_id")
-    from_ = UTCDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    to = UTCDateTimeFilter(field_name="received_at", lookup_expr="lte")
 
     class Meta:
         model = Signal
         fields = []
 
 
-SignalFilter.base_filters["from"] = SignalFilter.base_filters.pop("from_")
-
 RECEIVED = {201: r.Signal, 200: r.Signal}
 
 
-class SignalViewSet(viewsets.GenericViewSet):
+@extend_schema_view(**_reads(r.Signal))
+class SignalViewSet(OwnedRows):
     """Signals: send one, list and read them, execute or dismiss an alerted one, scorecards."""
 
-    lookup_value_regex = ID_IN_PATH
+    rows = (selectors.signals_for, selectors.signal_for)
+    render = staticmethod(representations.signal_dict)
     http_method_names = ["get", "post", "head", "options"]
     queryset = Signal.objects.none()
     filterset_class = SignalFilter
@@ -96,18 +135,6 @@ class SignalViewSet(viewsets.GenericViewSet):
     # `create` reads the raw body (any content type) and never touches `request.data`; the
     # actions' bodies are JSON.
     parser_classes = [JSONParser, RawBody]
-
-    def get_queryset(self):
-        return selectors.signals_for(self.request.user).prefetch_related("decisions")
-
-    @extend_schema(responses=r.Signal(many=True))
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([representations.signal_dict(s) for s in page])
-
-    @extend_schema(responses=r.Signal)
-    def retrieve(self, request, pk=None):
-        return Response(representations.signal_dict(selectors.signal_for(request.user, pk)))
 
     @extend_schema(
         request={"application/json": ss.SignalBody, "text/plain": OpenApiTypes.STR}, responses=RECEIVED
@@ -181,21 +208,15 @@ def _hook_url(request, token: str | None) -> str | None:
     return request.build_absolute_uri(reverse("signal-webhook", kwargs={"token": token}))
 
 
-class HookViewSet(viewsets.GenericViewSet):
+@extend_schema_view(**_reads(r.WebhookToken))
+class HookViewSet(OwnedRows):
     """Webhook tokens: create (the token is shown once), list, read, change, rotate, revoke."""
 
-    lookup_value_regex = ID_IN_PATH
+    rows = (selectors.hooks_for, selectors.hook_for)
+    render = staticmethod(lambda hook: representations.hook_dict(hook, None))
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = Signal.objects.none()
     serializer_class = ss.HookSerializer
-
-    def get_queryset(self):
-        return selectors.hooks_for(self.request.user)
-
-    @extend_schema(responses=r.WebhookToken(many=True))
-    def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([representations.hook_dict(h, None) for h in page])
 
     @extend_schema(responses={201: r.WebhookToken})
     def create(self, request):
@@ -205,10 +226,6 @@ class HookViewSet(viewsets.GenericViewSet):
         )
         body = representations.hook_dict(hook, _hook_url(request, token), token)
         return Response(body, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses=r.WebhookToken)
-    def retrieve(self, request, pk=None):
-        return Response(representations.hook_dict(selectors.hook_for(request.user, pk), None))
 
     @extend_schema(request=ss.HookSerializer, responses=r.WebhookToken)
     def partial_update(self, request, pk=None):
@@ -238,21 +255,15 @@ class HookViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response([representations.hook_attempt_dict(a) for a in page])
 
 
-class SymbolAliasViewSet(viewsets.GenericViewSet):
+@extend_schema_view(**_reads(r.SymbolAlias))
+class SymbolAliasViewSet(OwnedRows):
     """A user's own symbol names, checked before the built-in resolver."""
 
-    lookup_value_regex = ID_IN_PATH
+    rows = (selectors.aliases_for, selectors.alias_for)
+    render = staticmethod(representations.symbol_alias_dict)
     http_method_names = ["get", "post", "delete", "head", "options"]
     queryset = SymbolAlias.objects.none()
     serializer_class = ss.NewSymbolAliasSerializer
-
-    def get_queryset(self):
-        return selectors.aliases_for(self.request.user)
-
-    @extend_schema(responses=r.SymbolAlias(many=True))
-    def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([representations.symbol_alias_dict(a) for a in page])
 
     @extend_schema(responses={201: r.SymbolAlias, 200: r.SymbolAlias})
     def create(self, request):
@@ -263,10 +274,6 @@ class SymbolAliasViewSet(viewsets.GenericViewSet):
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(representations.symbol_alias_dict(alias), status=code)
 
-    @extend_schema(responses=r.SymbolAlias)
-    def retrieve(self, request, pk=None):
-        return Response(representations.symbol_alias_dict(selectors.alias_for(request.user, pk)))
-
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         selectors.alias_for(request.user, pk).delete()
@@ -274,44 +281,29 @@ class SymbolAliasViewSet(viewsets.GenericViewSet):
 
 
 # ---- the decision journal ----------------------------------------------------------------------
-class DecisionFilter(django_filters.FilterSet):
-    account = IdFilter(field_name="account_id")
-    source = django_filters.CharFilter()
-    symbol = django_filters.CharFilter()
+@_time_range("time")
+class DecisionFilter(OwnedSignalFilter):
     outcome = django_filters.ChoiceFilter(choices=[(o, o) for o in representations.DECISION_OUTCOMES])
     code = django_filters.CharFilter(field_name="reason_code")
     signal = IdFilter(field_name="signal_id")
-    from_ = UTCDateTimeFilter(field_name="time", lookup_expr="gte")
-    to = UTCDateTimeFilter(field_name="time", lookup_expr="lte")
 
     class Meta:
         model = Decision
         fields = []
 
 
-DecisionFilter.base_filters["from"] = DecisionFilter.base_filters.pop("from_")
 EXPORT_ROWS = 100_000
 
 
-class DecisionViewSet(viewsets.GenericViewSet):
+@extend_schema_view(**_reads(r.Decision))
+class DecisionViewSet(OwnedRows):
     """The journal: read-only, filtered, exported, and its hash chain verified."""
 
-    lookup_value_regex = ID_IN_PATH
+    rows = (selectors.decisions_for, selectors.decision_for)
+    render = staticmethod(representations.decision_dict)
     http_method_names = ["get", "head", "options"]
     queryset = Decision.objects.none()
     filterset_class = DecisionFilter
-
-    def get_queryset(self):
-        return selectors.decisions_for(self.request.user)
-
-    @extend_schema(responses=r.Decision(many=True))
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([representations.decision_dict(d) for d in page])
-
-    @extend_schema(responses=r.Decision)
-    def retrieve(self, request, pk=None):
-        return Response(representations.decision_dict(selectors.decision_for(request.user, pk)))
 
     @extend_schema(
         filters=True,

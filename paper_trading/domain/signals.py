@@ -97,6 +97,7 @@ ALIASES = {
     "tp3": "take_profit_3",
     "tp_pips": "tp1_pips",
     "lot_size": "lots",
+    "side": "direction",
     "qty": "lots",
     "risk": "risk_pct",
     "comment": "notes",
@@ -125,11 +126,14 @@ DECIMALS = (
     "confidence",
 )
 TEXTS = ("type", "source", "signal_id", "idempotency_key", "timeframe", "secret")
-KNOWN = frozenset(f.name for f in fields(SignalInput)) | {
+#: The body's own field names, in the order the schema lists them (`side` follows from the action).
+BODY_FIELDS = (
+    *(f.name for f in fields(SignalInput) if f.name != "side"),
     "direction",
     "market_position",
     "prev_market_position",
-}
+)
+KNOWN = frozenset(BODY_FIELDS)
 
 
 def parse_signal(

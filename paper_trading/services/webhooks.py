@@ -22,22 +22,15 @@ from .signals import Received, signal_receive
 MAX_BODY_BYTES = 64 * 1024
 
 
-class WebhookRefused(DomainError):
+class WebhookRefused(DomainError, code="forbidden", status=403):
     """A call the token's rules refuse (403): nothing is written but the attempt log's line."""
 
-    code = "forbidden"
-    status = 403
+
+class PayloadTooLarge(DomainError, code="payload_too_large", status=413):
+    pass
 
 
-class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
-    status = 413
-
-
-class RateLimited(DomainError):
-    code = "rate_limited"
-    status = 429
-
+class RateLimited(DomainError, code="rate_limited", status=429):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after

@@ -106,6 +106,14 @@ def tick(db):
 
 
 @pytest.fixture
+def account(user):
+    """The user's default account as created on first use: 10000.00 USD, 2 % max risk per trade."""
+    from paper_trading.services.accounts import account_ensure_default
+
+    return account_ensure_default(user=user)
+
+
+@pytest.fixture
 def no_limits(user):
     """The user's default account with the risk limits off (tests not about risk rules)."""
     from paper_trading.services.accounts import account_ensure_default

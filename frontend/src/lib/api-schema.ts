@@ -1632,48 +1632,53 @@ export interface components {
             /** @description the latest decision */
             decision: components["schemas"]["Decision"] | null;
         };
-        /**
-         * @description What `POST signals/` and the webhook accept as JSON (docs/signals.md, Bodies); the same
-         *     body may come as text/plain, or as a one-line `buy EURUSD sl=1.0950 tp=1.1100 risk=1`.
-         */
+        /** @description A signal as JSON; the same body may come as text/plain, or as a one-line `buy EURUSD sl=1.0950 tp=1.1100 risk=1`. */
         SignalBody: {
             /** @description alias: pair, ticker */
             symbol?: string;
             /** @description buy, sell, long, short, close, close_long, close_short, flat, reverse, cancel, modify */
             action?: string;
-            /** @description alias of action for opening actions */
-            direction?: string;
-            /** @description alias: price */
+            /** @description alias: entry, price */
             entry_price?: string;
             /** @description alias: sl */
             stop_loss?: string;
-            /** @description alias: tp */
+            /** @description alias: tp, tp1 */
             take_profit_1?: string;
+            /** @description alias: tp2 */
             take_profit_2?: string;
+            /** @description alias: tp3 */
             take_profit_3?: string;
             sl_pips?: string;
+            /** @description alias: tp_pips */
             tp1_pips?: string;
             tp2_pips?: string;
             tp3_pips?: string;
+            /** @description alias: lot_size, qty */
             lots?: string;
+            /** @description alias: risk */
             risk_pct?: string;
             risk_amount?: string;
             /** @description 0-1 or 0-100 */
             confidence?: string;
+            /** @description alias: signal_type, strategy */
             type?: string;
             source?: string;
+            /** @description alias: id */
             signal_id?: string;
             idempotency_key?: string;
+            /** @description alias: interval, tf */
             timeframe?: string;
-            /** @description ISO 8601 or UNIX seconds/milliseconds */
+            /** @description ISO 8601 or UNIX seconds/milliseconds; alias: time, timenow */
             alert_time?: string;
             expires_at?: string;
-            /** @description alias: comment */
+            /** @description alias: comment, message */
             notes?: string;
             account?: number;
             /** @description the webhook token's secret, when it has one */
             secret?: string;
-            /** @description TradingView: long, short or flat */
+            /** @description alias of action for opening actions; a reverse's new side; alias: side */
+            direction?: string;
+            /** @description TradingView: long, short or flat (with prev_market_position: open, close or reverse) */
             market_position?: string;
             prev_market_position?: string;
         };

@@ -27,18 +27,11 @@ from .support import assert_error, url
 
 pytestmark = pytest.mark.django_db
 
-DOCUMENTED_FIELDS = {
-    "name",
-    "configured",
-    "priority",
-    "requests_today",
-    "daily_limit",
-    "per_minute_limit",
-    "last_success",
-    "last_error",
-    "state",
-    "held_quotes",
-}
+# docs/api.md, Bars and providers: what each row of GET providers/ carries.
+DOCUMENTED_FIELDS = set(
+    "name configured priority requests_today daily_limit per_minute_limit last_success last_error state "
+    "held_quotes".split()
+)
 DEFAULT_PRIORITY = ["binance", "twelvedata", "finnhub", "alphavantage", "yahoo"]
 BUDGETS = {
     "twelvedata": (800, 8),

@@ -1,6 +1,7 @@
 """Signal bodies (docs/signals.md, Bodies): JSON, text/plain JSON, the one-line form, TradingView's
 aliases and strategy positions, every action, confidence and time formats."""
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -112,8 +113,9 @@ def test_reverse_names_its_new_side():
 def test_tradingview_strategy_positions_tell_open_close_and_reverse_apart(
     action, position, previous, expected, side
 ):
-    body = f'{{"ticker": "EURUSD", "action": "{action}", "market_position": "{position}", "prev_market_position": "{previous}"}}'
-    signal = parse(body)
+    body = {"ticker": "EURUSD", "action": action, "market_position": position}
+    body["prev_market_position"] = previous
+    signal = parse(json.dumps(body))
     assert (signal.action, signal.side) == (expected, side)
 
 
@@ -213,7 +215,8 @@ def test_overrides_resolve_first():
 
 def test_payload_drops_the_secret_and_rebuilds_the_signal():
     signal, payload = parse_signal(
-        b'{"symbol": "EURUSD", "action": "buy", "secret": "s3", "stop_loss": "1.09", "alert_time": 1796221800}',
+        b'{"symbol": "EURUSD", "action": "buy", "secret": "s3", "stop_loss": "1.09", '
+        b'"alert_time": 1796221800}',
         "application/json",
     )
     assert "secret" not in payload and signal.secret == "s3"

@@ -12,11 +12,6 @@ from paper_trading.tests.api.support import url
 WEDNESDAY = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def btc(tick):
     """BTCUSD 60000.00 / 60010.00: a buy fills at 60010.00, a sell at 60000.00."""
@@ -68,11 +63,3 @@ def send(api):
         return (client or api).post(url("signals/"), data=data, content_type=content_type)
 
     return post
-
-
-@pytest.fixture
-def account(user):
-    """The user's default account as created on first use: 10000.00 USD, 2 % max risk per trade."""
-    from paper_trading.services.accounts import account_ensure_default
-
-    return account_ensure_default(user=user)
