@@ -61,6 +61,11 @@ class _Outcome:
     lots: Decimal | None = None
 
 
+# The signal's own fields, stored as given; `signal_type` is the body's `type`.
+STORED = ("symbol", "entry_price", *LEVELS, "confidence", "lots", "risk_pct", "risk_amount", "alert_time")
+STORED_TEXT = ("side", "signal_id", "timeframe", "notes")
+
+
 # ---- intake ------------------------------------------------------------------------------------
 def signal_receive(
     *,
@@ -91,24 +96,11 @@ def signal_receive(
                 hook=hook,
                 dedupe_key=key,
                 via="webhook" if hook is not None else "api",
-                symbol=signal.symbol,
                 action=signal.action.value,
-                side=signal.side or "",
                 source=signal.source or (hook.source if hook is not None else ""),
+                **{name: getattr(signal, name) for name in STORED},
+                **{name: getattr(signal, name) or "" for name in STORED_TEXT},
                 signal_type=signal.type or "",
-                signal_id=signal.signal_id or "",
-                timeframe=signal.timeframe or "",
-                entry_price=signal.entry_price,
-                stop_loss=signal.stop_loss,
-                take_profit_1=signal.take_profit_1,
-                take_profit_2=signal.take_profit_2,
-                take_profit_3=signal.take_profit_3,
-                confidence=signal.confidence,
-                lots=signal.lots,
-                risk_pct=signal.risk_pct,
-                risk_amount=signal.risk_amount,
-                notes=signal.notes or "",
-                alert_time=signal.alert_time,
                 expires_at=signal.expires_at or now + DEFAULT_EXPIRY,
                 received_at=now,
                 bid=quote.bid if quote is not None else None,
@@ -265,10 +257,7 @@ def _order(row: Signal, side: Side, lots: Decimal) -> OrderRequest:
         symbol=row.symbol,
         side=side,
         lots=lots,
-        stop_loss=row.stop_loss,
-        take_profit_1=row.take_profit_1,
-        take_profit_2=row.take_profit_2,
-        take_profit_3=row.take_profit_3,
+        **{name: getattr(row, name) for name in LEVELS},
         requested_price=row.entry_price,
         signal_id=row.signal_id or str(row.pk),
         signal_type=row.signal_type or None,
