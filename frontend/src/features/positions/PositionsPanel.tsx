@@ -1,6 +1,7 @@
 import { memo, useState, type ComponentType } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { ACTIONS, figures, GridTable, PipsPnlCells } from "../../components/GridTable";
+import { TabButtons } from "../../components/RadioButtons";
 import { API, withQuery } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPips, formatPrice, formatTime, signClass } from "../../lib/format";
 import { unrealizedAt } from "../../lib/live-pnl";
@@ -50,24 +51,16 @@ export function PositionsPanel(props: Props) {
     ["pending", "Orders", pending.length],
     ["history", "History", undefined],
   ];
+  const tabOptions = tabs.map(([key, label, count]) => [
+    key,
+    <>
+      {label}
+      {count !== undefined && <span className="count num">{count}</span>}
+    </>,
+  ] as const);
   return (
     <section className="panel positions" aria-label="Positions and orders">
-      <div className="tabs" role="tablist">
-        {tabs.map(([key, label, count]) => (
-          <button
-            key={key}
-            type="button"
-            role="tab"
-            aria-selected={tab === key}
-            className={tab === key ? "active" : ""}
-            onClick={() => setTab(key)}
-            data-testid={`tab-${key}`}
-          >
-            {label}
-            {count !== undefined && <span className="count num">{count}</span>}
-          </button>
-        ))}
-      </div>
+      <TabButtons className="tabs" options={tabOptions} value={tab} onChange={setTab} />
       {actionError ? <ErrorBanner error={actionError} /> : null}
       <div className="table-wrap" role="tabpanel">
         {tab === "open" && (
