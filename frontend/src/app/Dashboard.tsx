@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
+import { LabelledSelect } from "../components/LabelledSelect";
 import { AccountBar } from "../features/account/AccountBar";
 import { useAccounts } from "../features/account/api";
 import { useLogout } from "../features/auth/api";
@@ -120,11 +121,9 @@ export function Dashboard({ user }: { user: User }) {
         </nav>
         <FeedBadge feed={feed.data} connection={connection} />
         <div className="account-switch">
-          <label className="sr-only" htmlFor="account-switcher">
-            Account
-          </label>
-          <select
+          <LabelledSelect
             id="account-switcher"
+            label="Account"
             value={account?.id ?? ""}
             // Accounts made elsewhere (a script, the API, another tab) appear when the list is opened.
             onFocus={() => void accounts.refetch()}
@@ -133,13 +132,8 @@ export function Dashboard({ user }: { user: User }) {
               store(`account:${user.id}`, e.target.value);
             }}
             data-testid="account-switcher"
-          >
-            {accountList?.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name} · {a.currency} · #{a.id}
-              </option>
-            ))}
-          </select>
+            options={(accountList ?? []).map((a) => [a.id, `${a.name} · ${a.currency} · #${a.id}`])}
+          />
         </div>
         <div className="user">
           <span className="muted" data-testid="username">

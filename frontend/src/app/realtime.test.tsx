@@ -103,23 +103,20 @@ describe("useSignals", () => {
       {children}
     </QueryClientProvider>
   );
+  /** useSignals rendered against a fetch that answers every request with `body` and `status`. */
+  const renderAnswered = (body: object, status: number) => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify(body), { status })));
+    return renderHook(() => useSignals(), { wrapper }).result;
+  };
 
   it("shows an empty, unavailable list when the signals API answers 404", async () => {
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async () => new Response(JSON.stringify({ code: "not_found", message: "Not found." }), { status: 404 })),
-    );
-    const { result } = renderHook(() => useSignals(), { wrapper });
+    const result = renderAnswered({ code: "not_found", message: "Not found." }, 404);
     await waitFor(() => expect(result.current.isSuccess).toBe(true));
     expect(result.current.data).toEqual({ available: false, results: [] });
   });
 
   it("reports other errors as errors", async () => {
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async () => new Response(JSON.stringify({ code: "error", message: "Boom" }), { status: 500 })),
-    );
-    const { result } = renderHook(() => useSignals(), { wrapper });
+    const result = renderAnswered({ code: "error", message: "Boom" }, 500);
     await waitFor(() => expect(result.current.isError).toBe(true));
     expect(result.current.error).toMatchObject({ status: 500, code: "error", message: "Boom" });
   });

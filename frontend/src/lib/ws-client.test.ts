@@ -50,6 +50,14 @@ function makeClient(overrides = {}) {
   });
 }
 
+/** A client started, with its first socket opened by the server. */
+function openClient() {
+  const client = makeClient();
+  client.start();
+  latest().serverOpen();
+  return client;
+}
+
 beforeEach(() => {
   FakeSocket.all = [];
   vi.useFakeTimers();
@@ -122,9 +130,7 @@ describe("WsClient", () => {
   });
 
   it("reference-counts subscriptions and unsubscribes only when the last user leaves", () => {
-    const client = makeClient();
-    client.start();
-    latest().serverOpen();
+    const client = openClient();
     const offA = client.subscribe(["EURUSD"]);
     const offB = client.subscribe(["EURUSD", "GBPUSD"]);
     offA();
@@ -144,11 +150,9 @@ describe("WsClient", () => {
   });
 
   it("delivers parsed messages and ignores what is not a typed JSON object", () => {
-    const client = makeClient();
+    const client = openClient();
     const seen: unknown[] = [];
     client.onMessage((m) => seen.push(m));
-    client.start();
-    latest().serverOpen();
     latest().serverSend({ type: "price_update", symbol: "EURUSD", bid: "1.10000", ask: "1.10010" });
     latest().serverSend("not json");
     latest().serverSend({ no: "type" });
@@ -157,10 +161,8 @@ describe("WsClient", () => {
   });
 
   it("pings while open and drops a link that stopped answering", () => {
-    const client = makeClient();
-    client.start();
+    const client = openClient();
     const first = latest();
-    first.serverOpen();
     vi.advanceTimersByTime(20_000);
     expect(first.sent).toEqual([{ type: "ping" }]);
     first.serverSend({ type: "pong", timestamp: "now" });
@@ -175,9 +177,7 @@ describe("WsClient", () => {
   });
 
   it("stop() closes the socket and never reconnects", () => {
-    const client = makeClient();
-    client.start();
-    latest().serverOpen();
+    const client = openClient();
     client.stop();
     expect(latest().closed).toEqual({ code: 1000 });
     expect(client.state).toBe("closed");

@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
+import { LabelledSelect } from "../../components/LabelledSelect";
 import { RadioButtons } from "../../components/RadioButtons";
 import { formatPrice } from "../../lib/format";
 import { usePreviewLines, type PreviewLinesStore } from "../../lib/preview-lines";
@@ -54,21 +55,14 @@ export function ChartPanel(props: Props) {
   return (
     <section className="panel chart-panel" aria-label="Chart">
       <div className="toolbar">
-        <label className="sr-only" htmlFor="symbol-picker">
-          Symbol
-        </label>
-        <select
+        <LabelledSelect
           id="symbol-picker"
+          label="Symbol"
           className="symbol-picker"
           value={instrument.symbol}
           onChange={(e) => props.onSymbol(e.target.value)}
-        >
-          {props.instruments.map((i) => (
-            <option key={i.symbol} value={i.symbol}>
-              {i.symbol}
-            </option>
-          ))}
-        </select>
+          options={props.instruments.map((i) => [i.symbol, i.symbol])}
+        />
         <RadioButtons
           className="intervals"
           label="Interval"

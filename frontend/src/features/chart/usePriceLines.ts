@@ -3,7 +3,15 @@
  * (dashed), and the ticket's preview levels (long-dashed, faded), each diffed by key so unchanged
  * lines stay; and the trades' entry and exit markers.
  */
-import { LineStyle, type SeriesMarker, type Time, type UTCTimestamp } from "lightweight-charts";
+import {
+  LineStyle,
+  type IPriceLine,
+  type ISeriesApi,
+  type PriceLineOptions,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from "lightweight-charts";
 import { useEffect } from "react";
 import { formatPrice } from "../../lib/format";
 import type { Trade } from "../../lib/types";
@@ -42,27 +50,13 @@ export function usePriceLines(
   useEffect(() => {
     const series = refs.series.current;
     if (!series) return;
-    const lines = refs.levelLines.current;
     const wanted = new Map(refs.levels.current.map((l) => [l.key, l]));
-    for (const [key, line] of lines) {
-      if (!wanted.has(key)) {
-        series.removePriceLine(line);
-        lines.delete(key);
-      }
-    }
-    for (const level of wanted.values()) {
-      const options = {
-        price: refs.drafts.current.get(level.key) ?? level.price,
-        color: LEVEL_COLOR[level.kind],
-        lineWidth: 1 as const,
-        lineStyle: level.kind === "entry" ? LineStyle.Solid : LineStyle.Dashed,
-        axisLabelVisible: true,
-        title: level.label,
-      };
-      const line = lines.get(level.key);
-      if (line) line.applyOptions(options);
-      else lines.set(level.key, series.createPriceLine(options));
-    }
+    syncPriceLines(series, refs.levelLines.current, wanted, (level) => ({
+      price: refs.drafts.current.get(level.key) ?? level.price,
+      color: LEVEL_COLOR[level.kind],
+      lineStyle: level.kind === "entry" ? LineStyle.Solid : LineStyle.Dashed,
+      title: level.label,
+    }));
     onDrawn();
   }, [refs, levelsKey, symbol, onDrawn]);
 
@@ -71,29 +65,39 @@ export function usePriceLines(
     const series = refs.series.current;
     const container = refs.container.current;
     if (!series || !container) return;
-    const lines = refs.previewLines.current;
     const wanted = new Map(refs.preview.current.map((l) => [l.kind, l]));
-    for (const [kind, line] of lines) {
-      if (!wanted.has(kind)) {
-        series.removePriceLine(line);
-        lines.delete(kind);
-      }
-    }
-    for (const level of wanted.values()) {
-      const options = {
-        price: level.price,
-        color: PREVIEW_COLOR[level.kind],
-        lineWidth: 1 as const,
-        lineStyle: LineStyle.LargeDashed,
-        axisLabelVisible: true,
-        title: `Preview ${level.label}`,
-      };
-      const line = lines.get(level.kind);
-      if (line) line.applyOptions(options);
-      else lines.set(level.kind, series.createPriceLine(options));
-    }
+    syncPriceLines(series, refs.previewLines.current, wanted, (level) => ({
+      price: level.price,
+      color: PREVIEW_COLOR[level.kind],
+      lineStyle: LineStyle.LargeDashed,
+      title: `Preview ${level.label}`,
+    }));
     const drawn = [...wanted.values()].map((l) => `${l.kind}=${formatPrice(l.price, digits)}`).join(" ");
     if (drawn) container.dataset.previewLines = drawn;
     else delete container.dataset.previewLines;
   }, [refs, previewKey, symbol, digits]);
+}
+
+/**
+ * Makes `lines` draw exactly the `wanted` levels by key: lines no longer wanted are removed, kept
+ * ones get their new options, new ones are created. Every line is 1 px with its price on the axis.
+ */
+function syncPriceLines<K, L>(
+  series: ISeriesApi<"Candlestick">,
+  lines: Map<K, IPriceLine>,
+  wanted: Map<K, L>,
+  lineOf: (level: L) => Pick<PriceLineOptions, "price" | "color" | "lineStyle" | "title">,
+): void {
+  for (const [key, line] of lines) {
+    if (!wanted.has(key)) {
+      series.removePriceLine(line);
+      lines.delete(key);
+    }
+  }
+  for (const [key, level] of wanted) {
+    const options = { ...lineOf(level), lineWidth: 1 as const, axisLabelVisible: true };
+    const line = lines.get(key);
+    if (line) line.applyOptions(options);
+    else lines.set(key, series.createPriceLine(options));
+  }
 }

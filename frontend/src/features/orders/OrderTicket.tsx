@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useReducer, useState } from "react";
+import { Field } from "../../components/Field";
 import { FieldError } from "../../components/FieldError";
 import { RadioButtons } from "../../components/RadioButtons";
 import { ApiError } from "../../lib/api-client";
@@ -93,6 +94,41 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
     dispatch({ type: "set", field, value: e.target.value });
   const levelStep = state.levelUnit === "pips" ? "0.1" : String(10 ** -digits);
   const describe = (field: string) => (errorFor(field) ? `${id}-${field}-error` : undefined);
+  // What every number input of the ticket shares: a decimal keypad, and its invalid state and
+  // error message tied to the order field it feeds.
+  const numeric = (field: string) => ({
+    className: "num",
+    inputMode: "decimal" as const,
+    type: "number",
+    "aria-invalid": !!errorFor(field),
+    "aria-describedby": describe(field),
+  });
+  // A level typed in pips shows the price it comes to.
+  const levelHint = (price: number | null | undefined) =>
+    state.levelUnit === "pips" && price != null && <span className="hint num">{formatPrice(price, digits)}</span>;
+  // The ticket's two segmented choices (size by, levels in), each setting its own field.
+  const segmented = <F extends "sizeMode" | "levelUnit">(
+    field: F,
+    label: string,
+    options: [TicketState[F], string][],
+  ) => ({
+    className: "segmented",
+    label,
+    options,
+    value: state[field],
+    onChange: (value: TicketState[F]) => dispatch({ type: "set", field, value }),
+  });
+  // The order's prices: the limit or trigger price, then a stop limit's limit price.
+  const priceFields: (readonly [string, "price" | "limitPrice", string])[] = [
+    ["price", "price", state.type === "limit" ? "Limit price" : "Trigger price"],
+    ...(state.type === "stop_limit" ? [["limit_price", "limitPrice", "Limit price"] as const] : []),
+  ];
+  // A sell fills at the bid, a buy at the ask: each side's button shows its price.
+  const SIDES = [
+    ["sell", "Sell", bid],
+    ["buy", "Buy", ask],
+  ] as const;
+  const fieldError = (field: string) => <FieldError id={`${id}-${field}-error`} message={errorFor(field)} />;
 
   return (
     <section className="panel ticket" aria-label="Order ticket">
@@ -105,26 +141,19 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
         noValidate
       >
         <div className="side-switch" role="radiogroup" aria-label="Side">
-          <button
-            type="button"
-            role="radio"
-            aria-checked={state.side === "sell"}
-            className={`side sell${state.side === "sell" ? " active" : ""}`}
-            onClick={() => dispatch({ type: "set", field: "side", value: "sell" })}
-          >
-            <span>Sell</span>
-            <span className="num">{formatPrice(bid, digits)}</span>
-          </button>
-          <button
-            type="button"
-            role="radio"
-            aria-checked={state.side === "buy"}
-            className={`side buy${state.side === "buy" ? " active" : ""}`}
-            onClick={() => dispatch({ type: "set", field: "side", value: "buy" })}
-          >
-            <span>Buy</span>
-            <span className="num">{formatPrice(ask, digits)}</span>
-          </button>
+          {SIDES.map(([side, text, price]) => (
+            <button
+              key={side}
+              type="button"
+              role="radio"
+              aria-checked={state.side === side}
+              className={`side ${side}${state.side === side ? " active" : ""}`}
+              onClick={() => dispatch({ type: "set", field: "side", value: side })}
+            >
+              <span>{text}</span>
+              <span className="num">{formatPrice(price, digits)}</span>
+            </button>
+          ))}
         </div>
 
         <div className="row two">
@@ -149,96 +178,59 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           </label>
         </div>
         {state.timeInForce === "GTD" && (
-          <label>
-            Expires
-            <input
-              type="datetime-local"
-              value={state.expireAt}
-              onChange={set("expireAt")}
-              aria-invalid={!!errorFor("expire_at")}
-              aria-describedby={describe("expire_at")}
-            />
-            <FieldError id={`${id}-expire_at-error`} message={errorFor("expire_at")} />
-          </label>
+          <Field
+            label="Expires"
+            type="datetime-local"
+            value={state.expireAt}
+            onChange={set("expireAt")}
+            aria-invalid={!!errorFor("expire_at")}
+            aria-describedby={describe("expire_at")}
+          >
+            {fieldError("expire_at")}
+          </Field>
         )}
         {state.type !== "market" && (
           <div className={state.type === "stop_limit" ? "row two" : "row"}>
-            <label>
-              {state.type === "limit" ? "Limit price" : "Trigger price"}
-              <input
-                className="num"
-                inputMode="decimal"
-                type="number"
+            {priceFields.map(([field, key, label]) => (
+              <Field
+                key={field}
+                label={label}
+                {...numeric(field)}
                 step={String(10 ** -digits)}
-                value={state.price}
-                onChange={set("price")}
-                aria-invalid={!!errorFor("price")}
-                aria-describedby={describe("price")}
-              />
-              <FieldError id={`${id}-price-error`} message={errorFor("price")} />
-            </label>
-            {state.type === "stop_limit" && (
-              <label>
-                Limit price
-                <input
-                  className="num"
-                  inputMode="decimal"
-                  type="number"
-                  step={String(10 ** -digits)}
-                  value={state.limitPrice}
-                  onChange={set("limitPrice")}
-                  aria-invalid={!!errorFor("limit_price")}
-                  aria-describedby={describe("limit_price")}
-                />
-                <FieldError id={`${id}-limit_price-error`} message={errorFor("limit_price")} />
-              </label>
-            )}
+                value={state[key]}
+                onChange={set(key)}
+              >
+                {fieldError(field)}
+              </Field>
+            ))}
           </div>
         )}
 
         <div className="row size">
-          <RadioButtons
-            className="segmented"
-            label="Size by"
-            options={SIZE_MODES}
-            value={state.sizeMode}
-            onChange={(value) => dispatch({ type: "set", field: "sizeMode", value })}
-          />
+          <RadioButtons {...segmented("sizeMode", "Size by", SIZE_MODES)} />
           {state.sizeMode === "lots" ? (
-            <label>
-              Lots
-              <input
-                className="num"
-                inputMode="decimal"
-                type="number"
-                min={instrument.min_lot}
-                step={instrument.lot_step}
-                value={state.lots}
-                onChange={set("lots")}
-                aria-invalid={!!errorFor("lot_size")}
-                aria-describedby={describe("lot_size")}
-                data-testid="ticket-lots"
-              />
-            </label>
+            <Field
+              label="Lots"
+              {...numeric("lot_size")}
+              min={instrument.min_lot}
+              step={instrument.lot_step}
+              value={state.lots}
+              onChange={set("lots")}
+              data-testid="ticket-lots"
+            />
           ) : (
-            <label>
-              Risk % of equity
-              <input
-                className="num"
-                inputMode="decimal"
-                type="number"
-                step="0.1"
-                min="0"
-                value={state.riskPct}
-                onChange={set("riskPct")}
-                aria-invalid={!!errorFor("lot_size")}
-                aria-describedby={describe("lot_size")}
-                data-testid="ticket-risk"
-              />
-            </label>
+            <Field
+              label="Risk % of equity"
+              {...numeric("lot_size")}
+              step="0.1"
+              min="0"
+              value={state.riskPct}
+              onChange={set("riskPct")}
+              data-testid="ticket-risk"
+            />
           )}
         </div>
-        <FieldError id={`${id}-lot_size-error`} message={errorFor("lot_size")} />
+        {fieldError("lot_size")}
 
         <div className="row levels-head">
           <span>Exits</span>
@@ -251,51 +243,34 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           >
             Clear
           </button>
-          <RadioButtons
-            className="segmented"
-            label="Levels in"
-            options={LEVEL_UNITS}
-            value={state.levelUnit}
-            onChange={(value) => dispatch({ type: "set", field: "levelUnit", value })}
-          />
+          <RadioButtons {...segmented("levelUnit", "Levels in", LEVEL_UNITS)} />
         </div>
-        <label className="level sl">
-          Stop loss
-          <input
-            className="num"
-            inputMode="decimal"
-            type="number"
-            step={levelStep}
-            value={state.stopLoss}
-            onChange={set("stopLoss")}
-            aria-invalid={!!errorFor("stop_loss")}
-            aria-describedby={describe("stop_loss")}
-            data-testid="ticket-sl"
-          />
-          {state.levelUnit === "pips" && preview.stopLoss !== null && (
-            <span className="hint num">{formatPrice(preview.stopLoss, digits)}</span>
-          )}
-          <FieldError id={`${id}-stop_loss-error`} message={errorFor("stop_loss")} />
-        </label>
+        <Field
+          labelClassName="level sl"
+          label="Stop loss"
+          {...numeric("stop_loss")}
+          step={levelStep}
+          value={state.stopLoss}
+          onChange={set("stopLoss")}
+          data-testid="ticket-sl"
+        >
+          {levelHint(preview.stopLoss)}
+          {fieldError("stop_loss")}
+        </Field>
         {TP_FIELDS.map((field, i) => (
-          <label className="level tp" key={field}>
-            TP{i + 1}
-            <input
-              className="num"
-              inputMode="decimal"
-              type="number"
-              step={levelStep}
-              value={state.takeProfits[i]}
-              onChange={(e) => dispatch({ type: "setTakeProfit", index: i as 0 | 1 | 2, value: e.target.value })}
-              aria-invalid={!!errorFor(field)}
-              aria-describedby={describe(field)}
-              data-testid={`ticket-tp${i + 1}`}
-            />
-            {state.levelUnit === "pips" && preview.takeProfits[i] != null && (
-              <span className="hint num">{formatPrice(preview.takeProfits[i], digits)}</span>
-            )}
-            <FieldError id={`${id}-${field}-error`} message={errorFor(field)} />
-          </label>
+          <Field
+            labelClassName="level tp"
+            key={field}
+            label={`TP${i + 1}`}
+            {...numeric(field)}
+            step={levelStep}
+            value={state.takeProfits[i]}
+            onChange={(e) => dispatch({ type: "setTakeProfit", index: i as 0 | 1 | 2, value: e.target.value })}
+            data-testid={`ticket-tp${i + 1}`}
+          >
+            {levelHint(preview.takeProfits[i])}
+            {fieldError(field)}
+          </Field>
         ))}
 
         <dl className="ticket-preview" data-testid="ticket-preview">

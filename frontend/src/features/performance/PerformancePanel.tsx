@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
+import { figures, GridTable, PipsPnlCells } from "../../components/GridTable";
 import { RadioButtons } from "../../components/RadioButtons";
 import { formatDuration, formatMoney, formatPct, formatPips, signClass, toNumber } from "../../lib/format";
 import type { SymbolStats } from "../../lib/types";
@@ -79,35 +80,20 @@ export function PerformancePanel({ account }: { account: number }) {
 function StatsTable({ title, rows, testId }: { title: string; rows: Record<string, SymbolStats>; testId: string }) {
   const entries = Object.entries(rows);
   return (
-    <table className="grid" data-testid={testId}>
-      <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th>{title.replace("By ", "")}</th>
-          <th className="r">Trades</th>
-          <th className="r">Win rate</th>
-          <th className="r">Pips</th>
-          <th className="r">P&amp;L</th>
+    <GridTable
+      testId={testId}
+      caption={title}
+      columns={[title.replace("By ", ""), ...figures("Trades", "Win rate", "Pips", "P&L")]}
+      empty={entries.length === 0 && "No closed trades in this range."}
+    >
+      {entries.map(([key, s]) => (
+        <tr key={key}>
+          <td>{key || "manual"}</td>
+          <td className="r num">{s.trades}</td>
+          <td className="r num">{formatPct(s.win_rate, 1)}</td>
+          <PipsPnlCells pips={s.pips} pnl={s.pnl} />
         </tr>
-      </thead>
-      <tbody>
-        {entries.length === 0 && (
-          <tr>
-            <td colSpan={5} className="empty">
-              No closed trades in this range.
-            </td>
-          </tr>
-        )}
-        {entries.map(([key, s]) => (
-          <tr key={key}>
-            <td>{key || "manual"}</td>
-            <td className="r num">{s.trades}</td>
-            <td className="r num">{formatPct(s.win_rate, 1)}</td>
-            <td className={`r num ${signClass(s.pips)}`}>{formatPips(s.pips)}</td>
-            <td className={`r num ${signClass(s.pnl)}`}>{formatMoney(s.pnl, true)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </GridTable>
   );
 }

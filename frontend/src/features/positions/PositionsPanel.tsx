@@ -1,5 +1,7 @@
 import { memo, useState, type ComponentType } from "react";
 import { ErrorBanner } from "../../components/FieldError";
+import { ACTIONS, figures, GridTable, PipsPnlCells } from "../../components/GridTable";
+import { TabButtons } from "../../components/RadioButtons";
 import { API, withQuery } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPips, formatPrice, formatTime, signClass } from "../../lib/format";
 import { unrealizedAt } from "../../lib/live-pnl";
@@ -31,6 +33,11 @@ interface Props {
   ModifyForm: ModifyFormComponent;
 }
 
+const OPEN_COLUMNS = ["Symbol", "Side", ...figures("Lots", "Entry", "Price", "SL", "TP", "Pips", "P&L"), ACTIONS];
+const PENDING_COLUMNS = ["Symbol", "Side", "Type", ...figures("Lots", "Price", "SL", "TP"), "TIF", ACTIONS];
+const HISTORY_COLUMNS = ["Closed", "Symbol", "Side", ...figures("Lots", "Entry", "Exit"), "Reason", ...figures("Pips", "P&L")];
+const FILL_COLUMNS = ["Time", "Reason", ...figures("Lots", "Price", "Pips", "P&L")];
+
 const digitsOf = (instruments: Map<string, Instrument>, symbol: string) => instruments.get(symbol)?.digits ?? 5;
 
 export function PositionsPanel(props: Props) {
@@ -44,125 +51,67 @@ export function PositionsPanel(props: Props) {
     ["pending", "Orders", pending.length],
     ["history", "History", undefined],
   ];
+  const tabOptions = tabs.map(([key, label, count]) => [
+    key,
+    <>
+      {label}
+      {count !== undefined && <span className="count num">{count}</span>}
+    </>,
+  ] as const);
   return (
     <section className="panel positions" aria-label="Positions and orders">
-      <div className="tabs" role="tablist">
-        {tabs.map(([key, label, count]) => (
-          <button
-            key={key}
-            type="button"
-            role="tab"
-            aria-selected={tab === key}
-            className={tab === key ? "active" : ""}
-            onClick={() => setTab(key)}
-            data-testid={`tab-${key}`}
-          >
-            {label}
-            {count !== undefined && <span className="count num">{count}</span>}
-          </button>
-        ))}
-      </div>
+      <TabButtons className="tabs" options={tabOptions} value={tab} onChange={setTab} />
       {actionError ? <ErrorBanner error={actionError} /> : null}
       <div className="table-wrap" role="tabpanel">
         {tab === "open" && (
-          <table className="grid" data-testid="open-positions">
-            <thead>
-              <tr>
-                <th>Symbol</th>
-                <th>Side</th>
-                <th className="r">Lots</th>
-                <th className="r">Entry</th>
-                <th className="r">Price</th>
-                <th className="r">SL</th>
-                <th className="r">TP</th>
-                <th className="r">Pips</th>
-                <th className="r">P&amp;L</th>
-                <th aria-label="Actions" />
-              </tr>
-            </thead>
-            <tbody>
-              {open.length === 0 && (
-                <tr>
-                  <td colSpan={10} className="empty">
-                    No open positions.
-                  </td>
-                </tr>
-              )}
-              {open.map((trade) => (
-                <OpenRow
-                  key={trade.id}
-                  trade={trade}
-                  instrument={instruments.get(trade.symbol)}
-                  accountCurrency={accountCurrency}
-                  onSelectSymbol={onSelectSymbol}
-                  onClose={(lots) => close.mutate({ id: trade.id, lots })}
-                  busy={close.isPending}
-                  ModifyForm={ModifyForm}
-                />
-              ))}
-            </tbody>
-          </table>
+          <GridTable testId="open-positions" columns={OPEN_COLUMNS} empty={open.length === 0 && "No open positions."}>
+            {open.map((trade) => (
+              <OpenRow
+                key={trade.id}
+                trade={trade}
+                instrument={instruments.get(trade.symbol)}
+                accountCurrency={accountCurrency}
+                onSelectSymbol={onSelectSymbol}
+                onClose={(lots) => close.mutate({ id: trade.id, lots })}
+                busy={close.isPending}
+                ModifyForm={ModifyForm}
+              />
+            ))}
+          </GridTable>
         )}
         {tab === "pending" && (
-          <table className="grid" data-testid="pending-orders">
-            <thead>
-              <tr>
-                <th>Symbol</th>
-                <th>Side</th>
-                <th>Type</th>
-                <th className="r">Lots</th>
-                <th className="r">Price</th>
-                <th className="r">SL</th>
-                <th className="r">TP</th>
-                <th>TIF</th>
-                <th aria-label="Actions" />
-              </tr>
-            </thead>
-            <tbody>
-              {pending.length === 0 && (
-                <tr>
-                  <td colSpan={9} className="empty">
-                    No pending orders.
+          <GridTable testId="pending-orders" columns={PENDING_COLUMNS} empty={pending.length === 0 && "No pending orders."}>
+            {pending.map((trade) => {
+              const d = digitsOf(instruments, trade.symbol);
+              return (
+                <tr key={trade.id} data-trade-id={trade.id}>
+                  <SymbolSideCells trade={trade} onSelectSymbol={onSelectSymbol} />
+                  <td>{trade.entry_type.replace("_", " ")}</td>
+                  <td className="r num">{trade.lot_size}</td>
+                  <td className="r num">
+                    {formatPrice(trade.price, d)}
+                    {trade.limit_price ? ` → ${formatPrice(trade.limit_price, d)}` : ""}
+                  </td>
+                  <td className="r num">{formatPrice(trade.stop_loss, d)}</td>
+                  <td className="r num">{formatPrice(trade.take_profit_1, d)}</td>
+                  <td>
+                    {trade.time_in_force}
+                    {trade.expire_at ? ` ${formatTime(trade.expire_at).slice(5, 16)}` : ""}
+                  </td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="btn ghost"
+                      onClick={() => cancel.mutate({ id: trade.id })}
+                      disabled={cancel.isPending}
+                    >
+                      Cancel
+                    </button>
                   </td>
                 </tr>
-              )}
-              {pending.map((trade) => {
-                const d = digitsOf(instruments, trade.symbol);
-                return (
-                  <tr key={trade.id} data-trade-id={trade.id}>
-                    <td>
-                      <button type="button" className="link" onClick={() => onSelectSymbol(trade.symbol)}>
-                        {trade.symbol}
-                      </button>
-                    </td>
-                    <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
-                    <td>{trade.entry_type.replace("_", " ")}</td>
-                    <td className="r num">{trade.lot_size}</td>
-                    <td className="r num">
-                      {formatPrice(trade.price, d)}
-                      {trade.limit_price ? ` → ${formatPrice(trade.limit_price, d)}` : ""}
-                    </td>
-                    <td className="r num">{formatPrice(trade.stop_loss, d)}</td>
-                    <td className="r num">{formatPrice(trade.take_profit_1, d)}</td>
-                    <td>
-                      {trade.time_in_force}
-                      {trade.expire_at ? ` ${formatTime(trade.expire_at).slice(5, 16)}` : ""}
-                    </td>
-                    <td className="actions">
-                      <button
-                        type="button"
-                        className="btn ghost"
-                        onClick={() => cancel.mutate({ id: trade.id })}
-                        disabled={cancel.isPending}
-                      >
-                        Cancel
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+              );
+            })}
+          </GridTable>
         )}
         {tab === "history" && (
           <>
@@ -206,52 +155,45 @@ export function PositionsPanel(props: Props) {
                 Export CSV
               </a>
             </div>
-            <table className="grid" data-testid="history">
-              <thead>
-                <tr>
-                  <th>Closed</th>
-                  <th>Symbol</th>
-                  <th>Side</th>
-                  <th className="r">Lots</th>
-                  <th className="r">Entry</th>
-                  <th className="r">Exit</th>
-                  <th>Reason</th>
-                  <th className="r">Pips</th>
-                  <th className="r">P&amp;L</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.data?.results.length === 0 && (
-                  <tr>
-                    <td colSpan={9} className="empty">
-                      Nothing in this period.
-                    </td>
+            <GridTable
+              testId="history"
+              columns={HISTORY_COLUMNS}
+              empty={history.data?.results.length === 0 && "Nothing in this period."}
+            >
+              {history.data?.results.map((trade) => {
+                const d = digitsOf(instruments, trade.symbol);
+                return (
+                  <tr key={trade.id} data-trade-id={trade.id}>
+                    <td className="num">{formatTime(trade.exit_time ?? trade.created_at).slice(5)}</td>
+                    <td>{trade.symbol}</td>
+                    <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
+                    <td className="r num">{trade.original_lot_size}</td>
+                    <td className="r num">{formatPrice(trade.entry_price ?? trade.price, d)}</td>
+                    <td className="r num">{formatPrice(trade.exit_price, d)}</td>
+                    <td data-testid="exit-reason">{trade.exit_reason ?? "—"}</td>
+                    <PipsPnlCells pips={trade.pips_gained} pnl={trade.profit_loss} pnlTestId="history-pnl" />
                   </tr>
-                )}
-                {history.data?.results.map((trade) => {
-                  const d = digitsOf(instruments, trade.symbol);
-                  return (
-                    <tr key={trade.id} data-trade-id={trade.id}>
-                      <td className="num">{formatTime(trade.exit_time ?? trade.created_at).slice(5)}</td>
-                      <td>{trade.symbol}</td>
-                      <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
-                      <td className="r num">{trade.original_lot_size}</td>
-                      <td className="r num">{formatPrice(trade.entry_price ?? trade.price, d)}</td>
-                      <td className="r num">{formatPrice(trade.exit_price, d)}</td>
-                      <td data-testid="exit-reason">{trade.exit_reason ?? "—"}</td>
-                      <td className={`r num ${signClass(trade.pips_gained)}`}>{formatPips(trade.pips_gained)}</td>
-                      <td className={`r num ${signClass(trade.profit_loss)}`} data-testid="history-pnl">
-                        {formatMoney(trade.profit_loss, true)}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+                );
+              })}
+            </GridTable>
           </>
         )}
       </div>
     </section>
+  );
+}
+
+/** A live trade's first cells: its symbol (a button that shows that chart) and its side. */
+function SymbolSideCells({ trade, onSelectSymbol }: { trade: Trade; onSelectSymbol: (symbol: string) => void }) {
+  return (
+    <>
+      <td>
+        <button type="button" className="link" onClick={() => onSelectSymbol(trade.symbol)}>
+          {trade.symbol}
+        </button>
+      </td>
+      <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
+    </>
   );
 }
 
@@ -280,12 +222,7 @@ const OpenRow = memo(function OpenRow(props: RowProps) {
   return (
     <>
       <tr data-trade-id={trade.id} data-testid={`position-${trade.id}`}>
-        <td>
-          <button type="button" className="link" onClick={() => onSelectSymbol(trade.symbol)}>
-            {trade.symbol}
-          </button>
-        </td>
-        <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
+        <SymbolSideCells trade={trade} onSelectSymbol={onSelectSymbol} />
         <td className="r num" data-testid="position-lots">
           {formatLots(trade.lot_size, instrument?.lot_step)}
           {Number(trade.lot_size) !== Number(trade.original_lot_size) && (
@@ -363,34 +300,25 @@ function ExitFills({ trade, digits, lotStep }: { trade: Trade; digits: number; l
   const exits = (trade.fills ?? []).filter((fill) => fill.kind !== "entry");
   if (!exits.length) return null;
   return (
-    <table className="grid fills" data-testid={`fills-${trade.id}`}>
-      <caption>
-        Closed so far: realized <span className={`num ${signClass(trade.profit_loss)}`}>{formatMoney(trade.profit_loss, true)}</span>
-      </caption>
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Reason</th>
-          <th className="r">Lots</th>
-          <th className="r">Price</th>
-          <th className="r">Pips</th>
-          <th className="r">P&amp;L</th>
+    <GridTable
+      className="grid fills"
+      testId={`fills-${trade.id}`}
+      columns={FILL_COLUMNS}
+      caption={
+        <>
+          Closed so far: realized <span className={`num ${signClass(trade.profit_loss)}`}>{formatMoney(trade.profit_loss, true)}</span>
+        </>
+      }
+    >
+      {exits.map((fill) => (
+        <tr key={fill.id} data-testid="exit-fill">
+          <td className="num">{formatTime(fill.time).slice(5)}</td>
+          <td>{fill.reason}</td>
+          <td className="r num">{formatLots(fill.lot_size, lotStep)}</td>
+          <td className="r num">{formatPrice(fill.price, digits)}</td>
+          <PipsPnlCells pips={fill.pips} pnl={fill.pnl} pnlTestId="fill-pnl" />
         </tr>
-      </thead>
-      <tbody>
-        {exits.map((fill) => (
-          <tr key={fill.id} data-testid="exit-fill">
-            <td className="num">{formatTime(fill.time).slice(5)}</td>
-            <td>{fill.reason}</td>
-            <td className="r num">{formatLots(fill.lot_size, lotStep)}</td>
-            <td className="r num">{formatPrice(fill.price, digits)}</td>
-            <td className={`r num ${signClass(fill.pips)}`}>{formatPips(fill.pips)}</td>
-            <td className={`r num ${signClass(fill.pnl)}`} data-testid="fill-pnl">
-              {formatMoney(fill.pnl, true)}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </GridTable>
   );
 }
