@@ -74,7 +74,12 @@ def test_reverse_closes_the_long_and_opens_a_short(send, opened):
     assert body["status"] == "executed"
     short = PaperTrade.objects.get(pk=body["trade"])
     assert statuses(long) == [CLOSED]
-    assert (short.side, short.lot_size, short.entry_price, short.status) == ("sell", D("0.30"), D("60000"), OPEN)
+    assert (short.side, short.lot_size, short.entry_price, short.status) == (
+        "sell",
+        D("0.30"),
+        D("60000"),
+        OPEN,
+    )
 
 
 def test_a_reverse_whose_open_is_refused_leaves_the_long_open(send, opened):

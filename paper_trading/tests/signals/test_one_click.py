@@ -36,7 +36,9 @@ def test_a_click_executes_the_alerted_signal_at_its_suggested_size(api, alerted)
     assert (answer.status_code, body["status"]) == (200, "executed")
     trade = PaperTrade.objects.get(pk=body["trade"])
     assert (trade.lot_size, trade.entry_price, trade.stop_loss) == (D("0.10"), D("60010"), D("59010"))
-    assert list(Decision.objects.filter(signal_id=alerted).order_by("id").values_list("outcome", flat=True)) == [
+    assert list(
+        Decision.objects.filter(signal_id=alerted).order_by("id").values_list("outcome", flat=True)
+    ) == [
         "alerted",
         "executed",
     ]
@@ -60,15 +62,17 @@ def test_a_bad_size_is_400_and_executes_nothing(api, alerted):
     assert (PaperTrade.objects.count(), Signal.objects.get().status) == (0, Signal.Status.ALERTED)
 
 
-def test_refused_when_the_price_moved_past_the_drift_limit_then_allowed_once_it_is_back(
-    api, alerted, tick
-):
+def test_refused_when_the_price_moved_past_the_drift_limit_then_allowed_once_it_is_back(api, alerted, tick):
     tick("BTCUSD", "60290", "60300")  # the ask moved 290 pips from 60010.00: more than 250
     answer = click(api, alerted)
     assert (answer.status_code, answer.json()["code"]) == (422, "price_moved")
     assert "290" in answer.json()["message"] and "250" in answer.json()["message"]
     row = Signal.objects.get()
-    assert (row.status, row.reasons, PaperTrade.objects.count()) == (Signal.Status.ALERTED, ["price_moved"], 0)
+    assert (row.status, row.reasons, PaperTrade.objects.count()) == (
+        Signal.Status.ALERTED,
+        ["price_moved"],
+        0,
+    )
     assert Decision.objects.filter(signal=row, reason_code="price_moved").count() == 1
     tick("BTCUSD", "60240", "60250")  # 240 pips: within the limit
     assert click(api, alerted).json()["status"] == "executed"
