@@ -447,7 +447,7 @@ def _settle(
         account=account,
         signal=row,
         time=now,
-        inputs={"bid": _s(quote.bid if quote else None), "ask": _s(quote.ask if quote else None)},
+        inputs=_inputs(row.symbol, quote),
         checks=[c.to_json() for c in checks],
         outcome=result.outcome,
         reason_code=result.code,
@@ -461,8 +461,12 @@ def _settle(
     _publish(row, "signal_alert", signal=representations.signal_dict(row))
 
 
-def _s(value) -> str | None:
-    return None if value is None else str(value)
+def _inputs(symbol: str, quote: Quote | None) -> dict:
+    """The quote the decision saw, as the instrument's digits print it."""
+    if quote is None:
+        return {"bid": None, "ask": None}
+    digits = get_instrument(symbol).digits
+    return {"bid": f"{quote.bid:.{digits}f}", "ask": f"{quote.ask:.{digits}f}"}
 
 
 def journal_append(*, account: Account, signal: Signal | None, time: datetime, **fields) -> Decision:
