@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from paper_trading.domain.exchange import Exchange
 from paper_trading.domain.fills import Bar
-from paper_trading.domain.orders import EntryType, Side, TimeInForce
+from paper_trading.domain.orders import EntryType, Side, Ticket, TimeInForce
 from paper_trading.domain.quotes import Quote, QuoteBoard
 from paper_trading.domain.requests import ORDER_DECIMALS
 from paper_trading.domain.trading import AccountState, OrderRequest, Portfolio
@@ -59,6 +59,14 @@ def order(symbol="EURUSD", side="buy", lots="1", **fields) -> OrderRequest:
     if isinstance(fields.get("time_in_force"), str):
         fields["time_in_force"] = TimeInForce(fields["time_in_force"])
     return OrderRequest(symbol=symbol, side=Side(side), lots=D(str(lots)), **fields)
+
+
+def ticket(symbol="EURUSD", side="buy", lots="1", *, account_id=1, **fields) -> Ticket:
+    """A bare ticket (no exchange; pending unless `status` says otherwise); prices may be strings."""
+    for name, value in fields.items():
+        if isinstance(value, str) and name in ORDER_DECIMALS + ("entry_price",):
+            fields[name] = D(value)
+    return Ticket(account_id=account_id, symbol=symbol, side=Side(side), lots=D(str(lots)), **fields)
 
 
 def exchange(start: datetime = T0) -> Exchange:
