@@ -87,6 +87,14 @@ def tick(ex: Exchange, symbol: str, bid, ask=None, time: datetime = T0, *, bar: 
     return ex.tick(symbol, str(bid), str(ask if ask is not None else bid), time, bar=bar)
 
 
+def placed(req: OrderRequest, bid="1.10000", ask=None, **settings):
+    """A venue (`settings` as for venue()), one quote of the order's symbol at T0 (`ask` defaults to
+    `bid`) and the order placed on it: returns (exchange, account, ticket)."""
+    ex, acct = venue(**settings)
+    tick(ex, req.symbol, bid, ask)
+    return ex, acct, ex.place(acct.id, req)
+
+
 def ledger_sum(ex: Exchange, account_id: int) -> Decimal:
     return sum((entry.amount for entry in ex.ledgers[account_id]), D(0))
 
