@@ -5,6 +5,12 @@ from paper_trading.domain.orders import ExitReason, Status
 from .factories import D, at, fills_of, order, placed, tick
 
 
+def _trail_after(ex, trade, price: str, *, minutes: float):
+    """The trade's trailing stop after one EURUSD quote at `price` (bid == ask), `minutes` after T0."""
+    tick(ex, "EURUSD", price, time=at(minutes))
+    return trade.trailing_stop_price
+
+
 def test_buy_trailing_stop_starts_its_distance_below_entry():
     # 1.10000 - 20 x 0.0001 = 1.09800
     ex, acct, trade = placed(order(side="buy", trailing_stop_pips="20"))
@@ -14,14 +20,11 @@ def test_buy_trailing_stop_starts_its_distance_below_entry():
 def test_buy_trailing_stop_ratchets_up_and_never_down():
     ex, acct, trade = placed(order(side="buy", trailing_stop_pips="20"))
     # Bid 1.10500: 1.10500 - 0.00200 = 1.10300.
-    tick(ex, "EURUSD", "1.10500", time=at(1))
-    assert trade.trailing_stop_price == D("1.10300")
+    assert _trail_after(ex, trade, "1.10500", minutes=1) == D("1.10300")
     # Bid falls to 1.10400: 1.10200 would loosen the stop; it stays at 1.10300.
-    tick(ex, "EURUSD", "1.10400", time=at(2))
-    assert trade.trailing_stop_price == D("1.10300")
+    assert _trail_after(ex, trade, "1.10400", minutes=2) == D("1.10300")
     # A one-point rise to 1.10501 moves it one point: 1.10301.
-    tick(ex, "EURUSD", "1.10501", time=at(3))
-    assert trade.trailing_stop_price == D("1.10301")
+    assert _trail_after(ex, trade, "1.10501", minutes=3) == D("1.10301")
 
 
 def test_buy_trailing_stop_closes_with_reason_trailing_stop():
@@ -42,11 +45,9 @@ def test_sell_trailing_stop_ratchets_down_and_never_up():
     # 1.10000 + 0.00200 = 1.10200 at entry.
     assert trade.trailing_stop_price == D("1.10200")
     # Ask 1.09500: 1.09500 + 0.00200 = 1.09700.
-    tick(ex, "EURUSD", "1.09500", time=at(1))
-    assert trade.trailing_stop_price == D("1.09700")
+    assert _trail_after(ex, trade, "1.09500", minutes=1) == D("1.09700")
     # Ask back up to 1.09600 (1.09800 would loosen it): stays 1.09700.
-    tick(ex, "EURUSD", "1.09600", time=at(2))
-    assert trade.trailing_stop_price == D("1.09700")
+    assert _trail_after(ex, trade, "1.09600", minutes=2) == D("1.09700")
 
 
 def test_sell_trailing_stop_closes_at_the_ask_with_reason_trailing_stop():
