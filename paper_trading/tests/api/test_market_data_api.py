@@ -19,7 +19,7 @@ from paper_trading.market import current_quote
 from paper_trading.models import APIUsageTracker, PriceCache
 from paper_trading.providers.base import RateLimited
 from paper_trading.providers.registry import get_provider
-from paper_trading.tests.marketdata.scripted import ScriptedProvider, bars, quote
+from paper_trading.tests.marketdata.scripted import ScriptedProvider, bars, quote, stored_bar
 from paper_trading.tests.providers.conftest import no_internet  # noqa: F401
 
 from ..offline import providers_offline
@@ -293,16 +293,7 @@ def test_realtime_never_asks_a_provider_unless_the_feed_is_live(api, settings, c
 
 def test_realtime_database_fallback_is_stale_with_its_age(api, live, chain):
     three_hours_ago = timezone.now() - timedelta(hours=3)
-    PriceCache.objects.create(
-        symbol="EURUSD",
-        interval="1h",
-        time=three_hours_ago,
-        open=Decimal("1.08400"),
-        high=Decimal("1.08600"),
-        low=Decimal("1.08300"),
-        close=Decimal("1.08500"),
-        source="twelvedata",
-    )
+    stored_bar("1h", three_hours_ago, "1.08400", "1.08600", "1.08300", "1.08500")
     provider = chain(RateLimited("first", "HTTP 429"))
 
     response = api.get(url("price/realtime/?symbol=EURUSD"))

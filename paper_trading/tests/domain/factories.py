@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from paper_trading.domain.exchange import Exchange
 from paper_trading.domain.fills import Bar
-from paper_trading.domain.orders import EntryType, Side, TimeInForce
+from paper_trading.domain.orders import EntryType, Side, Ticket, TimeInForce
 from paper_trading.domain.quotes import Quote, QuoteBoard
 from paper_trading.domain.requests import ORDER_DECIMALS
 from paper_trading.domain.trading import AccountState, OrderRequest, Portfolio
@@ -61,6 +61,14 @@ def order(symbol="EURUSD", side="buy", lots="1", **fields) -> OrderRequest:
     return OrderRequest(symbol=symbol, side=Side(side), lots=D(str(lots)), **fields)
 
 
+def ticket(symbol="EURUSD", side="buy", lots="1", *, account_id=1, **fields) -> Ticket:
+    """A bare ticket (no exchange; pending unless `status` says otherwise); prices may be strings."""
+    for name, value in fields.items():
+        if isinstance(value, str) and name in ORDER_DECIMALS + ("entry_price",):
+            fields[name] = D(value)
+    return Ticket(account_id=account_id, symbol=symbol, side=Side(side), lots=D(str(lots)), **fields)
+
+
 def exchange(start: datetime = T0) -> Exchange:
     return Exchange(start=start)
 
@@ -77,6 +85,14 @@ def venue(balance="10000.00", *, start: datetime = T0, risk: bool = False, **set
 def tick(ex: Exchange, symbol: str, bid, ask=None, time: datetime = T0, *, bar: Bar | None = None) -> int:
     """One quote into the exchange; `ask` defaults to `bid` (zero spread)."""
     return ex.tick(symbol, str(bid), str(ask if ask is not None else bid), time, bar=bar)
+
+
+def placed(req: OrderRequest, bid="1.10000", ask=None, **settings):
+    """A venue (`settings` as for venue()), one quote of the order's symbol at T0 (`ask` defaults to
+    `bid`) and the order placed on it: returns (exchange, account, ticket)."""
+    ex, acct = venue(**settings)
+    tick(ex, req.symbol, bid, ask)
+    return ex, acct, ex.place(acct.id, req)
 
 
 def ledger_sum(ex: Exchange, account_id: int) -> Decimal:

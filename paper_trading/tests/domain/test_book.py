@@ -2,9 +2,9 @@
 
 from paper_trading.domain.book import Book, SymbolBook
 from paper_trading.domain.exchange import ticket_levels
-from paper_trading.domain.orders import EntryType, Side, Status, Ticket
+from paper_trading.domain.orders import EntryType, Side, Status
 
-from .factories import T0, D, at, order, quote, tick, venue
+from .factories import T0, D, at, order, quote, tick, ticket, venue
 
 BID, ASK = D("1.10000"), D("1.10020")
 
@@ -148,38 +148,22 @@ def test_book_keeps_one_symbol_book_per_symbol():
 
 
 def test_open_buy_registers_its_stop_and_target_on_the_bid():
-    ticket = Ticket(
-        account_id=1,
-        symbol="EURUSD",
-        side=Side.BUY,
-        lots=D(1),
-        status=Status.OPEN,
-        entry_price=D("1.10000"),
-        stop_loss=D("1.09900"),
-        take_profit_1=D("1.10100"),
+    buy = ticket(
+        side="buy", status=Status.OPEN, entry_price="1.10000", stop_loss="1.09900", take_profit_1="1.10100"
     )
-    assert ticket_levels(ticket) == (D("1.09900"), D("1.10100"), None, None)
+    assert ticket_levels(buy) == (D("1.09900"), D("1.10100"), None, None)
 
 
 def test_open_sell_registers_its_target_and_stop_on_the_ask():
-    ticket = Ticket(
-        account_id=1,
-        symbol="EURUSD",
-        side=Side.SELL,
-        lots=D(1),
-        status=Status.OPEN,
-        entry_price=D("1.10000"),
-        stop_loss=D("1.10100"),
-        take_profit_1=D("1.09900"),
+    sell = ticket(
+        side="sell", status=Status.OPEN, entry_price="1.10000", stop_loss="1.10100", take_profit_1="1.09900"
     )
-    assert ticket_levels(ticket) == (None, None, D("1.09900"), D("1.10100"))
+    assert ticket_levels(sell) == (None, None, D("1.09900"), D("1.10100"))
 
 
 def test_pending_orders_register_on_their_fill_side():
     def pending(side, entry_type, price):
-        return Ticket(
-            account_id=1, symbol="EURUSD", side=side, lots=D(1), entry_type=entry_type, price=D(price)
-        )
+        return ticket(side=side, entry_type=entry_type, price=price)
 
     assert ticket_levels(pending(Side.BUY, EntryType.LIMIT, "1.09900")) == (None, None, D("1.09900"), None)
     assert ticket_levels(pending(Side.BUY, EntryType.STOP, "1.10100")) == (None, None, None, D("1.10100"))

@@ -17,6 +17,17 @@ def _long_eurusd(balance="2000"):
     return pf, market, trade
 
 
+def _long_eurusd_and_gbpusd(*, eur_to: str, gbp_to: str):
+    """Balance 3000, 1 lot each of EURUSD at 1.10000 and GBPUSD at 1.25000, then both bids moved."""
+    pf = portfolio("3000")
+    market = board(quote("EURUSD", "1.10000"), quote("GBPUSD", "1.25000"))
+    eur = trading.place_order(pf, market, order("EURUSD"), at(0))
+    gbp = trading.place_order(pf, market, order("GBPUSD"), at(0))
+    _move(market, "EURUSD", eur_to)
+    _move(market, "GBPUSD", gbp_to)
+    return pf, market, eur, gbp
+
+
 def _move(market: QuoteBoard, symbol: str, price: str, minutes: float = 1):
     market.update(quote(symbol, price, time=at(minutes)))
 
@@ -86,12 +97,7 @@ def test_stop_out_closes_the_most_losing_position_first_until_the_level_recovers
     # margin 2350. EURUSD to 1.08500 (-1500), GBPUSD to 1.24600 (-400): equity 1100 = 46.8 %.
     # EURUSD loses most and is closed (-1500.00): balance 1500, equity 1500 - 400 = 1100 on
     # margin 1250 = 88 %, above 50 %: GBPUSD stays open.
-    pf = portfolio("3000")
-    market = board(quote("EURUSD", "1.10000"), quote("GBPUSD", "1.25000"))
-    eur = trading.place_order(pf, market, order("EURUSD"), at(0))
-    gbp = trading.place_order(pf, market, order("GBPUSD"), at(0))
-    _move(market, "EURUSD", "1.08500")
-    _move(market, "GBPUSD", "1.24600")
+    pf, market, eur, gbp = _long_eurusd_and_gbpusd(eur_to="1.08500", gbp_to="1.24600")
     level = trading.check_margin(pf, market, at(1))
     assert eur.status is Status.CLOSED
     assert eur.exit_reason == ExitReason.STOP_OUT
@@ -105,12 +111,7 @@ def test_stop_out_closes_the_most_losing_position_first_until_the_level_recovers
 def test_stop_out_keeps_closing_while_the_level_stays_at_or_below_50():
     # Balance 3000. EURUSD to 1.08300 (-1700), GBPUSD to 1.23700 (-1300): equity 0.
     # Close EURUSD (-1700): balance 1300, equity 0 on 1250 = 0 %: GBPUSD closes too (-1300).
-    pf = portfolio("3000")
-    market = board(quote("EURUSD", "1.10000"), quote("GBPUSD", "1.25000"))
-    eur = trading.place_order(pf, market, order("EURUSD"), at(0))
-    gbp = trading.place_order(pf, market, order("GBPUSD"), at(0))
-    _move(market, "EURUSD", "1.08300")
-    _move(market, "GBPUSD", "1.23700")
+    pf, market, eur, gbp = _long_eurusd_and_gbpusd(eur_to="1.08300", gbp_to="1.23700")
     assert trading.check_margin(pf, market, at(1)) is None
     assert [t.exit_reason for t in (eur, gbp)] == [ExitReason.STOP_OUT, ExitReason.STOP_OUT]
     closed = [e.ticket for e in pf.events if e.type == "trade_closed"]

@@ -145,14 +145,20 @@ def test_pnl_quote_is_move_times_lots_times_contract_size():
     assert positions.pnl_quote(EURUSD, D("1.10000"), D("1.10100"), 1, D("0.5")) == 50
 
 
-def test_close_eurusd_buy_ten_pips_books_one_hundred_dollars():
-    # (1.10100 - 1.10000) x 1 lot x 100000 = 100.00 USD; quote currency == account currency.
+def _one_lot_round_trip(symbol: str, bought_at: str, sold_at: str):
+    """1 lot of `symbol` bought and closed a minute later, zero spread; (ex, acct, trade, its one exit)."""
     ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order("EURUSD", "buy", "1"))
-    tick(ex, "EURUSD", "1.10100", time=at(1))
+    tick(ex, symbol, bought_at)
+    trade = ex.place(acct.id, order(symbol, "buy", "1"))
+    tick(ex, symbol, sold_at, time=at(1))
     ex.close(acct.id, trade.id)
     (exit_fill,) = fills_of(ex, trade, "exit")
+    return ex, acct, trade, exit_fill
+
+
+def test_close_eurusd_buy_ten_pips_books_one_hundred_dollars():
+    # (1.10100 - 1.10000) x 1 lot x 100000 = 100.00 USD; quote currency == account currency.
+    ex, acct, trade, exit_fill = _one_lot_round_trip("EURUSD", "1.10000", "1.10100")
     assert exit_fill.pips == 10
     assert exit_fill.pnl == D("100.00")
     assert ledger_of(ex, acct.id, "pnl") == [D("100.00")]
@@ -161,12 +167,7 @@ def test_close_eurusd_buy_ten_pips_books_one_hundred_dollars():
 
 def test_close_xauusd_buy_one_dollar_books_one_hundred_dollars():
     # (2001.00 - 2000.00) x 1 lot x 100 oz = 100.00 USD; 1.00 / 0.1 = 10 pips.
-    ex, acct = venue()
-    tick(ex, "XAUUSD", "2000.00")
-    trade = ex.place(acct.id, order("XAUUSD", "buy", "1"))
-    tick(ex, "XAUUSD", "2001.00", time=at(1))
-    ex.close(acct.id, trade.id)
-    (exit_fill,) = fills_of(ex, trade, "exit")
+    ex, acct, trade, exit_fill = _one_lot_round_trip("XAUUSD", "2000.00", "2001.00")
     assert exit_fill.pips == 10
     assert exit_fill.pnl == D("100.00")
     assert trade.realized_pnl == D("100.00")
@@ -175,12 +176,7 @@ def test_close_xauusd_buy_one_dollar_books_one_hundred_dollars():
 def test_close_usdjpy_buy_divides_yen_by_closing_price():
     # (150.500 - 150.000) x 1 x 100000 = 50000 JPY; base == account, so / 150.500
     # = 332.2259... -> 332.23 USD. 50 pips.
-    ex, acct = venue()
-    tick(ex, "USDJPY", "150.000")
-    trade = ex.place(acct.id, order("USDJPY", "buy", "1"))
-    tick(ex, "USDJPY", "150.500", time=at(1))
-    ex.close(acct.id, trade.id)
-    (exit_fill,) = fills_of(ex, trade, "exit")
+    ex, acct, trade, exit_fill = _one_lot_round_trip("USDJPY", "150.000", "150.500")
     assert exit_fill.pips == 50
     assert exit_fill.pnl == D("332.23")
     assert acct.balance == D("10332.23")

@@ -7,15 +7,13 @@ from paper_trading.domain.errors import BusinessRefusal
 from paper_trading.domain.numbers import money
 from paper_trading.domain.orders import Status
 
-from .factories import D, at, fills_of, ledger_of, order, tick, venue
+from .factories import D, at, fills_of, ledger_of, order, placed, tick, venue
 
 # ---- hedging (default) ---------------------------------------------------------------------
 
 
 def test_hedging_keeps_opposite_trades_side_by_side():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    buy = ex.place(acct.id, order(side="buy"))
+    ex, acct, buy = placed(order(side="buy"))
     sell = ex.place(acct.id, order(side="sell"))
     assert buy is not sell
     assert {t.status for t in (buy, sell)} == {Status.OPEN}
@@ -27,9 +25,7 @@ def test_hedging_keeps_opposite_trades_side_by_side():
 
 def test_netting_same_side_adds_at_the_average_price():
     # 1 lot at 1.10000 + 1 lot at 1.10200: (1.10000 + 1.10200) / 2 = 1.10100 on 2 lots.
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    first = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, first = placed(order(side="buy", lots="1"), mode="netting")
     tick(ex, "EURUSD", "1.10200", time=at(1))
     second = ex.place(acct.id, order(side="buy", lots="1"))
     assert second is first
@@ -42,9 +38,7 @@ def test_netting_same_side_adds_at_the_average_price():
 
 def test_netting_average_is_weighted_by_lots():
     # (1 x 1.10000 + 3 x 1.10100) / 4 = (1.10000 + 3.30300) / 4 = 1.10075
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(lots="1"))
+    ex, acct, position = placed(order(lots="1"), mode="netting")
     tick(ex, "EURUSD", "1.10100", time=at(1))
     ex.place(acct.id, order(lots="3"))
     assert position.entry_price == D("1.10075")
@@ -56,9 +50,7 @@ def test_netting_average_is_weighted_by_lots():
 
 def test_netting_added_lots_add_their_margin():
     # 1 x 100000 x 1.10000 / 100 = 1100 plus 1 x 100000 x 1.10200 / 100 = 1102: 2202.00
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(lots="1"))
+    ex, acct, position = placed(order(lots="1"), mode="netting")
     tick(ex, "EURUSD", "1.10200", time=at(1))
     ex.place(acct.id, order(lots="1"))
     assert money(position.margin) == D("2202.00")
@@ -66,9 +58,7 @@ def test_netting_added_lots_add_their_margin():
 
 def test_netting_opposite_order_reduces_the_position():
     # Buy 1 at 1.10000, sell 0.4 at 1.10100: closes 0.4 lot, 0.00100 x 0.4 x 100000 = 40.00.
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, position = placed(order(side="buy", lots="1"), mode="netting")
     tick(ex, "EURUSD", "1.10100", time=at(1))
     result = ex.place(acct.id, order(side="sell", lots="0.4"))
     assert result is position
@@ -80,9 +70,7 @@ def test_netting_opposite_order_reduces_the_position():
 
 
 def test_netting_equal_opposite_order_closes_the_position():
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, position = placed(order(side="buy", lots="1"), mode="netting")
     tick(ex, "EURUSD", "1.10100", time=at(1))
     ex.place(acct.id, order(side="sell", lots="1"))
     assert position.status is Status.CLOSED
@@ -92,9 +80,7 @@ def test_netting_equal_opposite_order_closes_the_position():
 
 def test_netting_larger_opposite_order_flips_the_position():
     # Buy 1 at 1.10000; sell 1.5 at 1.10100: the buy closes (+100.00), a 0.5 lot sell opens at 1.10100.
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    long = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, long = placed(order(side="buy", lots="1"), mode="netting")
     tick(ex, "EURUSD", "1.10100", time=at(1))
     short = ex.place(acct.id, order(side="sell", lots="1.5"))
     assert long.status is Status.CLOSED
@@ -112,9 +98,7 @@ def test_netting_larger_opposite_order_flips_the_position():
 def test_netting_resting_limit_fills_into_the_position_once():
     # Buy 1 at 1.10000, then a buy limit 1 lot at 1.09900 fills into it: 2 lots at 1.09950.
     # Later quotes at and through the limit must not add to the position again.
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, position = placed(order(side="buy", lots="1"), mode="netting")
     limit = ex.place(acct.id, order(side="buy", lots="1", entry_type="limit", price="1.09900"))
     tick(ex, "EURUSD", "1.09900", time=at(1))
     assert position.lots == D("2")
@@ -129,9 +113,7 @@ def test_netting_resting_limit_fills_into_the_position_once():
 
 def test_netting_resting_opposite_limit_reduces_once():
     # Buy 1 at 1.10000; a sell limit 0.5 at 1.10100 reduces it to 0.5 lot (+50.00), once.
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, position = placed(order(side="buy", lots="1"), mode="netting")
     ex.place(acct.id, order(side="sell", lots="0.5", entry_type="limit", price="1.10100"))
     tick(ex, "EURUSD", "1.10100", time=at(1))
     tick(ex, "EURUSD", "1.10000", time=at(2))
@@ -155,18 +137,14 @@ def test_nfa_opposite_order_is_refused_as_hedging():
 
 
 def test_nfa_same_side_orders_open_separate_trades():
-    ex, acct = venue(mode="nfa")
-    tick(ex, "EURUSD", "1.10000")
-    first = ex.place(acct.id, order(side="buy"))
+    ex, acct, first = placed(order(side="buy"), mode="nfa")
     second = ex.place(acct.id, order(side="buy"))
     assert first is not second
     assert len(ex.active()) == 2
 
 
 def test_nfa_closing_the_newer_trade_first_is_a_fifo_violation():
-    ex, acct = venue(mode="nfa")
-    tick(ex, "EURUSD", "1.10000")
-    older = ex.place(acct.id, order(side="buy"))
+    ex, acct, older = placed(order(side="buy"), mode="nfa")
     tick(ex, "EURUSD", "1.10010", time=at(1))
     newer = ex.place(acct.id, order(side="buy"))
     with pytest.raises(BusinessRefusal) as err:
@@ -177,9 +155,7 @@ def test_nfa_closing_the_newer_trade_first_is_a_fifo_violation():
 
 
 def test_nfa_closing_oldest_first_is_allowed_then_the_next():
-    ex, acct = venue(mode="nfa")
-    tick(ex, "EURUSD", "1.10000")
-    older = ex.place(acct.id, order(side="buy"))
+    ex, acct, older = placed(order(side="buy"), mode="nfa")
     tick(ex, "EURUSD", "1.10010", time=at(1))
     newer = ex.place(acct.id, order(side="buy"))
     ex.close(acct.id, older.id)
@@ -202,9 +178,7 @@ def test_nfa_fifo_is_per_symbol():
 def test_nfa_caps_metal_leverage_at_20():
     # Account leverage 100, NFA: XAUUSD capped at 20:1. 0.5 x 100 x 2000.00 / 20 = 5000.00
     # (a hedging account at 100:1 holds 0.5 x 100 x 2000 / 100 = 1000.00).
-    ex, acct = venue(mode="nfa", leverage=100)
-    tick(ex, "XAUUSD", "2000.00")
-    trade = ex.place(acct.id, order("XAUUSD", lots="0.5"))
+    ex, acct, trade = placed(order("XAUUSD", lots="0.5"), "2000.00", mode="nfa", leverage=100)
     assert money(trade.margin) == D("5000.00")
     hx, hacct = venue(leverage=100)
     tick(hx, "XAUUSD", "2000.00")
@@ -235,9 +209,7 @@ def test_nfa_leverage_cap_can_make_margin_insufficient():
 
 
 def test_netting_resting_order_absorbed_into_the_position_is_no_longer_pending():
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, position = placed(order(side="buy", lots="1"), mode="netting")
     limit = ex.place(acct.id, order(side="buy", lots="1", entry_type="limit", price="1.09900"))
     tick(ex, "EURUSD", "1.09900", time=at(1))
     assert limit.status is Status.CANCELLED
@@ -246,9 +218,7 @@ def test_netting_resting_order_absorbed_into_the_position_is_no_longer_pending()
 
 
 def test_netting_oco_order_filling_into_the_position_cancels_its_sibling():
-    ex, acct = venue(mode="netting")
-    tick(ex, "EURUSD", "1.10000")
-    position = ex.place(acct.id, order(side="buy", lots="1"))
+    ex, acct, position = placed(order(side="buy", lots="1"), mode="netting")
     first = ex.place(acct.id, order(side="buy", lots="0.5", entry_type="limit", price="1.09900"))
     second = ex.place(
         acct.id, order(side="sell", lots="0.5", entry_type="limit", price="1.10100", oco_with=first.id)

@@ -10,24 +10,33 @@ from paper_trading.domain.errors import BusinessRefusal, IllegalTransition, Inva
 from paper_trading.domain.orders import ExitReason, Status, Ticket, check_transition
 from paper_trading.domain.trading import close_ticket, modify_ticket, place_order
 
-from .factories import D, at, board, events_of, fills_of, ledger_sum, order, portfolio, quote, tick, venue
+from .factories import (
+    D,
+    at,
+    board,
+    events_of,
+    fills_of,
+    ledger_sum,
+    order,
+    placed,
+    portfolio,
+    quote,
+    tick,
+    venue,
+)
 
 # ---- limit orders --------------------------------------------------------------------------
 
 
 def test_buy_limit_below_ask_rests_pending():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="limit", price="1.09900"))
+    ex, acct, trade = placed(order(side="buy", entry_type="limit", price="1.09900"))
     assert trade.status is Status.PENDING
     assert trade.entry_price is None
     assert fills_of(ex, trade) == []
 
 
 def test_buy_limit_fills_at_its_level_when_ask_reaches_it():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="limit", price="1.09900"))
+    ex, acct, trade = placed(order(side="buy", entry_type="limit", price="1.09900"))
     tick(ex, "EURUSD", "1.09920", "1.09940", time=at(1))
     assert trade.status is Status.PENDING
     tick(ex, "EURUSD", "1.09880", "1.09900", time=at(2))
@@ -37,18 +46,14 @@ def test_buy_limit_fills_at_its_level_when_ask_reaches_it():
 
 def test_buy_limit_gapped_through_fills_at_its_level_never_better():
     # Ask gaps to 1.09700, below the 1.09900 limit: the fill is still 1.09900.
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="limit", price="1.09900"))
+    ex, acct, trade = placed(order(side="buy", entry_type="limit", price="1.09900"))
     tick(ex, "EURUSD", "1.09700", time=at(1))
     assert trade.entry_price == D("1.09900")
     assert [f.price for f in fills_of(ex, trade, "entry")] == [D("1.09900")]
 
 
 def test_sell_limit_gapped_through_fills_at_its_level_never_better():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="sell", entry_type="limit", price="1.10100"))
+    ex, acct, trade = placed(order(side="sell", entry_type="limit", price="1.10100"))
     assert trade.status is Status.PENDING
     tick(ex, "EURUSD", "1.10300", time=at(1))
     assert trade.status is Status.OPEN
@@ -57,9 +62,9 @@ def test_sell_limit_gapped_through_fills_at_its_level_never_better():
 
 def test_resting_limit_fill_charges_commission():
     # 4.00 per lot x 0.5 lot = 2.00 at the fill, not at placement.
-    ex, acct = venue(commission_per_lot=D("4"))
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", lots="0.5", entry_type="limit", price="1.09900"))
+    ex, acct, trade = placed(
+        order(side="buy", lots="0.5", entry_type="limit", price="1.09900"), commission_per_lot=D("4")
+    )
     assert ledger_sum(ex, acct.id) == D("10000.00")
     tick(ex, "EURUSD", "1.09900", time=at(1))
     assert trade.commission == D("2.00")
@@ -71,9 +76,7 @@ def test_resting_limit_fill_charges_commission():
 
 def test_buy_stop_above_ask_rests_then_fills_at_the_gapped_ask():
     # Trigger 1.10100; ask gaps to 1.10180: filled at 1.10180, worse than the trigger.
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="stop", price="1.10100"))
+    ex, acct, trade = placed(order(side="buy", entry_type="stop", price="1.10100"))
     assert trade.status is Status.PENDING
     tick(ex, "EURUSD", "1.10050", time=at(1))
     assert trade.status is Status.PENDING
@@ -82,18 +85,14 @@ def test_buy_stop_above_ask_rests_then_fills_at_the_gapped_ask():
 
 
 def test_sell_stop_below_bid_fills_at_the_gapped_bid():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="sell", entry_type="stop", price="1.09900"))
+    ex, acct, trade = placed(order(side="sell", entry_type="stop", price="1.09900"))
     tick(ex, "EURUSD", "1.09850", time=at(1))
     assert trade.entry_price == D("1.09850")
 
 
 def test_stop_entry_fill_takes_slippage_against_the_trader():
     # Ask 1.10100 at the trigger + 0.5 pip = 1.10105.
-    ex, acct = venue(slippage_pips=D("0.5"))
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="stop", price="1.10100"))
+    ex, acct, trade = placed(order(side="buy", entry_type="stop", price="1.10100"), slippage_pips=D("0.5"))
     tick(ex, "EURUSD", "1.10100", time=at(1))
     assert trade.entry_price == D("1.10105")
 
@@ -103,10 +102,8 @@ def test_stop_entry_fill_takes_slippage_against_the_trader():
 
 def test_stop_limit_fires_and_fills_at_the_quote_inside_the_limit():
     # Stop 1.10100, limit 1.10150: ask 1.10120 fires the stop and is inside the limit.
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(
-        acct.id, order(side="buy", entry_type="stop_limit", price="1.10100", limit_price="1.10150")
+    ex, acct, trade = placed(
+        order(side="buy", entry_type="stop_limit", price="1.10100", limit_price="1.10150")
     )
     assert trade.status is Status.PENDING
     tick(ex, "EURUSD", "1.10120", time=at(1))
@@ -117,10 +114,8 @@ def test_stop_limit_fires_and_fills_at_the_quote_inside_the_limit():
 def test_stop_limit_gapped_past_its_limit_rests_as_a_limit():
     # Ask gaps to 1.10200: the stop fires but 1.10200 > limit 1.10150, so it rests as a limit and
     # later fills at its level 1.10150 when ask comes back to 1.10140 (never better).
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(
-        acct.id, order(side="buy", entry_type="stop_limit", price="1.10100", limit_price="1.10150")
+    ex, acct, trade = placed(
+        order(side="buy", entry_type="stop_limit", price="1.10100", limit_price="1.10150")
     )
     tick(ex, "EURUSD", "1.10200", time=at(1))
     assert trade.status is Status.PENDING
@@ -160,9 +155,7 @@ def test_market_order_with_a_price_is_rejected():
 
 
 def test_gtc_limit_rests_across_the_rollover():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="limit", price="1.09000"))
+    ex, acct, trade = placed(order(side="buy", entry_type="limit", price="1.09000"))
     assert trade.expire_at is None
     # Two days later, past two 17:00 New York rollovers.
     tick(ex, "EURUSD", "1.10010", time=at(2 * 24 * 60))
@@ -195,10 +188,8 @@ def test_day_order_expires_at_17_new_york(placed, expires):
 
 def test_gtd_order_expires_at_expire_at():
     expire_at = at(90)
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(
-        acct.id, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=expire_at)
+    ex, acct, trade = placed(
+        order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=expire_at)
     )
     assert trade.expire_at == expire_at
     tick(ex, "EURUSD", "1.10000", time=at(89))
@@ -210,10 +201,8 @@ def test_gtd_order_expires_at_expire_at():
 
 def test_expiry_wins_over_a_fill_on_the_same_late_quote():
     # A quote at/after expire_at that would also fill the limit: the order has already expired.
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(
-        acct.id, order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=at(60))
+    ex, acct, trade = placed(
+        order(entry_type="limit", price="1.09000", time_in_force="GTD", expire_at=at(60))
     )
     tick(ex, "EURUSD", "1.08000", time=at(60))
     assert trade.status is Status.CANCELLED
@@ -256,9 +245,7 @@ def test_expire_at_without_gtd_is_rejected():
 
 @pytest.mark.parametrize("tif", ["IOC", "FOK"])
 def test_ioc_fok_limit_that_cannot_fill_now_is_cancelled(tif):
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="limit", price="1.09900", time_in_force=tif))
+    ex, acct, trade = placed(order(side="buy", entry_type="limit", price="1.09900", time_in_force=tif))
     assert trade.status is Status.CANCELLED
     assert trade.exit_reason == ExitReason.CANCELLED
     assert fills_of(ex, trade) == []
@@ -270,9 +257,7 @@ def test_ioc_fok_limit_that_cannot_fill_now_is_cancelled(tif):
 
 @pytest.mark.parametrize("tif", ["IOC", "FOK"])
 def test_ioc_fok_marketable_limit_fills_at_once(tif):
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(side="buy", entry_type="limit", price="1.10000", time_in_force=tif))
+    ex, acct, trade = placed(order(side="buy", entry_type="limit", price="1.10000", time_in_force=tif))
     assert trade.status is Status.OPEN
 
 
@@ -315,9 +300,7 @@ def test_oco_second_fills_cancels_the_first():
 
 
 def test_cancel_pending_order_removes_it_from_the_book():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(entry_type="limit", price="1.09900"))
+    ex, acct, trade = placed(order(entry_type="limit", price="1.09900"))
     ex.cancel(acct.id, trade.id)
     assert trade.status is Status.CANCELLED
     assert tick(ex, "EURUSD", "1.09800", time=at(1)) == 0
@@ -384,9 +367,7 @@ def test_price_moved_beyond_max_deviation_is_refused_and_writes_nothing():
 
 def test_price_within_max_deviation_fills():
     # |1.10000 - 1.09970| / 0.0001 = 3 pips <= 5.
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(requested_price="1.09970", max_deviation_pips="5"))
+    ex, acct, trade = placed(order(requested_price="1.09970", max_deviation_pips="5"))
     assert trade.status is Status.OPEN
     assert trade.requested_price == D("1.09970")
 
@@ -395,9 +376,7 @@ def test_price_within_max_deviation_fills():
 
 
 def test_modify_open_trade_moves_its_stop_loss():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(stop_loss="1.09000"))
+    ex, acct, trade = placed(order(stop_loss="1.09000"))
     ex.modify(acct.id, trade.id, {"stop_loss": D("1.09950")})
     assert trade.stop_loss == D("1.09950")
     tick(ex, "EURUSD", "1.09950", time=at(1))
@@ -406,9 +385,7 @@ def test_modify_open_trade_moves_its_stop_loss():
 
 def test_modify_stop_loss_through_the_market_is_rejected():
     # A buy's SL must stay below the current bid 1.10000.
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = placed(order())
     with pytest.raises(InvalidInput) as err:
         ex.modify(acct.id, trade.id, {"stop_loss": D("1.10010")})
     assert err.value.field == "stop_loss"
@@ -417,26 +394,20 @@ def test_modify_stop_loss_through_the_market_is_rejected():
 
 @pytest.mark.parametrize("changes", [{"lots": D("2")}, {"side": "sell"}, {"entry_price": D("1")}])
 def test_modify_unlisted_field_is_rejected(changes):
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = placed(order())
     with pytest.raises(InvalidInput):
         ex.modify(acct.id, trade.id, changes)
 
 
 def test_modify_price_of_an_open_trade_is_rejected():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = placed(order())
     with pytest.raises(InvalidInput) as err:
         ex.modify(acct.id, trade.id, {"price": D("1.09000")})
     assert err.value.field == "price"
 
 
 def test_modify_pending_price_moves_its_trigger():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(entry_type="limit", price="1.09000"))
+    ex, acct, trade = placed(order(entry_type="limit", price="1.09000"))
     ex.modify(acct.id, trade.id, {"price": D("1.09950")})
     tick(ex, "EURUSD", "1.09950", time=at(1))
     assert trade.status is Status.OPEN
@@ -493,9 +464,7 @@ def test_closing_a_pending_order_raises_state_conflict():
 
 
 def test_cancelling_an_open_trade_raises_state_conflict():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = placed(order())
     with pytest.raises(StateConflict):
         ex.cancel(acct.id, trade.id)
     assert trade.status is Status.OPEN
@@ -511,18 +480,14 @@ def test_modifying_a_closed_trade_raises_state_conflict():
 
 
 def test_closing_more_lots_than_open_is_rejected():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(lots="0.5"))
+    ex, acct, trade = placed(order(lots="0.5"))
     with pytest.raises(InvalidInput):
         ex.close(acct.id, trade.id, lots=D("0.6"))
     assert trade.lots == D("0.5")
 
 
 def test_events_follow_the_lifecycle():
-    ex, acct = venue()
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order(entry_type="limit", price="1.09900"))
+    ex, acct, trade = placed(order(entry_type="limit", price="1.09900"))
     tick(ex, "EURUSD", "1.09900", time=at(1))
     ex.close(acct.id, trade.id)
     assert [e.type for e in ex.events if e.ticket is trade] == [

@@ -84,6 +84,14 @@ class Run:
             return self.bid - pips * pip if against else self.ask + pips * pip
         return self.ask + pips * pip if against else self.bid - pips * pip
 
+    def play(self, ops, after_each=None) -> "Run":
+        """Apply `ops` in turn, calling `after_each(self)` after every one."""
+        for op in ops:
+            self.apply(op)
+            if after_each is not None:
+                after_each(self)
+        return self
+
     def apply(self, op) -> None:
         kind = op[0]
         try:
@@ -153,18 +161,13 @@ def _check_ledger(run: Run) -> None:
 @settings(max_examples=60, deadline=None)
 @given(symbol=st.sampled_from(sorted(START)), account=account_st, ops=ops_st)
 def test_balance_equals_the_sum_of_the_ledger_after_any_sequence(symbol, account, ops):
-    run = Run(symbol, account)
-    for op in ops:
-        run.apply(op)
-        _check_ledger(run)
+    Run(symbol, account).play(ops, after_each=_check_ledger)
 
 
 @settings(max_examples=60, deadline=None)
 @given(symbol=st.sampled_from(sorted(START)), account=account_st, ops=ops_st)
 def test_a_trade_is_closed_at_most_once(symbol, account, ops):
-    run = Run(symbol, account)
-    for op in ops:
-        run.apply(op)
+    run = Run(symbol, account).play(ops)
     remaining: dict[int, Decimal] = {}
     closed_at: dict[int, int] = {}
     for n, fill in enumerate(run.ex.fills):
@@ -191,10 +194,7 @@ def _check_fills_match_orders(run: Run) -> None:
 @settings(max_examples=60, deadline=None)
 @given(symbol=st.sampled_from(sorted(START)), account=account_st, ops=ops_st)
 def test_orders_fill_at_most_their_own_lots(symbol, account, ops):
-    run = Run(symbol, account)
-    for op in ops:
-        run.apply(op)
-    _check_fills_match_orders(run)
+    _check_fills_match_orders(Run(symbol, account).play(ops))
 
 
 small_tick_op = st.tuples(st.just("tick"), st.integers(-150, 150), st.integers(0, 5), st.integers(1, 30))

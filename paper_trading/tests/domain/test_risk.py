@@ -113,12 +113,17 @@ def test_stop_at_break_even_frees_its_heat():
     assert ex.place(acct.id, order(stop_loss="1.09600")).status is Status.OPEN
 
 
+def _long_under_the_daily_limit():
+    """Only the daily loss limit on (5 % of 10000 = 500), and 1 lot EURUSD bought at 1.10000."""
+    ex, acct = venue(risk=True, max_risk_per_trade_pct=None, max_portfolio_heat_pct=None)
+    tick(ex, "EURUSD", "1.10000")
+    return ex, acct, ex.place(acct.id, order())
+
+
 def test_realized_daily_loss_at_the_limit_refuses_new_orders():
     # Day loss cap 5 % of the day's opening balance 10000 = 500. Buy 1 lot at 1.10000, close at
     # 1.09500: (1.09500 - 1.10000) x 100000 = -500.00 realized today -> refused.
-    ex, acct = venue(risk=True, max_risk_per_trade_pct=None, max_portfolio_heat_pct=None)
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = _long_under_the_daily_limit()
     tick(ex, "EURUSD", "1.09500", time=at(1))
     ex.close(acct.id, trade.id)
     assert acct.balance == D("9500.00")
@@ -127,9 +132,7 @@ def test_realized_daily_loss_at_the_limit_refuses_new_orders():
 
 def test_daily_loss_below_the_limit_allows_orders():
     # -499.00 realized < 500.
-    ex, acct = venue(risk=True, max_risk_per_trade_pct=None, max_portfolio_heat_pct=None)
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = _long_under_the_daily_limit()
     tick(ex, "EURUSD", "1.09501", time=at(1))
     ex.close(acct.id, trade.id)
     assert ex.place(acct.id, order()).status is Status.OPEN
@@ -137,18 +140,14 @@ def test_daily_loss_below_the_limit_allows_orders():
 
 def test_unrealized_loss_counts_towards_the_daily_limit():
     # Open 1 lot from 1.10000, bid 1.09500: unrealized -500 -> refused.
-    ex, acct = venue(risk=True, max_risk_per_trade_pct=None, max_portfolio_heat_pct=None)
-    tick(ex, "EURUSD", "1.10000")
-    ex.place(acct.id, order())
+    ex, acct, _ = _long_under_the_daily_limit()
     tick(ex, "EURUSD", "1.09500", time=at(1))
     assert _refused(ex, acct, order()) == "daily_loss_limit_reached"
 
 
 def test_daily_loss_resets_at_00_utc():
     # -500.00 realized on 2025-01-14; on 2025-01-15 00:00 UTC the day starts again.
-    ex, acct = venue(risk=True, max_risk_per_trade_pct=None, max_portfolio_heat_pct=None)
-    tick(ex, "EURUSD", "1.10000")
-    trade = ex.place(acct.id, order())
+    ex, acct, trade = _long_under_the_daily_limit()
     tick(ex, "EURUSD", "1.09500", time=at(1))
     ex.close(acct.id, trade.id)
     next_day = datetime(2025, 1, 15, 0, 0, tzinfo=UTC)

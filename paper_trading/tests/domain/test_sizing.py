@@ -117,45 +117,27 @@ def scaled(lots: str, confidence, min_confidence: str = "75") -> Decimal:
     return confidence_scaled(EURUSD, D(lots), confidence=value, min_confidence=D(min_confidence))
 
 
-def test_confidence_at_minimum_halves_the_lots():
-    # Share 50 % at min confidence 75: 0.20 x 0.5 = 0.10.
-    assert scaled("0.20", "75") == D("0.10")
-
-
-def test_full_confidence_keeps_the_lots():
-    assert scaled("0.20", "100") == D("0.20")
-
-
-def test_confidence_midway_scales_to_75_pct():
-    # 87.5 is half-way from 75 to 100: share 0.5 + 0.5 x 12.5 / 25 = 0.75; 0.20 x 0.75 = 0.15.
-    assert scaled("0.20", "87.5") == D("0.15")
-
-
-def test_scaled_lots_are_floored_to_the_lot_step():
-    # Share 0.5 + 0.5 x (90 - 75) / 25 = 0.80; 0.33 x 0.80 = 0.264 -> floored to 0.26.
-    assert scaled("0.33", "90") == D("0.26")
-
-
-def test_confidence_below_minimum_is_clamped_to_half_size():
-    # 60 < 75 is clamped to 75: the caller decides whether a weak signal trades at all.
-    assert scaled("0.20", "60") == D("0.10")
-
-
-def test_confidence_above_100_is_clamped_to_full_size():
-    assert scaled("0.20", "120") == D("0.20")
-
-
-def test_scaling_never_drops_below_min_lot():
-    # 0.01 x 0.5 = 0.005 floors to 0.00, but 0.01 already fit the budget, so min lot stays.
-    assert scaled("0.01", "75") == D("0.01")
-
-
-def test_zero_lots_stay_zero_when_scaled():
-    assert scaled("0", "90") == 0
-
-
-def test_missing_confidence_leaves_lots_unchanged():
-    assert scaled("0.20", None) == D("0.20")
+@pytest.mark.parametrize(
+    "lots, confidence, expected",
+    [
+        # Share 50 % at min confidence 75: 0.20 x 0.5 = 0.10.
+        pytest.param("0.20", "75", D("0.10"), id="confidence_at_minimum_halves_the_lots"),
+        pytest.param("0.20", "100", D("0.20"), id="full_confidence_keeps_the_lots"),
+        # 87.5 is half-way from 75 to 100: share 0.5 + 0.5 x 12.5 / 25 = 0.75; 0.20 x 0.75 = 0.15.
+        pytest.param("0.20", "87.5", D("0.15"), id="confidence_midway_scales_to_75_pct"),
+        # Share 0.5 + 0.5 x (90 - 75) / 25 = 0.80; 0.33 x 0.80 = 0.264 -> floored to 0.26.
+        pytest.param("0.33", "90", D("0.26"), id="scaled_lots_are_floored_to_the_lot_step"),
+        # 60 < 75 is clamped to 75: the caller decides whether a weak signal trades at all.
+        pytest.param("0.20", "60", D("0.10"), id="confidence_below_minimum_is_clamped_to_half_size"),
+        pytest.param("0.20", "120", D("0.20"), id="confidence_above_100_is_clamped_to_full_size"),
+        # 0.01 x 0.5 = 0.005 floors to 0.00, but 0.01 already fit the budget, so min lot stays.
+        pytest.param("0.01", "75", D("0.01"), id="scaling_never_drops_below_min_lot"),
+        pytest.param("0", "90", 0, id="zero_lots_stay_zero_when_scaled"),
+        pytest.param("0.20", None, D("0.20"), id="missing_confidence_leaves_lots_unchanged"),
+    ],
+)
+def test_confidence_scales_the_lots(lots, confidence, expected):
+    assert scaled(lots, confidence) == expected
 
 
 def test_min_confidence_of_100_keeps_full_size():

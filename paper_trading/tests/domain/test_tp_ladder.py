@@ -2,10 +2,10 @@
 its own fill with its own realized P&L, and break-even after TP1 when asked."""
 
 from paper_trading.domain.instruments import get_instrument
-from paper_trading.domain.orders import ExitReason, Side, Status, Ticket
+from paper_trading.domain.orders import ExitReason, Status
 from paper_trading.domain.trading import tp_close_lots
 
-from .factories import D, at, events_of, fills_of, ledger_of, order, tick, venue
+from .factories import D, at, events_of, fills_of, ledger_of, order, tick, ticket, venue
 
 LADDER = {"take_profit_1": "1.10100", "take_profit_2": "1.10200", "take_profit_3": "1.10300"}
 
@@ -160,36 +160,21 @@ def test_breakeven_never_loosens_a_stop_already_in_profit():
 def test_tp_close_lots_rounds_down_to_the_lot_step():
     # 0.05 lot with three levels: 0.025 -> 0.02, then 0.015 -> 0.01, the last takes the rest 0.02.
     eurusd = get_instrument("EURUSD")
-    ticket = Ticket(
-        account_id=1,
-        symbol="EURUSD",
-        side=Side.BUY,
-        lots=D("0.05"),
-        status=Status.OPEN,
-        take_profit_1=D("1.101"),
-        take_profit_2=D("1.102"),
-        take_profit_3=D("1.103"),
+    trade = ticket(
+        lots="0.05", status=Status.OPEN, take_profit_1="1.101", take_profit_2="1.102", take_profit_3="1.103"
     )
-    assert tp_close_lots(ticket, eurusd) == D("0.02")
-    ticket.tp_levels_hit, ticket.lots = 1, D("0.03")
-    assert tp_close_lots(ticket, eurusd) == D("0.01")
-    ticket.tp_levels_hit, ticket.lots = 2, D("0.02")
-    assert tp_close_lots(ticket, eurusd) == D("0.02")
+    assert tp_close_lots(trade, eurusd) == D("0.02")
+    trade.tp_levels_hit, trade.lots = 1, D("0.03")
+    assert tp_close_lots(trade, eurusd) == D("0.01")
+    trade.tp_levels_hit, trade.lots = 2, D("0.02")
+    assert tp_close_lots(trade, eurusd) == D("0.02")
 
 
 def test_tp_close_lots_of_a_minimum_lot_closes_it_all_at_tp1():
     # 0.01 lot x 50 % = 0.005 rounds down to 0; at least one min lot (0.01), i.e. everything.
     eurusd = get_instrument("EURUSD")
-    ticket = Ticket(
-        account_id=1,
-        symbol="EURUSD",
-        side=Side.BUY,
-        lots=D("0.01"),
-        status=Status.OPEN,
-        take_profit_1=D("1.101"),
-        take_profit_2=D("1.102"),
-    )
-    assert tp_close_lots(ticket, eurusd) == D("0.01")
+    trade = ticket(lots="0.01", status=Status.OPEN, take_profit_1="1.101", take_profit_2="1.102")
+    assert tp_close_lots(trade, eurusd) == D("0.01")
 
 
 def test_minimum_lot_with_a_ladder_closes_once_and_only_once():

@@ -57,6 +57,21 @@ scenarios = st.lists(st.one_of(ticks, ticks, orders), min_size=5, max_size=30)
 class Venue:
     """One store driven by the scenario: `place` and `tick` return what the caller would see."""
 
+    def place(self, n, req: OrderRequest, now) -> str:
+        """What the caller sees: "ok", or the code of the refusal; `submit` is the store's own call."""
+        try:
+            self.submit(n, req, now)
+        except DomainError as exc:
+            return exc.code
+        return "ok"
+
+    @staticmethod
+    def ranked(rows: list[tuple]) -> list[tuple]:
+        """One account's fills, (ticket id, ...) each: the id replaced by the ticket's rank in that
+        account, as ids differ between the stores."""
+        rank = {tid: i for i, tid in enumerate(sorted({row[0] for row in rows}))}
+        return [(rank[row[0]], *row[1:]) for row in rows]
+
 
 class Memory(Venue):
     def __init__(self, db_accounts: list[Account]):
@@ -73,25 +88,18 @@ class Memory(Venue):
     def tick(self, symbol, bid, ask, time):
         self.ex.tick(symbol, bid, ask, time)
 
-    def place(self, n, req: OrderRequest, now):
-        try:
-            self.ex.place(self.ids[n], req, now)
-        except DomainError as exc:
-            return exc.code
-        return "ok"
+    def submit(self, n, req: OrderRequest, now):
+        self.ex.place(self.ids[n], req, now)
 
     def outcome(self):
         fills, ledgers, balances = [], [], []
         for account_id in self.ids:
-            tickets = sorted({f.ticket.id for f in self.ex.fills if f.ticket.account_id == account_id})
-            rank = {tid: i for i, tid in enumerate(tickets)}
-            fills.append(
-                [
-                    (rank[f.ticket.id], f.kind, f.side.value, f.lots, f.price, f.reason, f.pnl, f.pips)
-                    for f in self.ex.fills
-                    if f.ticket.account_id == account_id
-                ]
-            )
+            rows = [
+                (f.ticket.id, f.kind, f.side.value, f.lots, f.price, f.reason, f.pnl, f.pips)
+                for f in self.ex.fills
+                if f.ticket.account_id == account_id
+            ]
+            fills.append(self.ranked(rows))
             ledgers.append([(e.kind, e.amount, e.balance_after) for e in self.ex.ledgers[account_id]])
             balances.append(self.ex.portfolios[account_id].account.balance)
         return fills, ledgers, balances
@@ -106,38 +114,30 @@ class Database(Venue):
         result = self.path.process_tick(symbol, bid, ask, time)
         assert result.failed == []
 
-    def place(self, n, req: OrderRequest, now):
+    def submit(self, n, req: OrderRequest, now):
         fields = {
             "price": req.price,
             "stop_loss": req.stop_loss,
             "take_profit_1": req.take_profit_1,
         }
-        try:
-            self.engines[n].place(
-                symbol=req.symbol,
-                side=req.side.value,
-                entry_type=req.entry_type.value,
-                lot_size=req.lots,
-                account=self.accounts[n].pk,
-                now=now,
-                **{k: v for k, v in fields.items() if v is not None},
-            )
-        except DomainError as exc:
-            return exc.code
-        return "ok"
+        self.engines[n].place(
+            symbol=req.symbol,
+            side=req.side.value,
+            entry_type=req.entry_type.value,
+            lot_size=req.lots,
+            account=self.accounts[n].pk,
+            now=now,
+            **{k: v for k, v in fields.items() if v is not None},
+        )
 
     def outcome(self):
         fills, ledgers, balances = [], [], []
         for account in self.accounts:
-            rows = list(Fill.objects.filter(account=account).order_by("id"))
-            tickets = sorted({f.trade_id for f in rows})
-            rank = {tid: i for i, tid in enumerate(tickets)}
-            fills.append(
-                [
-                    (rank[f.trade_id], f.kind, f.side, f.lot_size, f.price, f.reason, f.pnl, f.pips)
-                    for f in rows
-                ]
-            )
+            rows = [
+                (f.trade_id, f.kind, f.side, f.lot_size, f.price, f.reason, f.pnl, f.pips)
+                for f in Fill.objects.filter(account=account).order_by("id")
+            ]
+            fills.append(self.ranked(rows))
             entries = LedgerEntry.objects.filter(account=account).order_by("id")
             ledgers.append([(e.kind, e.amount, e.balance_after) for e in entries])
             account.refresh_from_db()

@@ -129,14 +129,18 @@ def test_events_arrive_after_commit_with_trade_and_account(user, tick, recorder)
     assert recorder[0]["reason"] == "tp1_hit" and recorder[1]["account"]["balance"] == "10010.00"
 
 
+def _long_one_lot_since(engine, tick, when):
+    """1 lot EURUSD bought at ask 1.10000 at `when`, its entry time stored as `when`."""
+    tick("EURUSD", "1.09990", "1.10000", when)
+    trade = engine.place(symbol="EURUSD", side="buy", lot_size=D("1.00"), stop_loss="1.09000", now=when).trade
+    PaperTrade.objects.filter(pk=trade.pk).update(entry_time=when)
+    return trade
+
+
 def test_swap_booked_at_rollover_through_the_tick_path(engine, user, tick):
     # Tuesday 2025-01-14 20:00 UTC (15:00 New York); the 17:00 NY rollover is 22:00 UTC.
     tuesday = datetime(2025, 1, 14, 20, 0, tzinfo=UTC)
-    tick("EURUSD", "1.09990", "1.10000", tuesday)
-    trade = engine.place(
-        symbol="EURUSD", side="buy", lot_size=D("1.00"), stop_loss="1.09000", now=tuesday
-    ).trade
-    PaperTrade.objects.filter(pk=trade.pk).update(entry_time=tuesday)
+    trade = _long_one_lot_since(engine, tick, tuesday)
     tick("EURUSD", "1.09990", "1.10000", datetime(2025, 1, 14, 22, 30, tzinfo=UTC))
     # EURUSD long swap -7.2 points x 0.00001 x 100000 x 1 lot = -7.20 for one night.
     entry = LedgerEntry.objects.get(account__user=user, kind="swap")
@@ -210,11 +214,7 @@ def test_swap_owed_for_a_rollover_passed_while_no_process_ran_is_booked_at_the_f
 
     # Monday 2025-01-13 20:00 UTC; that evening's 17:00 New York rollover is 22:00 UTC.
     monday = datetime(2025, 1, 13, 20, 0, tzinfo=UTC)
-    tick("EURUSD", "1.09990", "1.10000", monday)
-    trade = engine.place(
-        symbol="EURUSD", side="buy", lot_size=D("1.00"), stop_loss="1.09000", now=monday
-    ).trade
-    PaperTrade.objects.filter(pk=trade.pk).update(entry_time=monday)
+    trade = _long_one_lot_since(engine, tick, monday)
     STATE.reset()  # the process stops; a new one sees its first quote on Tuesday afternoon
     tick("XAUUSD", "2000.00", "2000.50", datetime(2025, 1, 14, 15, 0, tzinfo=UTC))
     tick("EURUSD", "1.09990", "1.10000", datetime(2025, 1, 14, 15, 0, tzinfo=UTC))

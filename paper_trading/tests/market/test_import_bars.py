@@ -18,6 +18,11 @@ def utc(*args):
     return datetime(*args, tzinfo=UTC)
 
 
+# Time, open, high, low and close of the 2024-01-02 bar "1.10420,1.10490,1.10380,1.10450" in the
+# MT5 and MT4 files below, as stored.
+JAN_2_BAR = (utc(2024, 1, 2), D("1.1042"), D("1.1049"), D("1.1038"), D("1.1045"))
+
+
 def stored(symbol="EURUSD", interval="4h"):
     return [
         (r.time, r.open, r.high, r.low, r.close, r.volume, r.source)
@@ -83,26 +88,13 @@ def test_mt5_tab_export_in_utf16_and_daily_without_time_column(bar_file, import_
     )
     out, _ = import_bars(path, "--format", "mt5", timeframe="D1")
     assert "created 1" in out
-    assert stored(interval="1d")[0][:5] == (
-        utc(2024, 1, 2),
-        D("1.1042"),
-        D("1.1049"),
-        D("1.1038"),
-        D("1.1045"),
-    )
+    assert stored(interval="1d")[0][:5] == JAN_2_BAR
 
 
 def test_headerless_mt4_history_rows(bar_file, import_bars):
     path = bar_file(["2024.01.02,00:00,1.10420,1.10490,1.10380,1.10450,812"])
     import_bars(path, timeframe="1h")
-    assert stored(interval="1h")[0][:6] == (
-        utc(2024, 1, 2),
-        D("1.1042"),
-        D("1.1049"),
-        D("1.1038"),
-        D("1.1045"),
-        D(812),
-    )
+    assert stored(interval="1h")[0][:6] == (*JAN_2_BAR, D(812))
 
 
 def test_generic_csv_with_iso_and_unix_times(bar_file, import_bars):

@@ -182,31 +182,29 @@ def test_stop_crossed_inside_a_bar_fills_at_its_level_but_a_gap_at_the_open_fill
     from paper_trading.engine import PaperTradingEngine
 
     engine = PaperTradingEngine(user)
+
+    def bar_tick(trade, bid, ask, hour, minute, span):
+        """One bar's closing quote, told the bar's (low, high, open); the trade as stored after it."""
+        when = datetime(2024, 1, 2, hour, minute, tzinfo=UTC)
+        engine.process_tick("EURUSD", D(bid), D(ask), when, bar=Span(*(D(v) for v in span)))
+        trade.refresh_from_db()
+        return trade.exit_price, trade.profit_loss
+
     start = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
     engine.process_tick("EURUSD", D("1.10000"), D("1.10010"), start)
     walked = engine.execute_order("EURUSD", "buy", None, "1.09800", None, "0.10")  # buys at 1.10010
     # A bar opening at 1.09950 and walking down to 1.09700 crosses 1.09800 on the way: the stop
     # fills at 1.09800 -> (1.09800 - 1.10010) x 0.10 x 100000 = -21.00
-    engine.process_tick(
-        "EURUSD",
-        D("1.09700"),
-        D("1.09710"),
-        datetime(2024, 1, 2, 9, 15, tzinfo=UTC),
-        bar=Span(D("1.09700"), D("1.09950"), D("1.09950")),
+    assert bar_tick(walked, "1.09700", "1.09710", 9, 15, ("1.09700", "1.09950", "1.09950")) == (
+        D("1.09800"),
+        D("-21.00"),
     )
-    walked.refresh_from_db()
-    assert (walked.exit_price, walked.profit_loss) == (D("1.09800"), D("-21.00"))
 
     engine.process_tick("EURUSD", D("1.10000"), D("1.10010"), datetime(2024, 1, 2, 10, 0, tzinfo=UTC))
     gapped = engine.execute_order("EURUSD", "buy", None, "1.09800", None, "0.10")
     # The next bar opens at 1.09600, already below the stop: it fills at the gapped open,
     # (1.09600 - 1.10010) x 0.10 x 100000 = -41.00
-    engine.process_tick(
-        "EURUSD",
+    assert bar_tick(gapped, "1.09600", "1.09610", 11, 0, ("1.09500", "1.09650", "1.09600")) == (
         D("1.09600"),
-        D("1.09610"),
-        datetime(2024, 1, 2, 11, 0, tzinfo=UTC),
-        bar=Span(D("1.09500"), D("1.09650"), D("1.09600")),
+        D("-41.00"),
     )
-    gapped.refresh_from_db()
-    assert (gapped.exit_price, gapped.profit_loss) == (D("1.09600"), D("-41.00"))

@@ -38,6 +38,20 @@ def quote(bid="1.10000", ask="1.10010", *, symbol="EURUSD", time=None, source="s
     return Quote(symbol, Decimal(bid), Decimal(ask), time or datetime.now(UTC), source)
 
 
+def stored_bar(interval, time, open_, high, low, close, *, symbol="EURUSD", source="twelvedata"):
+    """A bar already in the price cache, as a provider stored it earlier (prices as strings)."""
+    from paper_trading.models import PriceCache
+
+    prices = {"open": open_, "high": high, "low": low, "close": close}
+    return PriceCache.objects.create(
+        symbol=symbol,
+        interval=interval,
+        time=time,
+        source=source,
+        **{k: Decimal(v) for k, v in prices.items()},
+    )
+
+
 def bars(n=3, start=datetime(2025, 1, 6, 10, 0, tzinfo=UTC)):
     from datetime import timedelta
 

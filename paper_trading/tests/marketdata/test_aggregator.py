@@ -14,7 +14,7 @@ from paper_trading.market import current_quote
 from paper_trading.models import APIUsageTracker, PriceCache
 from paper_trading.providers.base import BadPayload, NotCovered, RateLimited, Unavailable
 
-from .scripted import ScriptedProvider, bars, quote
+from .scripted import ScriptedProvider, bars, quote, stored_bar
 
 pytestmark = pytest.mark.django_db
 
@@ -146,16 +146,7 @@ def test_bars_cache_hit_serves_without_a_provider_call():
 
 def test_every_provider_failing_serves_the_stored_bar_marked_stale():
     moment = datetime.now(UTC) - timedelta(minutes=10)
-    PriceCache.objects.create(
-        symbol="EURUSD",
-        interval="1m",
-        time=moment,
-        open=Decimal("1.1"),
-        high=Decimal("1.1"),
-        low=Decimal("1.1"),
-        close=Decimal("1.10500"),
-        source="twelvedata",
-    )
+    stored_bar("1m", moment, "1.1", "1.1", "1.1", "1.10500")
     down = ScriptedProvider("first", script=[Unavailable("first", "timeout")])
     answer = DataAggregator([down]).quote("EURUSD")
     assert answer.stale is True

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
+from paper_trading.providers.base import NotCovered
+
 from ..offline import providers_offline
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -138,6 +140,31 @@ class LoopbackServer:
                 pass
 
         return Handler
+
+
+def configured(settings, cls, url_setting: str, url: str, key_setting: str | None = None, key="test-key"):
+    """An instance of the provider class `cls` whose base URL setting points at `url`, with `key`
+    in its key setting (when it has one)."""
+    setattr(settings, url_setting, url)
+    if key_setting:
+        setattr(settings, key_setting, key)
+    return cls()
+
+
+def assert_quote(quote, symbol, bid, ask, time, source) -> None:
+    """A quote's symbol, bid and ask, its time and its source are the ones given."""
+    assert (quote.symbol, quote.bid, quote.ask) == (symbol, bid, ask)
+    assert quote.time == time
+    assert quote.source == source
+
+
+def assert_unmapped_symbols_not_covered(provider) -> None:
+    """Symbols outside the provider's map (unknown, empty, malformed) are NotCovered, quote and bars."""
+    for symbol in ("DOGEUSD", "", "EURUSD!"):
+        with pytest.raises(NotCovered):
+            provider.quote(symbol)
+        with pytest.raises(NotCovered):
+            provider.bars(symbol, "1h", 10)
 
 
 @pytest.fixture

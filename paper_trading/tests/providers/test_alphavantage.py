@@ -9,14 +9,15 @@ from paper_trading.domain.bars import Bar
 from paper_trading.providers.alphavantage import AlphaVantageProvider
 from paper_trading.providers.base import NotCovered, RateLimited, Unavailable
 
+from .conftest import assert_quote, configured
+
 KEY = "av-test-key"
+SETTINGS = {"url_setting": "ALPHA_VANTAGE_BASE_URL", "key_setting": "ALPHA_VANTAGE_API_KEY", "key": KEY}
 
 
 @pytest.fixture
 def provider(server, settings):
-    settings.ALPHA_VANTAGE_BASE_URL = server.url
-    settings.ALPHA_VANTAGE_API_KEY = KEY
-    return AlphaVantageProvider()
+    return configured(settings, AlphaVantageProvider, **SETTINGS, url=server.url)
 
 
 def test_quote_uses_the_real_bid_and_ask(server, provider):
@@ -24,9 +25,8 @@ def test_quote_uses_the_real_bid_and_ask(server, provider):
 
     quote = provider.quote("EURUSD")
 
-    assert (quote.symbol, quote.bid, quote.ask) == ("EURUSD", D("1.07010"), D("1.07015"))
-    assert quote.time == datetime(2024, 6, 14, 15, 59, 1, tzinfo=UTC)
-    assert quote.source == "alphavantage"
+    when = datetime(2024, 6, 14, 15, 59, 1, tzinfo=UTC)
+    assert_quote(quote, "EURUSD", D("1.07010"), D("1.07015"), when, "alphavantage")
     assert server.last.query == {
         "function": "CURRENCY_EXCHANGE_RATE",
         "from_currency": "EUR",
@@ -115,11 +115,10 @@ def test_metals_are_not_mapped(server, provider):
 
 
 def test_errors_do_not_leak_the_key_in_the_query_string(settings, dead_url):
-    settings.ALPHA_VANTAGE_BASE_URL = dead_url
-    settings.ALPHA_VANTAGE_API_KEY = KEY
+    provider = configured(settings, AlphaVantageProvider, **SETTINGS, url=dead_url)
 
     with pytest.raises(Unavailable) as caught:
-        AlphaVantageProvider().quote("EURUSD")
+        provider.quote("EURUSD")
 
     assert KEY not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__

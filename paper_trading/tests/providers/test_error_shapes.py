@@ -16,6 +16,8 @@ from paper_trading.providers.binance import BinanceProvider
 from paper_trading.providers.finnhub import FinnhubProvider
 from paper_trading.providers.twelvedata import TwelveDataProvider
 
+from .conftest import assert_unmapped_symbols_not_covered, configured
+
 
 @dataclass(frozen=True)
 class Case:
@@ -45,10 +47,7 @@ def case(request):
 
 @pytest.fixture
 def provider(case, server, settings):
-    setattr(settings, case.url_setting, server.url + case.prefix)
-    if case.key_setting:
-        setattr(settings, case.key_setting, "test-key")
-    return case.cls()
+    return configured(settings, case.cls, case.url_setting, server.url + case.prefix, case.key_setting)
 
 
 def test_http_429_is_rate_limited_with_retry_after(case, server, provider):
@@ -114,20 +113,14 @@ def test_a_slow_answer_times_out_as_unavailable(case, server, provider, settings
 
 
 def test_a_refused_connection_is_unavailable(case, settings, dead_url):
-    setattr(settings, case.url_setting, dead_url + case.prefix)
-    if case.key_setting:
-        setattr(settings, case.key_setting, "test-key")
+    provider = configured(settings, case.cls, case.url_setting, dead_url + case.prefix, case.key_setting)
 
     with pytest.raises(Unavailable, match="connection failed"):
-        case.cls().quote(case.symbol)
+        provider.quote(case.symbol)
 
 
 def test_a_symbol_outside_its_map_is_not_covered_without_a_request(case, server, provider):
-    for symbol in ("DOGEUSD", "", "EURUSD!"):
-        with pytest.raises(NotCovered):
-            provider.quote(symbol)
-        with pytest.raises(NotCovered):
-            provider.bars(symbol, "1h", 10)
+    assert_unmapped_symbols_not_covered(provider)
 
     assert server.requests == []
 

@@ -9,14 +9,16 @@ from paper_trading.domain.bars import Bar
 from paper_trading.providers.base import BadPayload, NotCovered, RateLimited
 from paper_trading.providers.finnhub import FinnhubProvider
 
+from .conftest import assert_quote, configured
+
 KEY = "fh-test-key"
 
 
 @pytest.fixture
 def provider(server, settings):
-    settings.FINNHUB_BASE_URL = server.url + "/api/v1"
-    settings.FINNHUB_API_KEY = KEY
-    return FinnhubProvider()
+    return configured(
+        settings, FinnhubProvider, "FINNHUB_BASE_URL", server.url + "/api/v1", "FINNHUB_API_KEY", KEY
+    )
 
 
 def test_quote_is_c_with_the_default_spread_at_t(server, provider):
@@ -24,9 +26,8 @@ def test_quote_is_c_with_the_default_spread_at_t(server, provider):
 
     quote = provider.quote("EURUSD")
 
-    assert (quote.symbol, quote.bid, quote.ask) == ("EURUSD", D("1.07007"), D("1.07017"))
-    assert quote.time == datetime(2024, 6, 14, 15, 59, tzinfo=UTC)
-    assert quote.source == "finnhub"
+    when = datetime(2024, 6, 14, 15, 59, tzinfo=UTC)
+    assert_quote(quote, "EURUSD", D("1.07007"), D("1.07017"), when, "finnhub")
     assert server.last.query == {"symbol": "OANDA:EUR_USD"}
 
 

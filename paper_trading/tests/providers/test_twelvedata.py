@@ -9,14 +9,16 @@ from paper_trading.domain.bars import Bar
 from paper_trading.providers.base import BadPayload, NotCovered, RateLimited
 from paper_trading.providers.twelvedata import TwelveDataProvider
 
+from .conftest import assert_quote, configured
+
 KEY = "td-test-key"
 
 
 @pytest.fixture
 def provider(server, settings):
-    settings.TWELVE_DATA_BASE_URL = server.url
-    settings.TWELVE_DATA_API_KEY = KEY
-    return TwelveDataProvider()
+    return configured(
+        settings, TwelveDataProvider, "TWELVE_DATA_BASE_URL", server.url, "TWELVE_DATA_API_KEY", KEY
+    )
 
 
 def test_quote_is_the_close_with_the_default_spread_at_last_quote_at(server, provider):
@@ -24,9 +26,9 @@ def test_quote_is_the_close_with_the_default_spread_at_last_quote_at(server, pro
 
     quote = provider.quote("EURUSD")
 
-    assert (quote.symbol, quote.bid, quote.ask) == ("EURUSD", D("1.07007"), D("1.07017"))  # 1.0 pip
-    assert quote.time == datetime(2024, 6, 14, 15, 59, tzinfo=UTC)
-    assert quote.source == "twelvedata"
+    # 1.07012 -/+ 0.5 pip (EURUSD default spread 1.0 pip)
+    when = datetime(2024, 6, 14, 15, 59, tzinfo=UTC)
+    assert_quote(quote, "EURUSD", D("1.07007"), D("1.07017"), when, "twelvedata")
     assert server.last.path == "/quote"
     assert server.last.query["symbol"] == "EUR/USD"
 

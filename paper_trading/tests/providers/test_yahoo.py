@@ -22,7 +22,7 @@ from paper_trading.providers.yahoo import YahooProvider
 
 from ..marketdata.scripted import ScriptedProvider, quote
 from ..offline import DISCARD_URL
-from .conftest import payload_json
+from .conftest import assert_unmapped_symbols_not_covered, payload_json
 from .yahoo_session import CHART_HOST, CRUMB, RecordedYahoo
 
 
@@ -279,11 +279,7 @@ def test_an_interval_yahoo_lacks_is_not_covered_without_a_request(yahoo, provide
 
 
 def test_a_symbol_outside_its_map_is_not_covered_without_a_request(yahoo, provider):
-    for symbol in ("DOGEUSD", "", "EURUSD!"):
-        with pytest.raises(NotCovered):
-            provider.quote(symbol)
-        with pytest.raises(NotCovered):
-            provider.bars(symbol, "1h", 10)
+    assert_unmapped_symbols_not_covered(provider)
     assert yahoo.requests == []
 
 
