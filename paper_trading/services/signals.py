@@ -84,6 +84,11 @@ def signal_receive(
     else:
         account = account_ensure(user=user, account_id=signal.account)
     key = sig.dedupe_key(user.pk, signal, payload)
+    with write_lock():  # SQLite: one writer at a time in this process; PostgreSQL: nothing
+        return _store_and_decide(user, signal, payload, hook, account, key, now)
+
+
+def _store_and_decide(user, signal, payload, hook, account, key, now) -> Received:
     existing = Signal.objects.filter(user=user, dedupe_key=key).first()
     if existing is not None:
         return Received(existing, False)
