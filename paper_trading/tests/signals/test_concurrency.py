@@ -130,3 +130,25 @@ def test_a_burst_of_a_thousand_alerts_past_the_tokens_rate(server, user, auto, m
     assert Signal.objects.count() == 600
     assert set(Signal.objects.values_list("status", flat=True)) == {"alerted"}
     assert journal_verify(account=auto) == {"ok": True, "checked": 600}
+
+
+def test_racing_distinct_signals_are_journaled_in_arrival_order(user, auto, btc):
+    auto.auto_execute_signals = False
+    auto.save()
+    key = token_for(user)
+    clients = threading.local()
+
+    def post(i):
+        if not hasattr(clients, "api"):
+            clients.api = APIClient()
+            clients.api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return clients.api.post(
+            url("signals/"), {**ALERT, "signal_id": f"race-{i}"}, format="json"
+        ).status_code
+
+    answers = Counter(together(8, 80, post))
+    assert set(answers) <= {201, 503}, answers
+    stored = list(Signal.objects.order_by("id").values_list("id", flat=True))
+    assert len(stored) == answers[201]
+    assert [d.signal_id for d in Decision.objects.order_by("id")] == stored
+    assert journal_verify(account=auto) == {"ok": True, "checked": len(stored)}
