@@ -28,12 +28,18 @@ from .models import (
     Account,
     AccountPeriod,
     APIUsageTracker,
+    Decision,
     EquitySnapshot,
     Fill,
+    HookAttempt,
     LedgerEntry,
     PaperTrade,
     PerformanceMetrics,
     PriceCache,
+    ShadowTrade,
+    Signal,
+    SymbolAlias,
+    WebhookHook,
 )
 from .persistence import ACTIVE, ticket_from_row
 from .representations import FILL, TRADE
@@ -700,3 +706,76 @@ class AuthTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# ---- signals (docs/signals.md) ------------------------------------------------------------------
+@admin.register(Signal)
+class SignalAdmin(ReadOnlyAdmin):
+    """Signals are written by the decision pipeline only."""
+
+    list_display = ("id", "received_at", "user", "account", "via", "source", "symbol", "action", "status")
+    list_filter = ("status", "via", "action")
+    search_fields = ("=id", "symbol", "source", "signal_id", "user__username")
+    list_select_related = ("user", "account")
+    date_hierarchy = "received_at"
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    """The journal is append-only: shown, never changed (its hash chain would show an edit)."""
+
+    list_display = ("id", "time", "account", "signal", "source", "symbol", "outcome", "reason_code")
+    list_filter = ("outcome", "reason_code")
+    search_fields = ("=signal__id", "symbol", "source", "account__user__username")
+    list_select_related = ("account",)
+    date_hierarchy = "time"
+
+
+@admin.register(ShadowTrade)
+class ShadowTradeAdmin(ReadOnlyAdmin):
+    list_display = ("id", "signal", "symbol", "side", "entry_price", "stop_loss", "status", "r_multiple")
+    list_filter = ("status", "side")
+    search_fields = ("=signal__id", "symbol")
+
+
+class HookAttemptInline(ReadOnlyInline):
+    model = HookAttempt
+    fields = ("time", "remote_addr", "status", "code", "message", "signal")
+    readonly_fields = fields
+
+
+@admin.register(WebhookHook)
+class WebhookHookAdmin(NoWrites, admin.ModelAdmin):
+    """A token is created and shown only through the API; the admin may switch one off. Only the
+    token's hint is shown: its digest and secret stay out of the page."""
+
+    list_display = ("id", "name", "user", "account", "source", "token_hint", "active", "last_used_at")
+    list_filter = ("active",)
+    search_fields = ("name", "source", "token_hint", "user__username")
+    list_select_related = ("user", "account")
+    fields = (
+        "name",
+        "user",
+        "account",
+        "source",
+        "token_hint",
+        "allowed_ips",
+        "max_signal_age_s",
+        "rate_limit_per_minute",
+        "active",
+        "created_at",
+        "rotated_at",
+        "last_used_at",
+    )
+    readonly_fields = tuple(f for f in fields if f != "active")
+    inlines = (HookAttemptInline,)
+
+    def has_change_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+
+@admin.register(SymbolAlias)
+class SymbolAliasAdmin(admin.ModelAdmin):
+    list_display = ("alias", "symbol", "user")
+    search_fields = ("alias", "symbol", "user__username")
+    list_select_related = ("user",)
