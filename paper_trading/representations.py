@@ -510,10 +510,15 @@ hook_attempt_dict = HOOK_ATTEMPT.render
 symbol_alias_dict = SYMBOL_ALIAS.render
 
 
-def signal_dict(row, decision=None) -> dict:
-    """SIGNAL, with `decision` (a Decision row) as its latest decision, or the stored latest."""
-    if decision is None:
-        decision = row.decisions.order_by("-id").first() if row.pk else None
+LATEST = object()
+
+
+def signal_dict(row, decision=LATEST) -> dict:
+    """SIGNAL, with `decision` (a Decision row, or None before the first) as its latest
+    decision; by default the stored latest."""
+    if decision is LATEST:
+        # a signal has a few decisions: read them by the signal's index, newest picked here
+        decision = max(row.decisions.order_by(), key=lambda d: d.pk, default=None)
     return SIGNAL.render(row, get_instrument(row.symbol).digits, decision)
 
 

@@ -28,7 +28,7 @@ from ..domain.requests import CloseRequest, modify_request
 from ..domain.trading import OrderRequest
 from ..market import CachedMarket, current_quote
 from ..models import Account, Decision, PaperTrade, ShadowTrade, Signal, WebhookHook
-from ..persistence import lock_account
+from ..persistence import PortfolioSession, lock_account
 from ..selectors import account_figures
 from .accounts import account_ensure
 from .common import write_lock
@@ -89,49 +89,47 @@ def signal_receive(
 
 
 def _store_and_decide(user, signal, payload, hook, account, key, now) -> Received:
-    existing = Signal.objects.filter(user=user, dedupe_key=key).first()
-    if existing is not None:
+    """Store and decide in one transaction under the account's row lock: signals of one account
+    are decided in the order they took the lock, which is the order of their ids, and a copy
+    that waited for the lock finds the first one already decided."""
+    existing = _by_key(user, key)
+    if existing is not None:  # the usual duplicate, answered without waiting for the lock
         return Received(existing, False)
     quote = current_quote(signal.symbol)
-    try:
-        with transaction.atomic():
-            row = Signal.objects.create(
-                user=user,
-                account=account,
-                hook=hook,
-                dedupe_key=key,
-                via="webhook" if hook is not None else "api",
-                action=signal.action.value,
-                source=signal.source or (hook.source if hook is not None else ""),
-                **{name: getattr(signal, name) for name in STORED},
-                **{name: getattr(signal, name) or "" for name in STORED_TEXT},
-                signal_type=signal.type or "",
-                expires_at=signal.expires_at or now + DEFAULT_EXPIRY,
-                received_at=now,
-                bid=quote.bid if quote is not None else None,
-                ask=quote.ask if quote is not None else None,
-                payload=payload,
-            )
-    except IntegrityError:  # a concurrent copy of the same alert got there first
-        return Received(Signal.objects.get(user=user, dedupe_key=key), False)
-    _decide_in_order(row, now=now)
-    row.refresh_from_db()
+    with transaction.atomic():
+        locked = lock_account(account_id=account.pk)
+        locked.user = user
+        existing = _by_key(user, key)
+        if existing is not None:
+            return Received(existing, False)
+        try:
+            with transaction.atomic():
+                row = Signal.objects.create(
+                    user=user,
+                    account=locked,
+                    hook=hook,
+                    dedupe_key=key,
+                    via="webhook" if hook is not None else "api",
+                    action=signal.action.value,
+                    source=signal.source or (hook.source if hook is not None else ""),
+                    **{name: getattr(signal, name) for name in STORED},
+                    **{name: getattr(signal, name) or "" for name in STORED_TEXT},
+                    signal_type=signal.type or "",
+                    expires_at=signal.expires_at or now + DEFAULT_EXPIRY,
+                    received_at=now,
+                    bid=quote.bid if quote is not None else None,
+                    ask=quote.ask if quote is not None else None,
+                    payload=payload,
+                )
+        except IntegrityError:  # the same key stored for another of the user's accounts
+            return Received(Signal.objects.get(user=user, dedupe_key=key), False)
+        _decide(row, signal, account=locked, now=now)
     return Received(row, True)
 
 
-def _decide_in_order(row: Signal, *, now: datetime) -> None:
-    """Decide, under the account's lock, every signal of the account still waiting up to this one,
-    oldest first: a signal stored a moment after another never overtakes it."""
-    with write_lock(), transaction.atomic():
-        lock_account(account_id=row.account_id)
-        waiting = (
-            Signal.objects.select_related("hook")
-            .filter(account_id=row.account_id, status=Signal.Status.RECEIVED, id__lte=row.pk)
-            .order_by("id")
-        )
-        for pending in waiting:
-            account = lock_account(account_id=row.account_id)  # re-read: the one before may have traded
-            _decide(pending, sig.input_from_payload(pending.payload), account=account, now=now)
+def _by_key(user, key: str) -> Signal | None:
+    # the unique (user, dedupe_key) index answers; no ordering for the planner to follow instead
+    return next(iter(Signal.objects.filter(user=user, dedupe_key=key).order_by()[:1]), None)
 
 
 def _decide(row: Signal, signal: sig.SignalInput, *, account: Account, now: datetime) -> None:
@@ -150,7 +148,7 @@ def _decide(row: Signal, signal: sig.SignalInput, *, account: Account, now: date
         min_rr=account.min_signal_rr,
     )
     failed = sig.first_failure(checks)
-    _publish(row, "signal_alert", signal=representations.signal_dict(row))
+    _publish(row, "signal_alert", signal=representations.signal_dict(row, None))
     if failed is not None:
         result = _Outcome("rejected", failed.code, failed.message)
     else:
@@ -211,15 +209,18 @@ def _decide_open(row, signal, account, instrument, quote, now) -> _Outcome:
 
 
 def _size(signal, account, instrument, quote) -> sig.Sizing:
-    figures = account_figures(account)
-    equity = figures.get("equity") if figures.get("equity") is not None else account.balance
+    market = CachedMarket()
+    # The order path's view of the account: positions on other symbols summarized, not loaded.
+    portfolio = PortfolioSession(account, focus=signal.symbol).portfolio
+    figures = account_figures(account, market, portfolio=portfolio)
+    equity = figures["equity"] if figures["equity"] is not None else account.balance
     return sig.size_signal(
         signal,
         instrument=instrument,
         quote=quote,
         equity=equity,
         account_currency=account.currency,
-        market=CachedMarket(),
+        market=market,
         default_risk_pct=account.default_risk_pct,
         min_confidence=account.min_signal_confidence,
         table=sig.confidence_table(account.signal_confidence_table),
@@ -463,7 +464,7 @@ def _settle(
     if result.outcome in ("rejected", "skipped") and not keep:
         shadow_open(row, quote, now)
     _publish(row, "decision", decision=representations.decision_dict(decision))
-    _publish(row, "signal_alert", signal=representations.signal_dict(row))
+    _publish(row, "signal_alert", signal=representations.signal_dict(row, decision))
 
 
 def _inputs(symbol: str, quote: Quote | None) -> dict:

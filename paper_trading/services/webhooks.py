@@ -51,9 +51,8 @@ def hook_for_token(token: str) -> WebhookHook | None:
     """The token's row (any state), by the digest of the token; None for an unknown token."""
     if not token or len(token) > 200:
         return None
-    return (
-        WebhookHook.objects.select_related("account", "user").filter(token_digest=token_digest(token)).first()
-    )
+    rows = WebhookHook.objects.select_related("account", "user").filter(token_digest=token_digest(token))
+    return next(iter(rows.order_by()[:1]), None)  # unique: no ordering for the planner to follow
 
 
 def signal_webhook(*, call: WebhookCall, allow, now: datetime | None = None) -> Received:

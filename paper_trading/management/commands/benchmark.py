@@ -1,4 +1,4 @@
-"""`python manage.py benchmark engine|api|replay|ws [--json]`: rerunnable speed figures
+"""`python manage.py benchmark engine|api|replay|ws|signals [--json]`: rerunnable speed figures
 (docs/performance.md)."""
 
 import json
@@ -13,13 +13,16 @@ class Command(BaseCommand):
     help = "Run a benchmark and print a table (or one JSON object with --json)."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=["engine", "api", "replay", "ws"])
+        parser.add_argument("name", choices=["engine", "api", "replay", "ws", "signals"])
         parser.add_argument("--json", action="store_true", help="print one JSON object of the figures")
         parser.add_argument("--ticks", type=int, default=200_000, help="engine: quiet ticks to time")
         parser.add_argument("--open-trades", type=int, default=10_000)
         parser.add_argument("--pending", type=int, default=2_000)
         parser.add_argument("--clients", type=int, default=16, help="api: concurrent clients")
         parser.add_argument("--orders", type=int, default=3_000, help="api: market orders in total")
+        parser.add_argument(
+            "--alerts", type=int, default=3_000, help="signals: webhook alerts (and as many orders) in total"
+        )
         parser.add_argument(
             "--warmup", type=int, default=10, help="api: unmeasured orders per client before the clock starts"
         )
@@ -109,6 +112,12 @@ class Command(BaseCommand):
                 socket_processes=opts["socket_processes"],
                 stagger=not opts["together"],
                 progress=progress,
+            )
+        elif name == "signals":
+            from paper_trading.benchmarks import signals
+
+            figures = signals.run(
+                senders=opts["clients"], alerts=opts["alerts"], servers=opts["servers"], progress=progress
             )
         else:  # pragma: no cover - argparse refuses other names
             raise CommandError(name)

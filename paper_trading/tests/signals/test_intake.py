@@ -232,23 +232,3 @@ def test_a_signal_for_another_users_account_is_404(send, btc, no_limits, other_u
 def test_anonymous_cannot_send(anon, btc):
     answer = anon.post(url("signals/"), {"symbol": "BTCUSD", "action": "buy"}, format="json")
     assert answer.status_code == 401
-
-
-def test_signals_stored_but_not_yet_decided_are_decided_oldest_first(send, btc, auto, monkeypatch):
-    # Three signals arrive while none is decided yet (as when they race in). Deciding the newest
-    # first decides the two before it, in arrival order: buy, close (closes that buy), buy. In any
-    # other order the close would find nothing or close both buys.
-    from paper_trading.services import signals as service
-
-    decide = service._decide_in_order
-    monkeypatch.setattr(service, "_decide_in_order", lambda row, now: None)
-    first = send({"symbol": "BTCUSD", "action": "buy", "lots": "0.10", "signal_id": "1"}).json()
-    second = send({"symbol": "BTCUSD", "action": "close", "signal_id": "2"}).json()
-    assert (first["status"], second["status"]) == ("received", "received")
-    monkeypatch.setattr(service, "_decide_in_order", decide)
-    third = send({"symbol": "BTCUSD", "action": "buy", "lots": "0.20", "signal_id": "3"}).json()
-    assert third["status"] == "executed"
-    decided = [(d.signal_id, d.outcome) for d in Decision.objects.order_by("id")]
-    assert decided == [(first["id"], "executed"), (second["id"], "executed"), (third["id"], "executed")]
-    trades = PaperTrade.objects.order_by("id")
-    assert [(t.original_lot_size, t.status) for t in trades] == [(D("0.10"), "closed"), (D("0.20"), "open")]
