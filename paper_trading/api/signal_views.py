@@ -251,7 +251,7 @@ class HookViewSet(OwnedRows):
     @action(detail=True, methods=["get"])
     def attempts(self, request, pk=None):
         hook = selectors.hook_for(request.user, pk)
-        page = self.paginate_queryset(hook.attempts.all())
+        page = self.paginate_queryset(hook.attempts.all()[: hooks.ATTEMPTS_KEPT])
         return self.get_paginated_response([representations.hook_attempt_dict(a) for a in page])
 
 

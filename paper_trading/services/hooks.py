@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, fields
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,8 @@ from ..models import HookAttempt, WebhookHook
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 URL-safe characters
 ATTEMPT_BODY_CHARS = 2048
 ATTEMPTS_KEPT = 500  # per token; older attempts are dropped as new ones arrive
+PRUNE_EVERY = 50  # attempts between two prunings (a token holds at most 549 rows)
+LAST_USED_PRECISION = timedelta(minutes=1)  # `last_used_at` is rewritten at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +111,11 @@ def hook_record(
     body: str = "",
     signal=None,
 ) -> None:
-    """One line of the token's attempt log (kept to the newest ATTEMPTS_KEPT)."""
+    """One line of the token's attempt log (kept to about the newest ATTEMPTS_KEPT: the older
+    ones go every PRUNE_EVERY lines, in one delete)."""
     now = timezone.now()
     with transaction.atomic():
-        HookAttempt.objects.create(
+        attempt = HookAttempt.objects.create(
             hook=hook,
             time=now,
             accepted=accepted,
@@ -122,8 +126,9 @@ def hook_record(
             body=body[:ATTEMPT_BODY_CHARS],
             signal=signal,
         )
-        if accepted:
+        if accepted and (hook.last_used_at is None or now - hook.last_used_at >= LAST_USED_PRECISION):
             WebhookHook.objects.filter(pk=hook.pk).update(last_used_at=now)
-        stale = HookAttempt.objects.filter(hook=hook).order_by("-time", "-id")[ATTEMPTS_KEPT:][:1]
-        if stale:  # at most one over the limit each time, so one cheap delete
-            HookAttempt.objects.filter(hook=hook, id__lte=stale[0].id).delete()
+        if attempt.pk % PRUNE_EVERY == 0:
+            stale = HookAttempt.objects.filter(hook=hook).order_by("-time", "-id")[ATTEMPTS_KEPT:][:1]
+            if stale:
+                HookAttempt.objects.filter(hook=hook, id__lte=stale[0].id).delete()

@@ -207,3 +207,22 @@ def test_symbol_aliases_resolve_for_their_owner_only(api, send, btc, no_limits, 
     assert (
         api.post(url("symbol_aliases/"), {"alias": "x", "symbol": "NOPE"}, format="json").status_code == 400
     )
+
+
+def test_the_attempt_log_keeps_the_newest_500(make_hook, api):
+    from django.utils import timezone
+
+    from paper_trading.models import HookAttempt
+    from paper_trading.services.hooks import ATTEMPTS_KEPT, PRUNE_EVERY, hook_record
+
+    hook, _ = make_hook()
+    now = timezone.now()
+    HookAttempt.objects.bulk_create(
+        HookAttempt(hook=hook, time=now, accepted=False, status=403, code="old") for _ in range(600)
+    )
+    for _ in range(PRUNE_EVERY):  # one of the next PRUNE_EVERY ids is a multiple of it: a pruning
+        hook_record(hook, accepted=False, status=403, code="new")
+    assert ATTEMPTS_KEPT <= HookAttempt.objects.filter(hook=hook).count() < ATTEMPTS_KEPT + PRUNE_EVERY
+    assert HookAttempt.objects.filter(hook=hook, code="new").count() == PRUNE_EVERY
+    listed = api.get(url(f"hooks/{hook.pk}/attempts/"), {"page_size": 1000}).json()
+    assert listed["count"] == ATTEMPTS_KEPT
