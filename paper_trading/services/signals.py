@@ -92,9 +92,6 @@ def _store_and_decide(user, signal, payload, hook, account, key, now) -> Receive
     """Store and decide in one transaction under the account's row lock: signals of one account
     are decided in the order they took the lock, which is the order of their ids, and a copy
     that waited for the lock finds the first one already decided."""
-    existing = _by_key(user, key)
-    if existing is not None:  # the usual duplicate, answered without waiting for the lock
-        return Received(existing, False)
     quote = current_quote(signal.symbol)
     with transaction.atomic():
         locked = lock_account(account_id=account.pk)
@@ -434,6 +431,10 @@ _STATUS = {
 }
 
 
+# what a decision changes on the signal (its levels: pips priced at the decision)
+SETTLED = ("status", "reasons", "suggested_lots", "trade", "executed_at", *LEVELS)
+
+
 def _settle(
     row: Signal, account: Account, result: _Outcome, *, checks, quote: Quote | None, now: datetime, keep=False
 ) -> None:
@@ -448,7 +449,7 @@ def _settle(
     if result.trade is not None:
         row.trade = result.trade
         row.executed_at = now
-    row.save()
+    row.save(update_fields=SETTLED)
     decision = journal_append(
         account=account,
         signal=row,

@@ -149,6 +149,8 @@ def test_racing_distinct_signals_are_journaled_in_arrival_order(user, auto, btc)
     answers = Counter(together(8, 80, post))
     assert set(answers) <= {201, 503}, answers
     stored = list(Signal.objects.order_by("id").values_list("id", flat=True))
-    assert len(stored) == answers[201]
+    # a 503 (SQLite) may come after the signal was stored, while its answer was rendered: a retry
+    # of it is a duplicate (200)
+    assert answers[201] <= len(stored) <= answers[201] + answers[503]
     assert [d.signal_id for d in Decision.objects.order_by("id")] == stored
     assert journal_verify(account=auto) == {"ok": True, "checked": len(stored)}
