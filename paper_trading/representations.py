@@ -517,8 +517,8 @@ def signal_dict(row, decision=LATEST) -> dict:
     """SIGNAL, with `decision` (a Decision row, or None before the first) as its latest
     decision; by default the stored latest."""
     if decision is LATEST:
-        # a signal has a few decisions: read them by the signal's index, newest picked here
-        decision = max(row.decisions.order_by(), key=lambda d: d.pk, default=None)
+        # a signal has a few decisions (prefetched by a list): the newest picked here
+        decision = max(row.decisions.all(), key=lambda d: d.pk, default=None)
     return SIGNAL.render(row, get_instrument(row.symbol).digits, decision)
 
 

@@ -132,6 +132,10 @@ class SignalViewSet(OwnedRows):
     queryset = Signal.objects.none()
     filterset_class = SignalFilter
     serializer_class = ss.SignalBody
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("decisions")  # each row shows its latest
+
     # `create` reads the raw body (any content type) and never touches `request.data`; the
     # actions' bodies are JSON.
     parser_classes = [JSONParser, RawBody]

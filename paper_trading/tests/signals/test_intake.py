@@ -232,3 +232,20 @@ def test_a_signal_for_another_users_account_is_404(send, btc, no_limits, other_u
 def test_anonymous_cannot_send(anon, btc):
     answer = anon.post(url("signals/"), {"symbol": "BTCUSD", "action": "buy"}, format="json")
     assert answer.status_code == 401
+
+
+def test_the_signal_list_does_not_query_per_row(api, send, btc, no_limits):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url("signals/")).status_code == 200
+        return len(captured)
+
+    send({"symbol": "BTCUSD", "action": "buy", "stop_loss": "59010", "signal_id": "0"})
+    one = queries()
+    for i in range(1, 6):
+        send({"symbol": "BTCUSD", "action": "buy", "stop_loss": "59010", "signal_id": str(i)})
+    assert queries() == one
+    assert api.get(url("signals/")).json()["results"][0]["decision"]["outcome"] == "alerted"
