@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from paper_trading.tests.api.support import url
+from paper_trading.tests.realtime.conftest import connect  # noqa: F401 - sockets in process
 
 WEDNESDAY = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)
 
