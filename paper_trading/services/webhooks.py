@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from .. import selectors
 from ..domain import signals as sig
 from ..domain.errors import DomainError
 from ..models import WebhookHook
+from .common import write_lock
 from .hooks import hook_record, token_digest
 from .signals import Received, signal_receive
 
@@ -69,7 +71,17 @@ def signal_webhook(*, call: WebhookCall, allow, now: datetime | None = None) -> 
         signal, payload = sig.parse_signal(call.body, call.content_type, overrides=overrides)
         if hook.secret and not _signed(call) and not sig.secrets_match(signal.secret or "", hook.secret):
             raise WebhookRefused("The body's secret does not match this token's.", code="bad_secret")
-        received = signal_receive(user=hook.user, signal=signal, payload=payload, hook=hook, now=now)
+        with write_lock(), transaction.atomic():  # the signal and its attempt line: one commit
+            received = signal_receive(user=hook.user, signal=signal, payload=payload, hook=hook, now=now)
+            hook_record(
+                hook,
+                accepted=True,
+                status=201 if received.created else 200,
+                code=received.signal.status,
+                remote_addr=call.remote_addr,
+                body=excerpt,
+                signal=received.signal,
+            )
     except DomainError as exc:
         hook_record(
             hook,
@@ -81,15 +93,6 @@ def signal_webhook(*, call: WebhookCall, allow, now: datetime | None = None) -> 
             body=excerpt,
         )
         raise
-    hook_record(
-        hook,
-        accepted=True,
-        status=201 if received.created else 200,
-        code=received.signal.status,
-        remote_addr=call.remote_addr,
-        body=excerpt,
-        signal=received.signal,
-    )
     return received
 
 
