@@ -170,7 +170,7 @@ export function Dashboard({ user }: { user: User }) {
               instruments={instruments}
               previewLines={previewLines}
             />
-            <SignalsPanel account={account.id} instruments={instruments} />
+            <SignalsPanel account={account.id} accountCurrency={account.currency} instruments={instruments} />
           </aside>
           <PositionsPanel
             account={account.id}
