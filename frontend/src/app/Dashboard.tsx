@@ -15,6 +15,7 @@ import { OrderTicket } from "../features/orders/OrderTicket";
 import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
+import { ScorecardsPanel } from "../features/signals/ScorecardsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
 import { PreviewLinesStore } from "../lib/preview-lines";
 import { useConnectionState, useLiveQuotes, useRealtime } from "../lib/realtime";
@@ -187,6 +188,7 @@ export function Dashboard({ user }: { user: User }) {
       ) : (
         <main className="performance-layout">
           <PerformancePanel account={account.id} />
+          <ScorecardsPanel account={account.id} currency={account.currency} />
         </main>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
-import { formatLots, formatPrice } from "../../lib/format";
+import { formatLots, formatMoney, formatPrice } from "../../lib/format";
 import type { Instrument, Signal } from "../../lib/types";
 import { useDismissSignal, useExecuteSignal, useSignals } from "./api";
 import { confidenceTier } from "./reducer";
@@ -79,7 +79,7 @@ function SignalCard({ signal: s, now, currency, instrument }: { signal: Signal; 
       </div>
       {term("lots") !== null && term("budget") !== null && (
         <div className="signal-sizing num muted" data-testid="signal-sizing" title="lots = budget ÷ (stop pips × pip value) × multiplier, down to the lot step">
-          {term("budget")} {currency} ÷ ({term("stop_pips") ?? "—"} pips × {term("pip_value") ?? "—"}) × {term("multiplier") ?? "1"} →{" "}
+          {formatMoney(term("budget"))} {currency} ÷ ({term("stop_pips") ?? "—"} pips × {term("pip_value") ?? "—"}) × {term("multiplier") ?? "1"} →{" "}
           {term("lots")} lots{term("capped") === "true" ? " (capped)" : ""}
         </div>
       )}

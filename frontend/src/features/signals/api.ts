@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, API } from "../../lib/api-client";
 import { accountKeys, tradeKeys } from "../../lib/query-keys";
-import type { Page, Signal } from "../../lib/types";
+import type { Page, Scorecard, Signal } from "../../lib/types";
 import { signalKeys } from "./keys";
 import { mergeSignalPage } from "./reducer";
 
@@ -40,3 +40,12 @@ function useSignalAction(action: "execute" | "dismiss") {
 export const useExecuteSignal = () => useSignalAction("execute");
 /** POST signals/{id}/dismiss/. */
 export const useDismissSignal = () => useSignalAction("dismiss");
+
+/** GET signals/performance/: per-source and per-type scorecards of the account's signals. */
+export function useScorecards(account: number | undefined) {
+  return useQuery({
+    queryKey: signalKeys.scorecards(account),
+    enabled: account !== undefined,
+    queryFn: () => api.get<Scorecard>(`${API}/signals/performance/`, { account }),
+  });
+}

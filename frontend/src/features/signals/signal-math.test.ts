@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Signal } from "../../lib/types";
-import { formatCountdown, formatRewardRisk, msUntil, rewardRisk, signalEntry, sizingTerm } from "./signal-math";
+import { formatCountdown, formatR, formatRewardRisk, msUntil, rewardRisk, signalEntry, sizingTerm } from "./signal-math";
 
 const signal = (fields: Partial<Signal>): Signal =>
   ({ entry_price: null, stop_loss: null, take_profit_1: null, side: "buy", bid: null, ask: null, decision: null, ...fields }) as Signal;
@@ -54,5 +54,11 @@ describe("countdown", () => {
     expect(msUntil("2026-12-02T14:32:00Z", now)).toBe(120_000);
     expect(msUntil("not a time", now)).toBeNull();
     expect(msUntil(null, now)).toBeNull();
+  });
+});
+
+describe("R multiples", () => {
+  it("are signed with two places", () => {
+    expect([formatR("1.25"), formatR("-0.5"), formatR("0"), formatR(null)]).toEqual(["+1.25 R", "−0.50 R", "0.00 R", "—"]);
   });
 });

@@ -59,3 +59,11 @@ export function formatCountdown(ms: number | null): string {
   const s = String(total % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
+
+/** An R multiple as the server sent it, signed: "+1.25 R", "−0.50 R", "—". */
+export function formatR(value: string | null | undefined): string {
+  const n = toNumber(value);
+  if (n === null) return "—";
+  const text = Math.abs(n).toFixed(2);
+  return `${n > 0 ? "+" : n < 0 ? "−" : ""}${text} R`;
+}
