@@ -631,7 +631,7 @@ async function main() {
 
   // ---- a webhook alert appears live; one click executes it (docs/signals.md) -----------------------
   step = "webhook signal";
-  const [hookStatus, hook] = await rest(base, traderToken, "POST", "hooks/", { name: "e2e TradingView", account: accountA });
+  const [hookStatus, hook] = await rest(base, traderToken, "POST", "hooks/", { name: "e2e TradingView", account: accountA, source: "tv-e2e" });
   assert.equal(hookStatus, 201, `hook create: ${JSON.stringify(hook)}`);
   assert.ok(hook.token && hook.url.includes(hook.token), "the token and its url are shown on create");
   await push([{ symbol: "BTCUSD", bid: "60000.00", ask: "60010.00" }]);
@@ -685,6 +685,25 @@ async function main() {
   await page.getByTestId(`close-${signalTradeId}`).click();
   await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
   await page.locator("#symbol-picker").selectOption("EURUSD");
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  // The scorecard counts it for its source; the webhooks page lists the token and its call.
+  await page.getByTestId("view-performance").click();
+  const scoreRow = page.locator('[data-testid=scorecard-row][data-key="tv-e2e"]');
+  await scoreRow.waitFor();
+  assert.deepEqual(
+    (await scoreRow.locator("td").allInnerTexts()).slice(0, 4),
+    ["tv-e2e", "1", "1", "0"],
+    "scorecard: received, executed, rejected",
+  );
+  await shot(page, "12d-scorecards");
+  await page.getByTestId("view-webhooks").click();
+  const hookRow = page.locator(`[data-testid=hook-row][data-hook-id="${hook.id}"]`);
+  await expectText(hookRow, "e2e TradingView", "the token in the webhooks list");
+  await hookRow.click();
+  await expectText(page.getByTestId("hook-attempt"), "201", "the accepted call in the attempt log");
+  await expectText(page.getByTestId("hook-message"), '"source": "tv-e2e"', "the TradingView message");
+  await shot(page, "12e-webhooks");
+  await page.getByTestId("view-trade").click();
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
 
   // ---- phone ------------------------------------------------------------------------------------

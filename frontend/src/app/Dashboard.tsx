@@ -8,6 +8,7 @@ import type { Interval } from "../features/chart/candles";
 import { INTERVALS } from "../features/chart/candles";
 import { ChartPanel } from "../features/chart/ChartPanel";
 import { useFeed } from "../features/feed/api";
+import { HooksPanel } from "../features/hooks/HooksPanel";
 import { FeedBadge } from "../features/feed/FeedBadge";
 import { useCancelTrade, useCloseTrade, useModifyTrade } from "../features/orders/api";
 import { ModifyForm } from "../features/orders/ModifyForm";
@@ -21,7 +22,9 @@ import { PreviewLinesStore } from "../lib/preview-lines";
 import { useConnectionState, useLiveQuotes, useRealtime } from "../lib/realtime";
 import type { Trade, User } from "../lib/types";
 
-type View = "trade" | "performance";
+type View = "trade" | "performance" | "webhooks";
+
+const VIEW_LABELS: Record<View, string> = { trade: "Trade", performance: "Performance", webhooks: "Webhooks" };
 
 function stored(key: string, fallback: string): string {
   try {
@@ -107,7 +110,7 @@ export function Dashboard({ user }: { user: User }) {
           forex_signal <span className="paper-tag">PAPER</span>
         </div>
         <nav className="views" aria-label="Views">
-          {(["trade", "performance"] as const).map((v) => (
+          {(["trade", "performance", "webhooks"] as const).map((v) => (
             <button
               key={v}
               type="button"
@@ -116,7 +119,7 @@ export function Dashboard({ user }: { user: User }) {
               onClick={() => setView(v)}
               data-testid={`view-${v}`}
             >
-              {v === "trade" ? "Trade" : "Performance"}
+              {VIEW_LABELS[v]}
             </button>
           ))}
         </nav>
@@ -184,6 +187,10 @@ export function Dashboard({ user }: { user: User }) {
             cancel={cancelTrade}
             ModifyForm={ModifyForm}
           />
+        </main>
+      ) : view === "webhooks" ? (
+        <main className="performance-layout">
+          <HooksPanel account={account.id} />
         </main>
       ) : (
         <main className="performance-layout">
