@@ -16,6 +16,7 @@ import { OrderTicket } from "../features/orders/OrderTicket";
 import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
+import { JournalPanel } from "../features/signals/JournalPanel";
 import { ScorecardsPanel } from "../features/signals/ScorecardsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
 import { PreviewLinesStore } from "../lib/preview-lines";
@@ -196,6 +197,7 @@ export function Dashboard({ user }: { user: User }) {
         <main className="performance-layout">
           <PerformancePanel account={account.id} />
           <ScorecardsPanel account={account.id} currency={account.currency} />
+          <JournalPanel account={account.id} />
         </main>
       )}
     </div>

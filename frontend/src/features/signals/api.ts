@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, API } from "../../lib/api-client";
 import { accountKeys, tradeKeys } from "../../lib/query-keys";
-import type { Page, Scorecard, Signal } from "../../lib/types";
+import type { Decision, DecisionOutcome, Page, Scorecard, Signal } from "../../lib/types";
 import { signalKeys } from "./keys";
 import { mergeSignalPage } from "./reducer";
 
@@ -47,5 +47,25 @@ export function useScorecards(account: number | undefined) {
     queryKey: signalKeys.scorecards(account),
     enabled: account !== undefined,
     queryFn: () => api.get<Scorecard>(`${API}/signals/performance/`, { account }),
+  });
+}
+
+export interface JournalFilters {
+  outcome?: DecisionOutcome | "";
+  source?: string;
+}
+
+/** GET decisions/: the account's journal, newest first, filtered by outcome and source. */
+export function useJournal(account: number, filters: JournalFilters) {
+  return useQuery({
+    queryKey: signalKeys.journal(account, filters),
+    placeholderData: (previous) => previous,
+    queryFn: () =>
+      api.get<Page<Decision>>(`${API}/decisions/`, {
+        account,
+        outcome: filters.outcome,
+        source: filters.source?.trim(),
+        page_size: 100,
+      }),
   });
 }
