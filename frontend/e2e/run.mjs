@@ -695,6 +695,9 @@ async function main() {
     ["tv-e2e", "1", "1", "0"],
     "scorecard: received, executed, rejected",
   );
+  // The journal holds the alert's decision and the click's, both for the signal.
+  await page.locator(`[data-testid=journal-row][data-outcome=executed]`).filter({ hasText: "tv-e2e" }).first().waitFor();
+  await page.locator(`[data-testid=journal-row][data-outcome=alerted]`).filter({ hasText: "tv-e2e" }).first().waitFor();
   await shot(page, "12d-scorecards");
   await page.getByTestId("view-webhooks").click();
   const hookRow = page.locator(`[data-testid=hook-row][data-hook-id="${hook.id}"]`);
