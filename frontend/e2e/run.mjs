@@ -7,7 +7,8 @@
 // performance cards and equity curve change; a second user sees none of it → reset (the old
 // trade's chart markers and history rows gone) → partial
 // close from the positions table → a second account made through the API, switched to in the UI,
-// takes its own order → the Swagger UI and the admin render. No page may break the server's
+// takes its own order → a webhook alert appears live as a signal card, one click executes it
+// (position and SL/TP lines) → the Swagger UI and the admin render. No page may break the server's
 // Content-Security-Policy (every violation report and CSP console error is collected).
 // Also measures the figures of docs/performance.md ("Dashboard"): bundle size, first paint and
 // long tasks with 5,000 candles and 20 ticks per second. Screenshots and figures.json go to
@@ -627,6 +628,86 @@ async function main() {
     ],
   );
   await page.getByTestId("tab-open").click();
+
+  // ---- a webhook alert appears live; one click executes it (docs/signals.md) -----------------------
+  step = "webhook signal";
+  const [hookStatus, hook] = await rest(base, traderToken, "POST", "hooks/", { name: "e2e TradingView", account: accountA, source: "tv-e2e" });
+  assert.equal(hookStatus, 201, `hook create: ${JSON.stringify(hook)}`);
+  assert.ok(hook.token && hook.url.includes(hook.token), "the token and its url are shown on create");
+  await push([{ symbol: "BTCUSD", bid: "60000.00", ask: "60010.00" }]);
+  // No session, no cookie: the token in the path is the credential.
+  const alertResponse = await fetch(hook.url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ticker: "BINANCE:BTCUSDT", action: "buy", sl: "59010", tp: "61010" }),
+  });
+  const alerted = await alertResponse.json();
+  assert.equal(alertResponse.status, 201, `webhook alert: ${JSON.stringify(alerted)}`);
+  // Automatic execution is off by default: the signal waits for a click.
+  assert.equal(alerted.status, "alerted", `signal status: ${JSON.stringify(alerted)}`);
+  assert.equal(alerted.symbol, "BTCUSD");
+  const card = page.locator(`[data-testid=signal-card][data-signal-id="${alerted.id}"]`);
+  await card.waitFor(); // no reload: the signal_alert event put it there
+  await expectText(card.getByTestId("signal-status"), "alerted", "signal card status");
+  await expectText(card.getByTestId("signal-side"), "BUY", "signal side");
+  // From the ask 60010.00: TP 61010 is 1000 away, SL 59010 is 1000 away → 1 : 1.00.
+  await expectText(card.getByTestId("signal-rr"), "1 : 1.00", "signal R:R");
+  // 1 % of 10,006.00 = 100.06 over 1000 pips of 1.00 per lot → 0.10 lots (rounded down to the step).
+  await expectText(card.getByTestId("signal-lots"), "0.10 lots", "suggested lots");
+  await expectText(card.getByTestId("signal-sizing"), "0.10 lots", "sizing arithmetic");
+  const countdownBefore = await card.getByTestId("signal-countdown").innerText();
+  assert.match(countdownBefore, /^\d+:\d\d$/, `countdown ${countdownBefore}`);
+  await page.waitForFunction(
+    ([id, before]) =>
+      document.querySelector(`[data-signal-id="${id}"] [data-testid=signal-countdown]`)?.textContent !== before,
+    [alerted.id, countdownBefore],
+    { timeout: 5_000 },
+  );
+  await shot(page, "12b-signal-alerted");
+  await card.getByTestId("signal-execute").click();
+  await expectText(card.getByTestId("signal-status"), "executed", "signal executed");
+  const [, executedSignal] = await rest(base, traderToken, "GET", `signals/${alerted.id}/`);
+  assert.equal(executedSignal.status, "executed");
+  const signalTradeId = executedSignal.trade;
+  assert.ok(signalTradeId > 0, "the executed signal names its trade");
+  const btcRow = page.locator(`tr[data-trade-id="${signalTradeId}"]`);
+  await btcRow.waitFor();
+  await expectText(btcRow, "BTCUSD", "the signal's position in the positions panel");
+  await expectText(btcRow, "60010.00", "filled at the ask");
+  // Its SL and TP lines on the chart once the chart shows BTCUSD.
+  await page.locator("#symbol-picker").selectOption("BTCUSD");
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  await page.getByTestId(`handle-${signalTradeId}-stop_loss`).waitFor();
+  await page.getByTestId(`handle-${signalTradeId}-take_profit_1`).waitFor();
+  await expectMarkers(page, [[`e${signalTradeId}`, true]], "the signal trade's entry marker");
+  await shot(page, "12c-signal-executed");
+  // Leave the account flat for what follows.
+  await page.getByTestId(`close-${signalTradeId}`).click();
+  await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  await page.locator("#symbol-picker").selectOption("EURUSD");
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  // The scorecard counts it for its source; the webhooks page lists the token and its call.
+  await page.getByTestId("view-performance").click();
+  const scoreRow = page.locator('[data-testid=scorecard-row][data-key="tv-e2e"]');
+  await scoreRow.waitFor();
+  assert.deepEqual(
+    (await scoreRow.locator("td").allInnerTexts()).slice(0, 4),
+    ["tv-e2e", "1", "1", "0"],
+    "scorecard: received, executed, rejected",
+  );
+  // The journal holds the alert's decision and the click's, both for the signal.
+  await page.locator(`[data-testid=journal-row][data-outcome=executed]`).filter({ hasText: "tv-e2e" }).first().waitFor();
+  await page.locator(`[data-testid=journal-row][data-outcome=alerted]`).filter({ hasText: "tv-e2e" }).first().waitFor();
+  await shot(page, "12d-scorecards");
+  await page.getByTestId("view-webhooks").click();
+  const hookRow = page.locator(`[data-testid=hook-row][data-hook-id="${hook.id}"]`);
+  await expectText(hookRow, "e2e TradingView", "the token in the webhooks list");
+  await hookRow.click();
+  await expectText(page.getByTestId("hook-attempt"), "201", "the accepted call in the attempt log");
+  await expectText(page.getByTestId("hook-message"), '"source": "tv-e2e"', "the TradingView message");
+  await shot(page, "12e-webhooks");
+  await page.getByTestId("view-trade").click();
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
 
   // ---- phone ------------------------------------------------------------------------------------
   step = "phone";

@@ -8,6 +8,7 @@ import type { Interval } from "../features/chart/candles";
 import { INTERVALS } from "../features/chart/candles";
 import { ChartPanel } from "../features/chart/ChartPanel";
 import { useFeed } from "../features/feed/api";
+import { HooksPanel } from "../features/hooks/HooksPanel";
 import { FeedBadge } from "../features/feed/FeedBadge";
 import { useCancelTrade, useCloseTrade, useModifyTrade } from "../features/orders/api";
 import { ModifyForm } from "../features/orders/ModifyForm";
@@ -15,12 +16,16 @@ import { OrderTicket } from "../features/orders/OrderTicket";
 import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
+import { JournalPanel } from "../features/signals/JournalPanel";
+import { ScorecardsPanel } from "../features/signals/ScorecardsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
 import { PreviewLinesStore } from "../lib/preview-lines";
 import { useConnectionState, useLiveQuotes, useRealtime } from "../lib/realtime";
 import type { Trade, User } from "../lib/types";
 
-type View = "trade" | "performance";
+type View = "trade" | "performance" | "webhooks";
+
+const VIEW_LABELS: Record<View, string> = { trade: "Trade", performance: "Performance", webhooks: "Webhooks" };
 
 function stored(key: string, fallback: string): string {
   try {
@@ -106,7 +111,7 @@ export function Dashboard({ user }: { user: User }) {
           forex_signal <span className="paper-tag">PAPER</span>
         </div>
         <nav className="views" aria-label="Views">
-          {(["trade", "performance"] as const).map((v) => (
+          {(["trade", "performance", "webhooks"] as const).map((v) => (
             <button
               key={v}
               type="button"
@@ -115,7 +120,7 @@ export function Dashboard({ user }: { user: User }) {
               onClick={() => setView(v)}
               data-testid={`view-${v}`}
             >
-              {v === "trade" ? "Trade" : "Performance"}
+              {VIEW_LABELS[v]}
             </button>
           ))}
         </nav>
@@ -170,7 +175,7 @@ export function Dashboard({ user }: { user: User }) {
               instruments={instruments}
               previewLines={previewLines}
             />
-            <SignalsPanel account={account.id} instruments={instruments} />
+            <SignalsPanel account={account.id} accountCurrency={account.currency} instruments={instruments} />
           </aside>
           <PositionsPanel
             account={account.id}
@@ -184,9 +189,15 @@ export function Dashboard({ user }: { user: User }) {
             ModifyForm={ModifyForm}
           />
         </main>
+      ) : view === "webhooks" ? (
+        <main className="performance-layout">
+          <HooksPanel account={account.id} />
+        </main>
       ) : (
         <main className="performance-layout">
           <PerformancePanel account={account.id} />
+          <ScorecardsPanel account={account.id} currency={account.currency} />
+          <JournalPanel account={account.id} />
         </main>
       )}
     </div>

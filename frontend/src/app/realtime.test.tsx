@@ -2,11 +2,11 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { renderHook, waitFor } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { useSignals, type SignalsState } from "../features/signals/api";
+import { useSignals } from "../features/signals/api";
 import { signalKeys } from "../features/signals/keys";
 import { accountKeys, tradeKeys } from "../lib/query-keys";
 import { quoteStore } from "../lib/quotes";
-import type { Account, Page, Signal, Trade } from "../lib/types";
+import type { Account, Decision, Page, Signal, Trade } from "../lib/types";
 import { applyServerMessage } from "./realtime";
 
 const page = <T,>(...results: T[]): Page<T> => ({ count: results.length, next: null, previous: null, results });
@@ -87,13 +87,30 @@ describe("applyServerMessage: WebSocket events into the query cache", () => {
     expect(client.getQueryCache().getAll()).toHaveLength(0);
   });
 
-  it("adds signal alerts to the signals list even before the REST list exists", () => {
+  it("merges signal alerts into their account's list in place, and waits for the REST list otherwise", () => {
     const client = new QueryClient();
-    applyServerMessage(client, { type: "signal_alert", signal: { id: 3, confidence: "85" } as Signal });
-    expect(client.getQueryData<SignalsState>(signalKeys.all)).toEqual({
-      available: false,
-      results: [{ id: 3, confidence: "85" }],
-    });
+    const sig = (id: number, status: Signal["status"], account = 1) => ({ id, status, account }) as Signal;
+    client.setQueryData(signalKeys.list(1), page(sig(2, "alerted"), sig(1, "rejected")));
+    applyServerMessage(client, { type: "signal_alert", signal: sig(3, "alerted") });
+    applyServerMessage(client, { type: "signal_alert", signal: sig(2, "executed") });
+    applyServerMessage(client, { type: "signal_alert", signal: sig(9, "alerted", 2) });
+    const list = client.getQueryData<Page<Signal>>(signalKeys.list(1))!;
+    expect([list.count, list.results.map((s) => [s.id, s.status])]).toEqual([
+      3,
+      [
+        [3, "alerted"],
+        [2, "executed"],
+        [1, "rejected"],
+      ],
+    ]);
+    expect(client.getQueryData(signalKeys.list(2))).toBeUndefined();
+  });
+
+  it("refreshes the journal and scorecards on a decision", () => {
+    const client = new QueryClient();
+    const invalidate = vi.spyOn(client, "invalidateQueries");
+    applyServerMessage(client, { type: "decision", decision: { id: 1 } as Decision });
+    expect(invalidate.mock.calls.map(([f]) => f?.queryKey)).toEqual([signalKeys.journals(), signalKeys.allScorecards()]);
   });
 });
 
@@ -103,22 +120,13 @@ describe("useSignals", () => {
       {children}
     </QueryClientProvider>
   );
-  /** useSignals rendered against a fetch that answers every request with `body` and `status`. */
-  const renderAnswered = (body: object, status: number) => {
-    vi.stubGlobal("fetch", vi.fn(async () => new Response(JSON.stringify(body), { status })));
-    return renderHook(() => useSignals(), { wrapper }).result;
-  };
-
-  it("shows an empty, unavailable list when the signals API answers 404", async () => {
-    const result = renderAnswered({ code: "not_found", message: "Not found." }, 404);
-    await waitFor(() => expect(result.current.isSuccess).toBe(true));
-    expect(result.current.data).toEqual({ available: false, results: [] });
-  });
-
-  it("reports other errors as errors", async () => {
-    const result = renderAnswered({ code: "error", message: "Boom" }, 500);
+  it("reads the account's signals and reports errors as errors", async () => {
+    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ code: "error", message: "Boom" }), { status: 500 }));
+    vi.stubGlobal("fetch", fetchMock);
+    const { result } = renderHook(() => useSignals(7), { wrapper });
     await waitFor(() => expect(result.current.isError).toBe(true));
     expect(result.current.error).toMatchObject({ status: 500, code: "error", message: "Boom" });
+    expect(String((fetchMock.mock.calls[0] as unknown[])[0])).toContain("account=7");
   });
 });
 

@@ -8,14 +8,13 @@ import { useEffect, useState, type ReactNode } from "react";
 import { replaceAccount } from "../features/account/api";
 import { sessionKeys } from "../features/auth/keys";
 import { symbolKeys } from "../features/chart/keys";
-import type { SignalsState } from "../features/signals/api";
 import { signalKeys } from "../features/signals/keys";
-import { mergeSignal } from "../features/signals/reducer";
+import { mergeSignalPage } from "../features/signals/reducer";
 import { accountKeys, equityKeys, performanceKeys, tradeKeys } from "../lib/query-keys";
 import { quoteStore } from "../lib/quotes";
 import { RealtimeContext } from "../lib/realtime";
 import { invalidateReports, tradeIntoCache } from "../lib/trade-cache";
-import type { Account, Page, ServerMessage, Trade } from "../lib/types";
+import type { Account, Page, ServerMessage, Signal, Trade } from "../lib/types";
 import { tradingSocketUrl, WsClient } from "../lib/ws-client";
 
 /** Apply one server message to the query cache and the quote store. */
@@ -59,10 +58,15 @@ export function applyServerMessage(client: QueryClient, message: ServerMessage):
       return;
     }
     case "signal_alert":
-      client.setQueryData(signalKeys.all, (state: SignalsState | undefined) => ({
-        available: state?.available ?? false,
-        results: mergeSignal(state?.results ?? [], message.signal),
-      }));
+      // The signal of GET signals/{id}/, new or changed: into its account's list, in place.
+      client.setQueryData(signalKeys.list(message.signal.account), (page: Page<Signal> | undefined) =>
+        mergeSignalPage(page, message.signal),
+      );
+      return;
+    case "decision":
+      // A journal row: the journal and the scorecards read it.
+      void client.invalidateQueries({ queryKey: signalKeys.journals() });
+      void client.invalidateQueries({ queryKey: signalKeys.allScorecards() });
       return;
     default:
       return;

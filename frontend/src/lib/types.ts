@@ -27,6 +27,17 @@ export type EntryType = Schemas["EntryTypeEnum"];
 export type Side = Schemas["TradeSideEnum"];
 export type TradeStatus = Schemas["StatusEnum"];
 export type ApiErrorBody = Schemas["Error"];
+/** A signal as GET signals/{id}/ answers it, and as a `signal_alert` event carries it (docs/signals.md). */
+export type Signal = Schemas["Signal"];
+export type SignalStatus = Schemas["SignalStatusEnum"];
+/** A journal row (GET decisions/{id}/, the `decision` event). */
+export type Decision = Schemas["Decision"];
+export type DecisionOutcome = Schemas["OutcomeEnum"];
+export type Scorecard = Schemas["Scorecard"];
+export type ScorecardRow = Schemas["ScorecardRow"];
+export type WebhookToken = Schemas["WebhookToken"];
+export type WebhookTokenCreate = Schemas["Hook"];
+export type WebhookAttempt = Schemas["WebhookAttempt"];
 
 // ---- Hand-written: client-side types the REST schema does not describe. ----
 
@@ -44,24 +55,6 @@ export interface Page<T> {
   results: T[];
 }
 
-/** A trading signal (the signals app is optional and outside this API's schema). */
-export interface Signal {
-  id: number;
-  symbol: string;
-  pair?: string;
-  direction: string;
-  entry_price: Decimal | null;
-  stop_loss: Decimal | null;
-  take_profit_1: Decimal | null;
-  confidence: Decimal;
-  source: string;
-  type?: string;
-  status: string;
-  risk_reward_ratio?: Decimal | null;
-  suggested_lot_size?: Decimal | null;
-  created_at?: string;
-}
-
 /** Server → client messages on /ws/trading/ (docs/websocket.md; not part of the REST schema). */
 export type ServerMessage =
   | { type: "connection"; user: unknown; accounts: Account[]; timestamp: string }
@@ -76,5 +69,5 @@ export type ServerMessage =
   | { type: "account_update"; account: Account }
   | { type: "margin_call"; account: Account }
   | { type: "signal_alert"; signal: Signal }
-  | { type: "decision"; decision: unknown }
+  | { type: "decision"; decision: Decision }
   | { type: "error"; code: string; message: string };
