@@ -679,7 +679,12 @@ async function main() {
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
   await page.getByTestId(`handle-${signalTradeId}-stop_loss`).waitFor();
   await page.getByTestId(`handle-${signalTradeId}-take_profit_1`).waitFor();
-  await expectMarkers(page, [[`e${signalTradeId}`, true]], "the signal trade's entry marker");
+  // The entry marker, and the journal's marker of the moment it was alerted (docs/signals.md).
+  await expectMarkers(
+    page,
+    [[`e${signalTradeId}`, true], [`j${alerted.decision.id}`, true]],
+    "the signal trade's entry marker and its journal marker",
+  );
   await shot(page, "12c-signal-executed");
   // Leave the account flat for what follows.
   await page.getByTestId(`close-${signalTradeId}`).click();

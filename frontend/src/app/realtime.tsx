@@ -10,7 +10,7 @@ import { sessionKeys } from "../features/auth/keys";
 import { symbolKeys } from "../features/chart/keys";
 import { signalKeys } from "../features/signals/keys";
 import { mergeSignalPage } from "../features/signals/reducer";
-import { accountKeys, equityKeys, performanceKeys, tradeKeys } from "../lib/query-keys";
+import { accountKeys, equityKeys, journalKeys, performanceKeys, tradeKeys } from "../lib/query-keys";
 import { quoteStore } from "../lib/quotes";
 import { RealtimeContext } from "../lib/realtime";
 import { invalidateReports, tradeIntoCache } from "../lib/trade-cache";
@@ -67,6 +67,7 @@ export function applyServerMessage(client: QueryClient, message: ServerMessage):
       // A journal row: the journal and the scorecards read it.
       void client.invalidateQueries({ queryKey: signalKeys.journals() });
       void client.invalidateQueries({ queryKey: signalKeys.allScorecards() });
+      void client.invalidateQueries({ queryKey: journalKeys.all });
       return;
     default:
       return;

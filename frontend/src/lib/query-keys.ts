@@ -39,3 +39,9 @@ export const quoteKeys = {
   all: ["quote"] as const,
   symbol: (symbol: string) => [...quoteKeys.all, symbol] as const,
 };
+
+/** The chart's journal markers (docs/signals.md): refetched on every `decision` event. */
+export const journalKeys = {
+  all: ["journal-markers"] as const,
+  markers: (account: number, symbol: string) => [...journalKeys.all, account, symbol] as const,
+};

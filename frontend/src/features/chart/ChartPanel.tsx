@@ -5,9 +5,9 @@ import { RadioButtons } from "../../components/RadioButtons";
 import { formatPrice } from "../../lib/format";
 import { usePreviewLines, type PreviewLinesStore } from "../../lib/preview-lines";
 import { useQuote } from "../../lib/quotes";
-import type { Instrument, Trade } from "../../lib/types";
+import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
-import { useOhlc, useSymbolTrades } from "./api";
+import { useOhlc, useSymbolDecisions, useSymbolTrades } from "./api";
 import { INTERVALS, toCandle, type Interval, type LevelKind } from "./candles";
 import { PriceChart } from "./PriceChart";
 
@@ -28,10 +28,13 @@ interface Props {
   modifyTrade: (vars: { id: number; changes: Partial<Record<LevelKind, string>> }) => Promise<unknown>;
 }
 
+const NO_DECISIONS: Decision[] = [];
+
 export function ChartPanel(props: Props) {
   const { account, instrument, interval, realtime, barLimit } = props;
   const ohlc = useOhlc(instrument.symbol, interval, barLimit);
   const history = useSymbolTrades(account, instrument.symbol);
+  const journal = useSymbolDecisions(account, instrument.symbol);
   const preview = usePreviewLines(props.previewLines, instrument.symbol);
   const [modifyError, setModifyError] = useState<unknown>(null);
   const bars = useMemo(() => ohlc.data?.data.map(toCandle), [ohlc.data]);
@@ -86,6 +89,7 @@ export function ChartPanel(props: Props) {
         interval={interval}
         bars={bars}
         trades={markerTrades}
+        decisions={journal.data ?? NO_DECISIONS}
         preview={preview}
         realtime={realtime}
         onModify={onModify}

@@ -8,7 +8,7 @@
 import { useCallback } from "react";
 import { formatPrice } from "../../lib/format";
 import type { PreviewLevel } from "../../lib/preview-lines";
-import type { Instrument, Trade } from "../../lib/types";
+import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
 import { tradeLevels, type Candle, type Interval, type LevelKind } from "./candles";
 import { useChartRefs } from "./chart-refs";
@@ -22,13 +22,15 @@ interface Props {
   interval: Interval;
   bars: Candle[] | undefined;
   trades: Trade[];
+  /** The journal's decisions on this symbol (docs/signals.md): markers of signals that did not trade. */
+  decisions: Decision[];
   /** The ticket's levels for this symbol before the order is sent. */
   preview: PreviewLevel[];
   realtime: WsClient;
   onModify: (tradeId: number, kind: LevelKind, price: string) => Promise<unknown>;
 }
 
-export function PriceChart({ instrument, interval, bars, trades, preview, realtime, onModify }: Props) {
+export function PriceChart({ instrument, interval, bars, trades, decisions, preview, realtime, onModify }: Props) {
   const symbol = instrument.symbol;
   const digits = instrument.digits;
   const levels = tradeLevels(trades, symbol);
@@ -60,7 +62,7 @@ export function PriceChart({ instrument, interval, bars, trades, preview, realti
   // Effects run in this order, as they did when they were one component's.
   useCandleChart(refs, { symbol, digits, writeLegend, onViewChange: placeHandles, onRemove: cancelPlacement });
   useLiveCandle(refs, { symbol, interval, bars, realtime, writeLegend, onPaint: placeHandles });
-  useTradeMarkers(refs, { trades, symbol, interval, bars });
+  useTradeMarkers(refs, { trades, decisions, symbol, interval, bars });
   usePriceLines(refs, { symbol, digits, levelsKey, previewKey, onDrawn: placeHandles });
 
   return (

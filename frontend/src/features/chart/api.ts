@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, API, CURRENT_PERIOD } from "../../lib/api-client";
-import { tradeKeys } from "../../lib/query-keys";
-import type { Instrument, OhlcResponse, Page, Trade } from "../../lib/types";
+import { journalKeys, tradeKeys } from "../../lib/query-keys";
+import type { Decision, Instrument, OhlcResponse, Page, Trade } from "../../lib/types";
 import type { Interval } from "./candles";
 import { ohlcKeys, symbolKeys } from "./keys";
 
@@ -37,6 +37,17 @@ export function useSymbolTrades(account: number | undefined, symbol: string) {
     enabled: account !== undefined,
     placeholderData: (previous) => previous,
     queryFn: () => api.get<Page<Trade>>(`${API}/trades/`, symbolTradesQuery(account ?? 0, symbol)),
+    select: (page) => page.results,
+  });
+}
+
+/** The journal rows of this account's signals on `symbol` (the newest 200): the chart's journal markers. */
+export function useSymbolDecisions(account: number | undefined, symbol: string) {
+  return useQuery({
+    queryKey: journalKeys.markers(account ?? 0, symbol),
+    enabled: account !== undefined,
+    placeholderData: (previous) => previous,
+    queryFn: () => api.get<Page<Decision>>(`${API}/decisions/`, { account: account ?? 0, symbol, page_size: 200 }),
     select: (page) => page.results,
   });
 }

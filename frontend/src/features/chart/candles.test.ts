@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Trade } from "../../lib/types";
+import type { Decision, Trade } from "../../lib/types";
 import {
   applyTick,
   bucketStart,
+  journalMarkers,
   mergeMinuteBar,
   previewScalePrices,
   tradeLevels,
@@ -162,5 +163,43 @@ describe("previewScalePrices", () => {
   });
   it("keeps none before there is a candle", () => {
     expect(previewScalePrices([1.098], undefined)).toEqual([]);
+  });
+});
+
+describe("journal markers", () => {
+  const decision = (over: Partial<Decision>): Decision =>
+    ({
+      id: 1,
+      time: new Date(T0 * 1000 + 90_000).toISOString(),
+      account: 1,
+      signal: 5,
+      source: "tv",
+      symbol: "EURUSD",
+      inputs: {},
+      checks: [],
+      outcome: "rejected",
+      reason_code: "invalid_sl_geometry",
+      message: "",
+      sizing: {},
+      trade: null,
+      previous_hash: "",
+      hash: "",
+      ...over,
+    }) as Decision;
+  it("marks signals that did not trade at their candle, not executed ones nor other symbols", () => {
+    const markers = journalMarkers(
+      [
+        decision({ id: 2, time: new Date(T0 * 1000 + 400_000).toISOString(), outcome: "alerted", reason_code: "" }),
+        decision({ id: 1 }),
+        decision({ id: 3, outcome: "executed", reason_code: "" }),
+        decision({ id: 4, symbol: "GBPUSD" }),
+      ],
+      "EURUSD",
+      "5m",
+    );
+    expect(markers.map((m) => [m.id, m.time, m.shape, m.text])).toEqual([
+      ["j1", T0, "square", "INVALID_SL_GEOMETRY"],
+      ["j2", T0 + 300, "square", "ALERT"],
+    ]);
   });
 });

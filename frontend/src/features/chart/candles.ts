@@ -1,5 +1,5 @@
 /** Candles for the chart: history from price/ohlc/, the forming candle from live bars and ticks. */
-import type { Bar, Trade } from "../../lib/types";
+import type { Bar, Decision, Trade } from "../../lib/types";
 
 export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"] as const;
 export type Interval = (typeof INTERVALS)[number];
@@ -70,7 +70,7 @@ export function applyTick(last: Candle | undefined, price: number, time: number,
 export interface TradeMarker {
   time: number;
   position: "belowBar" | "aboveBar";
-  shape: "arrowUp" | "arrowDown" | "circle";
+  shape: "arrowUp" | "arrowDown" | "circle" | "square";
   color: string;
   text: string;
   id: string;
@@ -114,6 +114,26 @@ export function tradeMarkers(trades: Trade[], symbol: string, interval: Interval
     }
   }
   return markers.sort((a, b) => a.time - b.time);
+}
+
+const JOURNAL: Record<string, string> = { alerted: "#f0b90b", rejected: "#ef5350", skipped: "#787b86" };
+
+/**
+ * Journal markers: the signals decided on this symbol that did not become a trade (alerted,
+ * rejected, skipped), at the candle of the decision; an executed one is the trade's own marker.
+ */
+export function journalMarkers(decisions: Decision[], symbol: string, interval: Interval): TradeMarker[] {
+  return decisions
+    .filter((d) => d.symbol === symbol && d.outcome !== "executed" && d.signal !== null)
+    .map((d) => ({
+      id: `j${d.id}`,
+      time: bucketStart(Math.floor(Date.parse(d.time) / 1000), interval),
+      position: "aboveBar" as const,
+      shape: "square" as const,
+      color: JOURNAL[d.outcome] ?? EXIT,
+      text: d.outcome === "alerted" ? "ALERT" : (d.reason_code || d.outcome).toUpperCase(),
+    }))
+    .sort((a, b) => a.time - b.time);
 }
 
 export type LevelKind = "entry" | "stop_loss" | "take_profit_1" | "take_profit_2" | "take_profit_3";

@@ -14,26 +14,31 @@ import {
 } from "lightweight-charts";
 import { useEffect } from "react";
 import { formatPrice } from "../../lib/format";
-import type { Trade } from "../../lib/types";
-import { tradeMarkers, type Interval } from "./candles";
+import type { Decision, Trade } from "../../lib/types";
+import { journalMarkers, tradeMarkers, type Interval } from "./candles";
 import type { ChartRefs } from "./chart-refs";
 import { LEVEL_COLOR, PREVIEW_COLOR } from "./chart-theme";
 
-/** Entry and exit markers; their ids ("e12 x12-0") in the container's data-markers for the e2e. */
+/**
+ * Entry and exit markers, and the journal's markers of signals that did not trade; their ids
+ * ("e12 x12-0 j40") in the container's data-markers for the e2e.
+ */
 export function useTradeMarkers(
   refs: ChartRefs,
-  options: { trades: Trade[]; symbol: string; interval: Interval; bars: unknown },
+  options: { trades: Trade[]; decisions: Decision[]; symbol: string; interval: Interval; bars: unknown },
 ): void {
-  const { trades, symbol, interval, bars } = options;
+  const { trades, decisions, symbol, interval, bars } = options;
   useEffect(() => {
     const container = refs.container.current;
     if (!refs.markers.current || !container) return;
-    const markers = tradeMarkers(trades, symbol, interval);
+    const markers = [...tradeMarkers(trades, symbol, interval), ...journalMarkers(decisions, symbol, interval)].sort(
+      (a, b) => a.time - b.time,
+    );
     refs.markers.current.setMarkers(
       markers.map((m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>),
     );
     container.dataset.markers = markers.map((m) => m.id).join(" ");
-  }, [refs, trades, symbol, interval, bars]);
+  }, [refs, trades, decisions, symbol, interval, bars]);
 }
 
 /**
