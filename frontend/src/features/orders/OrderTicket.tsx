@@ -317,7 +317,8 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
             ? "Sending…"
             : `${state.side === "buy" ? "Buy" : "Sell"} ${preview.lots === null ? "" : formatLots(preview.lots, instrument.lot_step)} ${instrument.symbol} ${state.type === "market" ? "at market" : state.type.replace("_", " ")}`}
         </button>
-        {lastTrade && !send.error && (
+        {/* the last order of this symbol's ticket, priced at its own digits */}
+        {lastTrade && lastTrade.symbol === instrument.symbol && !send.error && (
           <p className="ticket-done muted" role="status">
             #{lastTrade.id} {lastTrade.status === "open" ? "filled at" : "placed at"}{" "}
             <span className="num">{formatPrice(lastTrade.entry_price ?? lastTrade.price, digits)}</span>
