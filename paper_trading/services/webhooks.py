@@ -5,7 +5,7 @@ owner (`hooks/{id}/attempts/`)."""
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -130,13 +130,13 @@ def _signed(call: WebhookCall) -> bool:
     return any(name in call.headers for name in ("webhook-id", "webhook-timestamp", "webhook-signature"))
 
 
+_JSON_SECRET = re.compile(r'("secret"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+_LINE_SECRET = re.compile(r"\bsecret=\S*", re.IGNORECASE)
+
+
 def _excerpt(body: bytes) -> str:
-    """The body for the attempt log: its start, with a JSON `secret` blanked."""
+    """The body for the attempt log: its first 2 KiB, with the secret blanked whatever the form
+    (JSON, JSON cut short, the one-line `secret=`)."""
     text = body[:4096].decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text[:2048]
-    if isinstance(data, dict) and "secret" in data:
-        data["secret"] = "***"
-    return json.dumps(data)[:2048]
+    text = _LINE_SECRET.sub("secret=***", _JSON_SECRET.sub(r'\1"***"', text))
+    return text[:2048]

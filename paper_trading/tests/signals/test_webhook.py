@@ -65,6 +65,21 @@ def test_the_body_secret_must_match(make_hook, webhook, btc, no_limits):
     assert '"secret": "***"' in HookAttempt.objects.filter(hook=hook, accepted=True).get().body
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "buy BTCUSD sl=59010 secret=s3cret-Words",
+        '{"symbol": "BTCUSD", "action": "buy", "Secret": "s3cret-Words", "notes": "' + "x" * 5000 + '"}',
+    ],
+    ids=["one-line", "json-cut-short"],
+)
+def test_the_attempt_log_never_keeps_the_secret(make_hook, webhook, btc, no_limits, body):
+    hook, token = make_hook(secret="s3cret-Words")
+    webhook(token, body, content_type="text/plain")
+    (attempt,) = HookAttempt.objects.filter(hook=hook)
+    assert "s3cret-Words" not in attempt.body and "***" in attempt.body
+
+
 def test_an_address_outside_the_allowlist_is_refused(make_hook, webhook, btc, no_limits):
     _, token = make_hook(allowed_ips=["52.89.214.238", "34.212.75.30"])
     refused(webhook(token, ALERT), "ip_not_allowed")  # the test client comes from 127.0.0.1
