@@ -24,7 +24,7 @@ from knox.models import AuthToken
 from ..engine import PaperTradingEngine
 from ..loopback import ServerProcess
 from ..services.accounts import account_ensure_default
-from . import percentile
+from . import percentile, released
 from .processes import cpu_of, cpu_seconds
 
 BASE_PORT = int(os.environ.get("BENCH_BASE_PORT", "8701"))
@@ -214,14 +214,7 @@ def _healthz_rate(clients: int, servers: int, per_client: int) -> float:
                 raise CommandError(f"GET /healthz answered {response.status}")
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    ready.wait(timeout=60)
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return per_client * clients / (time.perf_counter() - began)
+    return per_client * clients / released(clients, client, ready)
 
 
 def _vacuum() -> None:

@@ -29,7 +29,7 @@ from websockets.sync.client import connect
 from ..engine import PaperTradingEngine
 from ..models import Account
 from ..services.hooks import HookSettings, hook_create
-from . import percentile
+from . import percentile, released
 from .api import BASE_PORT, PREFIX, _start_servers, _stop, _users, _vacuum, order
 
 TRADINGVIEW_TIMEOUT_S = 3.0
@@ -130,14 +130,7 @@ def _drive(senders: int, per_sender: int, request, check, sockets=None):
                     failures.append(problem)
         conn.close()
 
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(senders)]
-    for thread in threads:
-        thread.start()
-    ready.wait(timeout=120)
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - began, latencies, delays, failures
+    return released(senders, sender, ready), latencies, delays, failures
 
 
 def _check_order(status: int, answer: bytes, side: str):

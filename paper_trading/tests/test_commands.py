@@ -104,10 +104,8 @@ def test_served_requests_are_not_formatted_into_twisteds_dropped_access_log():
     factory.stopFactory()
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="creates a PostgreSQL database")
-@pytest.mark.skipif(not settings.REDIS_URL, reason="benchmark api shares quotes through Redis")
-def test_api_benchmark_migrates_a_fresh_postgres_database_first():
+def benchmark_on_a_fresh_database(*args: str) -> dict:
+    """`manage.py benchmark ARGS --json` in a subprocess on a new PostgreSQL database: its figures."""
     import psycopg
 
     from paper_trading.loopback import ROOT, free_port
@@ -126,8 +124,7 @@ def test_api_benchmark_migrates_a_fresh_postgres_database_first():
             "CACHE_KEY_PREFIX": name,  # not the shared Redis keys of a running server
         }
         result = subprocess.run(
-            [sys.executable, "manage.py", "benchmark", "api", "--servers", "1", "--clients", "1"]
-            + ["--orders", "1", "--warmup", "0", "--json"],
+            [sys.executable, "manage.py", "benchmark", *args, "--json"],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -135,7 +132,30 @@ def test_api_benchmark_migrates_a_fresh_postgres_database_first():
             timeout=180,
         )
         assert result.returncode == 0, result.stderr[-2000:]
-        assert json.loads(result.stdout.strip().splitlines()[-1])["orders"] == 1
+        return json.loads(result.stdout.strip().splitlines()[-1])
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def served_benchmark(test):
+    """A benchmark against served processes: PostgreSQL for the fresh database, Redis between them."""
+    test = pytest.mark.postgres(test)
+    test = pytest.mark.skipif(connection.vendor != "postgresql", reason="creates a PostgreSQL database")(test)
+    return pytest.mark.skipif(not settings.REDIS_URL, reason="the servers share quotes through Redis")(test)
+
+
+@served_benchmark
+def test_api_benchmark_migrates_a_fresh_postgres_database_first():
+    figures = benchmark_on_a_fresh_database(
+        "api", "--servers", "1", "--clients", "1", "--orders", "1", "--warmup", "0"
+    )
+    assert figures["orders"] == 1
+
+
+@served_benchmark
+def test_signals_benchmark_checks_every_alert_and_hears_each_trade_on_the_socket():
+    figures = benchmark_on_a_fresh_database("signals", "--clients", "2", "--alerts", "4")
+    assert (figures["orders"], figures["alerts"]) == (4, 4)
+    assert (figures["order_failures"], figures["alert_failures"]) == (0, 0)
+    assert figures["to_trade_execution_p99_ms"] > 0 and figures["alerts_per_order"] > 0

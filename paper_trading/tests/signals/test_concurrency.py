@@ -47,15 +47,25 @@ def together(senders: int, count: int, send) -> list:
         return [answer for batch in pool.map(sender, range(senders)) for answer in batch]
 
 
-def test_identical_posts_from_threads_make_one_signal_and_one_trade(user, auto, btc):
+def poster(user):
+    """POST signals/ as `user`, with one API client per thread."""
     key = token_for(user)
     clients = threading.local()
 
-    def post(_):
+    def post(body):
         if not hasattr(clients, "api"):
             clients.api = APIClient()
             clients.api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        answer = clients.api.post(url("signals/"), ALERT, format="json")
+        return clients.api.post(url("signals/"), body, format="json")
+
+    return post
+
+
+def test_identical_posts_from_threads_make_one_signal_and_one_trade(user, auto, btc):
+    send = poster(user)
+
+    def post(_):
+        answer = send(ALERT)
         if answer.status_code == 503:
             assert answer.json()["code"] == "service_unavailable" and answer["Retry-After"]
         return answer.status_code
@@ -135,16 +145,10 @@ def test_a_burst_of_a_thousand_alerts_past_the_tokens_rate(server, user, auto, m
 def test_racing_distinct_signals_are_journaled_in_arrival_order(user, auto, btc):
     auto.auto_execute_signals = False
     auto.save()
-    key = token_for(user)
-    clients = threading.local()
+    send = poster(user)
 
     def post(i):
-        if not hasattr(clients, "api"):
-            clients.api = APIClient()
-            clients.api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        return clients.api.post(
-            url("signals/"), {**ALERT, "signal_id": f"race-{i}"}, format="json"
-        ).status_code
+        return send({**ALERT, "signal_id": f"race-{i}"}).status_code
 
     answers = Counter(together(8, 80, post))
     assert set(answers) <= {201, 503}, answers
