@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { useSignals } from "../features/signals/api";
 import { signalKeys } from "../features/signals/keys";
-import { accountKeys, tradeKeys } from "../lib/query-keys";
+import { accountKeys, journalKeys, tradeKeys } from "../lib/query-keys";
 import { quoteStore } from "../lib/quotes";
 import type { Account, Decision, Page, Signal, Trade } from "../lib/types";
 import { applyServerMessage } from "./realtime";
@@ -106,11 +106,15 @@ describe("applyServerMessage: WebSocket events into the query cache", () => {
     expect(client.getQueryData(signalKeys.list(2))).toBeUndefined();
   });
 
-  it("refreshes the journal and scorecards on a decision", () => {
+  it("refreshes the journal, the scorecards and the chart's journal markers on a decision", () => {
     const client = new QueryClient();
     const invalidate = vi.spyOn(client, "invalidateQueries");
     applyServerMessage(client, { type: "decision", decision: { id: 1 } as Decision });
-    expect(invalidate.mock.calls.map(([f]) => f?.queryKey)).toEqual([signalKeys.journals(), signalKeys.allScorecards()]);
+    expect(invalidate.mock.calls.map(([f]) => f?.queryKey)).toEqual([
+      signalKeys.journals(),
+      signalKeys.allScorecards(),
+      journalKeys.all,
+    ]);
   });
 });
 
