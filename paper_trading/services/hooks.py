@@ -19,7 +19,10 @@ from ..models import HookAttempt, WebhookHook
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 URL-safe characters
 ATTEMPT_BODY_CHARS = 2048
 ATTEMPTS_KEPT = 500  # per token; older attempts are dropped as new ones arrive
-PRUNE_EVERY = 50  # attempts between two prunings (a token holds at most 549 rows)
+# A line whose id is a multiple of PRUNE_EVERY prunes its token's log back to ATTEMPTS_KEPT: about
+# one line in PRUNE_EVERY, so a token holds about ATTEMPTS_KEPT + PRUNE_EVERY rows (ids are shared
+# by every token, so this is an average, not a bound); `hooks/{id}/attempts/` lists ATTEMPTS_KEPT.
+PRUNE_EVERY = 50
 LAST_USED_PRECISION = timedelta(minutes=1)  # `last_used_at` is rewritten at most this often
 
 

@@ -130,7 +130,9 @@ def _signed(call: WebhookCall) -> bool:
     return any(name in call.headers for name in ("webhook-id", "webhook-timestamp", "webhook-signature"))
 
 
-_JSON_SECRET = re.compile(r'("secret"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+# the value of a JSON "secret": a string (perhaps cut short) or a bare number, which the parser
+# also takes as the secret's text
+_JSON_SECRET = re.compile(r'("secret"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^,}\s]+)', re.IGNORECASE)
 _LINE_SECRET = re.compile(r"\bsecret=\S*", re.IGNORECASE)
 
 

@@ -70,14 +70,16 @@ def test_the_body_secret_must_match(make_hook, webhook, btc, no_limits):
     [
         "buy BTCUSD sl=59010 secret=s3cret-Words",
         '{"symbol": "BTCUSD", "action": "buy", "Secret": "s3cret-Words", "notes": "' + "x" * 5000 + '"}',
+        '{"symbol": "BTCUSD", "action": "buy", "secret": 90817263}',
     ],
-    ids=["one-line", "json-cut-short"],
+    ids=["one-line", "json-cut-short", "json-number"],
 )
 def test_the_attempt_log_never_keeps_the_secret(make_hook, webhook, btc, no_limits, body):
-    hook, token = make_hook(secret="s3cret-Words")
+    secret = "90817263" if "90817263" in body else "s3cret-Words"
+    hook, token = make_hook(secret=secret)
     webhook(token, body, content_type="text/plain")
     (attempt,) = HookAttempt.objects.filter(hook=hook)
-    assert "s3cret-Words" not in attempt.body and "***" in attempt.body
+    assert secret not in attempt.body and "***" in attempt.body
 
 
 def test_an_address_outside_the_allowlist_is_refused(make_hook, webhook, btc, no_limits):
