@@ -249,3 +249,10 @@ def test_the_signal_list_does_not_query_per_row(api, send, btc, no_limits):
         send({"symbol": "BTCUSD", "action": "buy", "stop_loss": "59010", "signal_id": str(i)})
     assert queries() == one
     assert api.get(url("signals/")).json()["results"][0]["decision"]["outcome"] == "alerted"
+
+
+def test_a_deeply_nested_body_under_the_limit_is_400_and_writes_nothing(send, btc, no_limits):
+    body = '{"symbol": "BTCUSD", "action": "buy", "notes": ' + "[" * 30000 + "]" * 30000 + "}"
+    answer = send(body)
+    assert (answer.status_code, answer.json()["code"]) == (400, "validation_error")
+    assert Signal.objects.count() == 0
