@@ -171,7 +171,10 @@ def test_timenow_alias_reads_tradingview_time():
         ('{"symbol": "EURUSD", "action": "buy", "alert_time": "999999999999999"}', "alert_time"),
         ('{"symbol": "EURUSD", "action": "buy", "alert_time": "0001-01-01T00:00:00+01:00"}', "alert_time"),
         ('{"symbol": "EURUSD", "action": "buy", "expires_at": 1e300}', "expires_at"),
-        ('{"symbol": "EURUSD", "action": "buy", "notes": ' + "[" * 50000 + "]" * 50000 + "}", "non_field_errors"),
+        (
+            '{"symbol": "EURUSD", "action": "buy", "notes": ' + "[" * 50000 + "]" * 50000 + "}",
+            "non_field_errors",
+        ),
         ('{"symbol": "EURUSD", "action": "buy", "risk_pct": "150"}', "risk_pct"),
         ('{"symbol": "EURUSD", "action": "buy", "lots": "-1"}', "lots"),
         ('{"symbol": "EURUSD", "action": "buy", "account": "x"}', "account"),
