@@ -7,7 +7,9 @@ issue plugs the channel layer in with `set_broadcaster`.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from contextlib import contextmanager
 from typing import Protocol
 
 from django.db import transaction
@@ -48,23 +50,50 @@ def get_broadcaster() -> Broadcaster:
     return _broadcaster
 
 
+_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("events_batch", default=None)
+
+
 def publish_on_commit(events: list[dict]) -> None:
-    """Publish after the surrounding transaction commits; a failing broadcaster never breaks trading."""
+    """Publish after the surrounding transaction commits; a failing broadcaster never breaks trading.
+    Inside `batched()` the events join the batch's one publish instead."""
     if not events:
         return
+    pending = _batch.get()
+    if pending is not None:
+        # queued through on_commit, so a rolled-back savepoint drops its events as it would here
+        transaction.on_commit(lambda: pending.extend(events))
+        return
+    transaction.on_commit(lambda: _send(events))
 
-    def send():
-        many = getattr(_broadcaster, "publish_many", None)
-        if many is not None:  # one call: the broadcaster may send them together
-            try:
-                many(events)
-            except Exception:  # noqa: BLE001 - a broken channel layer must not undo a committed trade
-                log.exception("broadcast of %s failed", ", ".join(str(e.get("type")) for e in events))
-            return
-        for event in events:
-            try:
-                _broadcaster.publish(event)
-            except Exception:  # noqa: BLE001 - a broken channel layer must not undo a committed trade
-                log.exception("broadcast of %s failed", event.get("type"))
 
-    transaction.on_commit(send)
+@contextmanager
+def batched():
+    """Every event queued inside goes out after commit in one publish (one round trip to the
+    channel layer for a signal's alert, its trade's events and its decision)."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[dict] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        transaction.on_commit(lambda: _send(pending))  # after the queued extends: registered last
+
+
+def _send(events: list[dict]) -> None:
+    if not events:
+        return
+    many = getattr(_broadcaster, "publish_many", None)
+    if many is not None:  # one call: the broadcaster may send them together
+        try:
+            many(events)
+        except Exception:  # noqa: BLE001 - a broken channel layer must not undo a committed trade
+            log.exception("broadcast of %s failed", ", ".join(str(e.get("type")) for e in events))
+        return
+    for event in events:
+        try:
+            _broadcaster.publish(event)
+        except Exception:  # noqa: BLE001 - a broken channel layer must not undo a committed trade
+            log.exception("broadcast of %s failed", event.get("type"))

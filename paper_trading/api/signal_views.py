@@ -63,7 +63,8 @@ def _body(request) -> bytes:
 
 def _signal_response(received) -> Response:
     code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
-    return Response(representations.signal_dict(received.signal), status=code)
+    decision = received.decision if received.created else representations.LATEST
+    return Response(representations.signal_dict(received.signal, decision), status=code)
 
 
 class OwnedRows(viewsets.GenericViewSet):

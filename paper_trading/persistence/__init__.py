@@ -13,7 +13,17 @@ from .mapping import (
     ticket_from_row,
 )
 from .session import PortfolioSession
-from .sql import fetch, insert, lock_account, statement_cursor, summarize_positions, update_rows
+from .sql import (
+    fetch,
+    fetch_with_related,
+    insert,
+    latest_value,
+    lock_account,
+    statement_cursor,
+    summarize_positions,
+    update,
+    update_rows,
+)
 from .tokens import token_and_user
 
 __all__ = [
@@ -25,11 +35,14 @@ __all__ = [
     "as_stored",
     "check_storable",
     "fetch",
+    "fetch_with_related",
     "insert",
+    "latest_value",
     "lock_account",
     "statement_cursor",
     "summarize_positions",
     "ticket_from_row",
     "token_and_user",
+    "update",
     "update_rows",
 ]

@@ -51,6 +51,7 @@ def update_rows(rows: list[PaperTrade], fields: list[str]) -> None:
 # context-local lookup, which adds up over fifty columns.
 _SQL: dict[tuple, str] = {}
 _INSERT_FIELDS: dict[type, list] = {}
+_UPDATES: dict[tuple, tuple[str, list]] = {}
 
 
 def _db():
@@ -67,16 +68,22 @@ def fetch(sql: str, params, fields: tuple, *, prepare: bool = False) -> list[tup
     return orm_values(db, rows, fields)
 
 
-def insert(objs: list) -> None:
+def insert(objs: list, *, skip_conflict: bool = False) -> bool:
     """INSERT new instances of one model in one statement and set their ids: what `save()` and
-    `bulk_create` write (auto_now fields included, no signals are connected), without compiling."""
+    `bulk_create` write (auto_now fields included, no signals are connected), without compiling.
+
+    `skip_conflict` (one instance): a row that would break a unique constraint is not written
+    (`ON CONFLICT DO NOTHING`, which waits for a concurrent insert of the same key to commit or
+    roll back); returns False then, True when written."""
     if not objs:
-        return
+        return True
     model = type(objs[0])
     db = _db()
+    if skip_conflict and len(objs) != 1:
+        raise ValueError("skip_conflict inserts one row")
     if not db.features.can_return_columns_from_insert:  # pragma: no cover - old SQLite
-        model.objects.bulk_create(objs)
-        return
+        model.objects.bulk_create(objs, ignore_conflicts=skip_conflict)
+        return True
     fields = _INSERT_FIELDS.get((db.vendor, model))
     if fields is None:
         fields = _INSERT_FIELDS[db.vendor, model] = [
@@ -85,15 +92,16 @@ def insert(objs: list) -> None:
             for f in model._meta.concrete_fields
             if not f.primary_key
         ]
-    key = ("insert", db.vendor, model, len(objs))
+    key = ("insert", db.vendor, model, len(objs), skip_conflict)
     sql = _SQL.get(key)
     if sql is None:
         qn = db.ops.quote_name
         row = "({})".format(", ".join(["%s"] * len(fields)))
-        sql = _SQL[key] = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
+        sql = _SQL[key] = "INSERT INTO {} ({}) VALUES {}{} RETURNING {}".format(
             qn(model._meta.db_table),
             ", ".join(qn(f.column) for f, _, _ in fields),
             ", ".join([row] * len(objs)),
+            " ON CONFLICT DO NOTHING" if skip_conflict else "",
             qn(model._meta.pk.column),
         )
     params = []
@@ -112,10 +120,35 @@ def insert(objs: list) -> None:
     with statement_cursor(db, sql, prepare=True) if len(objs) == 1 else db.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()
+    if skip_conflict and not ids:
+        return False
     for obj, (pk,) in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
+    return True
+
+
+def update(obj, fields: tuple[str, ...]) -> None:
+    """UPDATE `fields` of one saved instance, as `save(update_fields=...)` writes them (auto_now
+    fields among them included), without compiling: one prepared statement per model and fields."""
+    model = type(obj)
+    db = _db()
+    key = ("update", db.vendor, model, fields)
+    cached = _UPDATES.get(key)
+    if cached is None:
+        qn = db.ops.quote_name
+        model_fields = [model._meta.get_field(name) for name in fields]
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            qn(model._meta.db_table),
+            ", ".join(f"{qn(f.column)} = %s" for f in model_fields),
+            qn(model._meta.pk.column),
+        )
+        cached = _UPDATES[key] = (sql, model_fields)
+    sql, model_fields = cached
+    params = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in model_fields] + [obj.pk]
+    with statement_cursor(db, sql, prepare=True) as cursor:
+        cursor.execute(sql, params)
 
 
 # The Python types that `get_db_prep_save` hands to psycopg unchanged, per field type: on
@@ -309,3 +342,70 @@ def _summary_sql(qn, table: str, where: str, with_risk: bool = True) -> str:
         "(SELECT {symbol}, {side}, {lots}, {entry}, {margin}, "
         "{stop} AS stop_level FROM {table} WHERE {where}) AS positions) AS rows" + grouped
     ).format(**names, stop=stop, distance=distance)
+
+
+def fetch_with_related(model, *, by: str, value, related: tuple[str, ...] = ()):
+    """The one row of `model` whose unique column `by` is `value`, with the rows its foreign keys
+    `related` point at (joined, set on it as `select_related` sets them), or None: one prepared
+    statement, no compiling."""
+    db = _db()
+    key = ("related", db.vendor, model, by, related)
+    cached = _RELATED.get(key)
+    if cached is None:
+        qn = db.ops.quote_name
+        parts = [(model, "t0", None)]
+        joins = []
+        for i, name in enumerate(related, start=1):
+            field = model._meta.get_field(name)
+            target = field.related_model
+            parts.append((target, f"t{i}", name))
+            joins.append(
+                f" INNER JOIN {qn(target._meta.db_table)} t{i} ON t{i}.{qn(target._meta.pk.column)}"
+                f" = t0.{qn(field.column)}"
+            )
+        fields = tuple(f for m, _, _ in parts for f in m._meta.concrete_fields)
+        sql = "SELECT {} FROM {} t0{} WHERE t0.{} = %s".format(
+            ", ".join(f"{alias}.{qn(f.column)}" for m, alias, _ in parts for f in m._meta.concrete_fields),
+            qn(model._meta.db_table),
+            "".join(joins),
+            qn(model._meta.get_field(by).column),
+        )
+        layout = [(m, name, [f.attname for f in m._meta.concrete_fields]) for m, _, name in parts]
+        cached = _RELATED[key] = (sql, fields, layout)
+    sql, fields, layout = cached
+    rows = fetch(sql, [value], fields, prepare=True)
+    if not rows:
+        return None
+    values, start, found = rows[0], 0, None
+    for m, name, names in layout:
+        instance = m.from_db(db.alias, names, values[start : start + len(names)])
+        start += len(names)
+        if found is None:
+            found = instance
+        else:
+            setattr(found, name, instance)
+    return found
+
+
+_RELATED: dict[tuple, tuple] = {}
+
+
+def latest_value(model, column: str, *, by: str, value):
+    """`column` of the newest row (highest id) of `model` whose `by` is `value`, or None: one
+    prepared statement (the journal's previous hash, read on every decision)."""
+    db = _db()
+    key = ("latest", db.vendor, model, column, by)
+    cached = _RELATED.get(key)
+    if cached is None:
+        qn = db.ops.quote_name
+        field = model._meta.get_field(column)
+        table, where, pk = (
+            qn(model._meta.db_table),
+            qn(model._meta.get_field(by).column),
+            qn(model._meta.pk.column),
+        )
+        sql = f"SELECT {qn(field.column)} FROM {table} WHERE {where} = %s ORDER BY {pk} DESC LIMIT 1"
+        cached = _RELATED[key] = (sql, (field,))
+    sql, fields = cached
+    rows = fetch(sql, [value], fields, prepare=True)
+    return rows[0][0] if rows else None

@@ -15,6 +15,7 @@ from .. import selectors
 from ..domain.errors import InvalidInput
 from ..domain.requests import UNSET, Unset
 from ..models import HookAttempt, WebhookHook
+from ..persistence import insert
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 URL-safe characters
 ATTEMPT_BODY_CHARS = 2048
@@ -117,8 +118,8 @@ def hook_record(
     """One line of the token's attempt log (kept to about the newest ATTEMPTS_KEPT: the older
     ones go every PRUNE_EVERY lines, in one delete)."""
     now = timezone.now()
-    with transaction.atomic():
-        attempt = HookAttempt.objects.create(
+    with transaction.atomic(savepoint=False):  # in the signal's transaction when there is one
+        attempt = HookAttempt(
             hook=hook,
             time=now,
             accepted=accepted,
@@ -129,6 +130,7 @@ def hook_record(
             body=body[:ATTEMPT_BODY_CHARS],
             signal=signal,
         )
+        insert([attempt])
         if accepted and (hook.last_used_at is None or now - hook.last_used_at >= LAST_USED_PRECISION):
             WebhookHook.objects.filter(pk=hook.pk).update(last_used_at=now)
         if attempt.pk % PRUNE_EVERY == 0:

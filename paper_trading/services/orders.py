@@ -121,22 +121,36 @@ def _place(user, req: OrderRequest, account_id, now: datetime) -> PlaceResult:
                         "client_order_id was used for a different order.", code="client_order_id_conflict"
                     )
                 return PlaceResult(existing, False)
-        if req.oco_with is not None:
-            sibling = session.portfolio.find(req.oco_with)
-            if sibling is None or sibling.status is not Status.PENDING:
-                raise InvalidInput("oco_with must be a pending order of the same account.", field="oco_with")
-        market = CachedMarket()
-        ticket = trading.place_order(session.portfolio, market, req, now)
-        rows = session.save(extra_hash=fingerprint)
-        if req.oco_with is not None:
-            PaperTrade.objects.filter(pk=req.oco_with, oco_with__isnull=True).update(oco_with_id=ticket.id)
-        after_save(session, rows, market=market)
-        body = session.rendered.get(ticket.id)
-        return PlaceResult(
-            session.row_for(ticket.id),
-            True,
-            # The fills matter only to a caller that renders the trade itself.
-            fills=session.fills_of_new(ticket.id) if body is None else None,
-            market=market,
-            body=body,
-        )
+        return order_place_on(session=session, request=req, now=now, fingerprint=fingerprint)
+
+
+def order_place_on(
+    *,
+    session: PortfolioSession,
+    request: OrderRequest,
+    now: datetime,
+    market: CachedMarket | None = None,
+    fingerprint: str = "",
+) -> PlaceResult:
+    """Place an order on a portfolio the caller has locked and loaded, in the caller's
+    transaction (a signal's decision sizes and places on one load of the account)."""
+    req = request
+    if req.oco_with is not None:
+        sibling = session.portfolio.find(req.oco_with)
+        if sibling is None or sibling.status is not Status.PENDING:
+            raise InvalidInput("oco_with must be a pending order of the same account.", field="oco_with")
+    market = market or CachedMarket()
+    ticket = trading.place_order(session.portfolio, market, req, now)
+    rows = session.save(extra_hash=fingerprint)
+    if req.oco_with is not None:
+        PaperTrade.objects.filter(pk=req.oco_with, oco_with__isnull=True).update(oco_with_id=ticket.id)
+    after_save(session, rows, market=market)
+    body = session.rendered.get(ticket.id)
+    return PlaceResult(
+        session.row_for(ticket.id),
+        True,
+        # The fills matter only to a caller that renders the trade itself.
+        fills=session.fills_of_new(ticket.id) if body is None else None,
+        market=market,
+        body=body,
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .. import events, representations, selectors
@@ -26,13 +26,13 @@ from ..domain.orders import Side
 from ..domain.quotes import Quote
 from ..domain.requests import CloseRequest, modify_request
 from ..domain.trading import OrderRequest
-from ..market import CachedMarket, current_quote
+from ..market import CachedMarket
 from ..models import Account, Decision, PaperTrade, ShadowTrade, Signal, WebhookHook
-from ..persistence import PortfolioSession, lock_account
+from ..persistence import PortfolioSession, insert, latest_value, lock_account, update
 from ..selectors import account_figures
 from .accounts import account_ensure
 from .common import write_lock
-from .orders import order_cancel, order_place
+from .orders import order_cancel, order_place_on
 from .trades import trade_close, trade_modify
 
 DEFAULT_EXPIRY = timedelta(seconds=120)  # a signal without `expires_at` can be clicked this long
@@ -49,6 +49,7 @@ class Received:
 
     signal: Signal
     created: bool
+    decision: Decision | None = None  # the decision this call made (None: a duplicate's)
 
 
 @dataclass
@@ -91,37 +92,36 @@ def signal_receive(
 def _store_and_decide(user, signal, payload, hook, account, key, now) -> Received:
     """Store and decide in one transaction under the account's row lock: signals of one account
     are decided in the order they took the lock, which is the order of their ids, and a copy
-    that waited for the lock finds the first one already decided."""
-    quote = current_quote(signal.symbol)
-    with transaction.atomic():
+    that waited for the lock finds the first one already stored. The events of the whole
+    decision (alert, trade, journal row) go out together after commit."""
+    market = CachedMarket()  # one read of each quote for the checks, the sizing and the order
+    with transaction.atomic(savepoint=False), events.batched():
         locked = lock_account(account_id=account.pk)
         locked.user = user
-        existing = _by_key(user, key)
-        if existing is not None:
-            return Received(existing, False)
-        try:
-            with transaction.atomic():
-                row = Signal.objects.create(
-                    user=user,
-                    account=locked,
-                    hook=hook,
-                    dedupe_key=key,
-                    via="webhook" if hook is not None else "api",
-                    action=signal.action.value,
-                    source=signal.source or (hook.source if hook is not None else ""),
-                    **{name: getattr(signal, name) for name in STORED},
-                    **{name: getattr(signal, name) or "" for name in STORED_TEXT},
-                    signal_type=signal.type or "",
-                    expires_at=signal.expires_at or now + DEFAULT_EXPIRY,
-                    received_at=now,
-                    bid=quote.bid if quote is not None else None,
-                    ask=quote.ask if quote is not None else None,
-                    payload=payload,
-                )
-        except IntegrityError:  # the same key stored for another of the user's accounts
-            return Received(Signal.objects.get(user=user, dedupe_key=key), False)
-        _decide(row, signal, account=locked, now=now)
-    return Received(row, True)
+        quote = market.quote(signal.symbol)
+        row = Signal(
+            user=user,
+            account=locked,
+            hook=hook,
+            dedupe_key=key,
+            via="webhook" if hook is not None else "api",
+            action=signal.action.value,
+            source=signal.source or (hook.source if hook is not None else ""),
+            **{name: getattr(signal, name) for name in STORED},
+            **{name: getattr(signal, name) or "" for name in STORED_TEXT},
+            signal_type=signal.type or "",
+            expires_at=signal.expires_at or now + DEFAULT_EXPIRY,
+            received_at=now,
+            bid=quote.bid if quote is not None else None,
+            ask=quote.ask if quote is not None else None,
+            payload=payload,
+        )
+        # the unique key decides: a copy (stored by an earlier call, perhaps for another of the
+        # user's accounts) is not written, and the first signal answers
+        if not insert([row], skip_conflict=True):
+            return Received(_by_key(user, key), False)
+        decision = _decide(row, signal, account=locked, market=market, now=now)
+    return Received(row, True, decision)
 
 
 def _by_key(user, key: str) -> Signal | None:
@@ -129,11 +129,13 @@ def _by_key(user, key: str) -> Signal | None:
     return next(iter(Signal.objects.filter(user=user, dedupe_key=key).order_by()[:1]), None)
 
 
-def _decide(row: Signal, signal: sig.SignalInput, *, account: Account, now: datetime) -> None:
+def _decide(
+    row: Signal, signal: sig.SignalInput, *, account: Account, market: CachedMarket, now: datetime
+) -> Decision:
     """Validate, alert the owner, decide, size, execute and journal (the caller holds the lock)."""
     instrument = get_instrument(row.symbol)
     hook = row.hook
-    quote = current_quote(row.symbol)
+    quote = market.quote(row.symbol)
     signal = sig.with_levels(signal, quote, instrument) if quote is not None else signal
     _store_levels(row, signal)
     checks = sig.check_signal(
@@ -149,8 +151,8 @@ def _decide(row: Signal, signal: sig.SignalInput, *, account: Account, now: date
     if failed is not None:
         result = _Outcome("rejected", failed.code, failed.message)
     else:
-        result = _route(row, signal, account, instrument, quote, now)
-    _settle(row, account, result, checks=checks, quote=quote, now=now)
+        result = _route(row, signal, account, instrument, market, now)
+    return _settle(row, account, result, checks=checks, quote=quote, now=now)
 
 
 def _store_levels(row: Signal, signal: sig.SignalInput) -> None:
@@ -159,23 +161,27 @@ def _store_levels(row: Signal, signal: sig.SignalInput) -> None:
         setattr(row, name, getattr(signal, name))
 
 
-def _route(row, signal, account, instrument, quote, now) -> _Outcome:
+def _route(row, signal, account, instrument, market, now) -> _Outcome:
     if signal.action in OPENING:
-        return _decide_open(row, signal, account, instrument, quote, now)
+        return _decide_open(row, signal, account, instrument, market, now)
     if not account.auto_execute_signals:
         return _Outcome("skipped", "auto_execute_off", "Automatic execution is off for this account.")
     return _run(lambda: _manage(row, signal, account, now))
 
 
-def _decide_open(row, signal, account, instrument, quote, now) -> _Outcome:
+def _decide_open(row, signal, account, instrument, market, now) -> _Outcome:
     if account.signal_symbols and row.symbol not in account.signal_symbols:
         return _Outcome("skipped", "filtered", f"{row.symbol} is not among the account's signal symbols.")
     if account.signal_sources and row.source not in account.signal_sources:
         return _Outcome("skipped", "filtered", f"Source {row.source or '(none)'} is not among the account's.")
+    quote = market.quote(row.symbol)
     if quote is None:
         return _Outcome("rejected", "no_price", f"No current price for {row.symbol}.")
+    # the order path's view of the account (positions on other symbols summarized, not loaded),
+    # read once for the sizing and the order
+    session = PortfolioSession(account, focus=row.symbol)
     try:
-        sizing = _size(signal, account, instrument, quote)
+        sizing = _size(signal, account, instrument, market, session)
     except DomainError as exc:
         return _Outcome("rejected", exc.code, exc.message)
     if sizing.multiplier == 0:
@@ -200,21 +206,18 @@ def _decide_open(row, signal, account, instrument, quote, now) -> _Outcome:
             sizing.to_json(),
             lots=sizing.lots,
         )
-    outcome = _run(lambda: _open(row, account, sizing.lots, now))
+    outcome = _run(lambda: _open(row, account, sizing.lots, now, market, session))
     outcome.sizing, outcome.lots = sizing.to_json(), sizing.lots
     return outcome
 
 
-def _size(signal, account, instrument, quote) -> sig.Sizing:
-    market = CachedMarket()
-    # The order path's view of the account: positions on other symbols summarized, not loaded.
-    portfolio = PortfolioSession(account, focus=signal.symbol).portfolio
-    figures = account_figures(account, market, portfolio=portfolio)
+def _size(signal, account, instrument, market: CachedMarket, session: PortfolioSession) -> sig.Sizing:
+    figures = account_figures(account, market, portfolio=session.portfolio)
     equity = figures["equity"] if figures["equity"] is not None else account.balance
     return sig.size_signal(
         signal,
         instrument=instrument,
-        quote=quote,
+        quote=market.quote(signal.symbol),
         equity=equity,
         account_currency=account.currency,
         market=market,
@@ -269,12 +272,22 @@ def _order(row: Signal, side: Side, lots: Decimal) -> OrderRequest:
     )
 
 
-def _open(row: Signal, account: Account, lots: Decimal, now: datetime) -> PaperTrade:
-    """The order a buy, sell or reverse signal asks for; a reverse first closes the other side."""
+def _open(
+    row: Signal,
+    account: Account,
+    lots: Decimal,
+    now: datetime,
+    market: CachedMarket,
+    session: PortfolioSession | None = None,
+) -> PaperTrade:
+    """The order a buy, sell or reverse signal asks for, on the account as `session` loaded it
+    (a reverse first closes the other side, then reads the account afresh)."""
     side = Side(row.side)
-    if row.action == sig.Action.REVERSE:
-        _close_positions(row, account, side=Side.SELL if side is Side.BUY else Side.BUY)
-    placed = order_place(user=account.user, request=_order(row, side, lots), account_id=account.pk, now=now)
+    if row.action == sig.Action.REVERSE or session is None:
+        if row.action == sig.Action.REVERSE:
+            _close_positions(row, account, side=Side.SELL if side is Side.BUY else Side.BUY)
+        session = PortfolioSession(lock_account(account_id=account.pk), focus=row.symbol)
+    placed = order_place_on(session=session, request=_order(row, side, lots), now=now, market=market)
     return placed.trade
 
 
@@ -345,8 +358,9 @@ def signal_execute(
             raise StateConflict(
                 f"Only an alerted signal can be executed; this one is {row.status}.", code="not_alerted"
             )
-        quote = current_quote(row.symbol)
-        result = _click_refusal(row, account, quote, now) or _click(row, account, quote, lot_size, now)
+        market = CachedMarket()
+        quote = market.quote(row.symbol)
+        result = _click_refusal(row, account, quote, now) or _click(row, account, market, lot_size, now)
         if result.outcome == "executed":
             _settle(row, account, result, checks=[], quote=quote, now=now)
             return row
@@ -356,8 +370,9 @@ def signal_execute(
     raise BusinessRefusal(result.message, code=result.code)
 
 
-def _click(row: Signal, account: Account, quote: Quote, lot_size, now: datetime) -> _Outcome:
+def _click(row: Signal, account: Account, market: CachedMarket, lot_size, now: datetime) -> _Outcome:
     instrument = get_instrument(row.symbol)
+    session = PortfolioSession(account, focus=row.symbol)
     if lot_size is not None:
         try:
             lots = instrument.validate_lots(lot_size)
@@ -365,11 +380,11 @@ def _click(row: Signal, account: Account, quote: Quote, lot_size, now: datetime)
             return _Outcome("rejected", exc.code, exc.message)
         sizing = {"lots": str(lots), "given_by": "click"}
     else:
-        sized = _size(_input_of(row), account, instrument, quote)
+        sized = _size(_input_of(row), account, instrument, market, session)
         lots, sizing = sized.lots, sized.to_json()
         if lots <= 0:
             return _Outcome("rejected", "risk_per_trade_exceeded", "The minimum lot exceeds the risk budget.")
-    result = _run(lambda: _open(row, account, lots, now))
+    result = _run(lambda: _open(row, account, lots, now, market, session))
     result.sizing, result.lots = sizing, lots
     return result
 
@@ -437,9 +452,9 @@ SETTLED = ("status", "reasons", "suggested_lots", "trade", "executed_at", *LEVEL
 
 def _settle(
     row: Signal, account: Account, result: _Outcome, *, checks, quote: Quote | None, now: datetime, keep=False
-) -> None:
+) -> Decision:
     """Record the outcome on the signal, append the journal row, follow a refused signal's
-    shadow, and queue the owner's events."""
+    shadow, and queue the owner's events; returns the journal row."""
     if not keep:
         row.status = _STATUS[result.outcome]
     if result.code and result.outcome in ("rejected", "skipped"):
@@ -449,7 +464,7 @@ def _settle(
     if result.trade is not None:
         row.trade = result.trade
         row.executed_at = now
-    row.save(update_fields=SETTLED)
+    update(row, SETTLED)
     decision = journal_append(
         account=account,
         signal=row,
@@ -466,6 +481,7 @@ def _settle(
         shadow_open(row, quote, now)
     _publish(row, "decision", decision=representations.decision_dict(decision))
     _publish(row, "signal_alert", signal=representations.signal_dict(row, decision))
+    return decision
 
 
 def _inputs(symbol: str, quote: Quote | None) -> dict:
@@ -478,10 +494,7 @@ def _inputs(symbol: str, quote: Quote | None) -> dict:
 
 def journal_append(*, account: Account, signal: Signal | None, time: datetime, **fields) -> Decision:
     """Append one journal row to the account's chain (the caller holds the account's lock)."""
-    previous = (
-        Decision.objects.filter(account=account).order_by("-id").values_list("hash", flat=True).first()
-        or GENESIS
-    )
+    previous = latest_value(Decision, "hash", by="account", value=account.pk) or GENESIS
     decision = Decision(
         user_id=account.user_id,
         account=account,
@@ -493,7 +506,7 @@ def journal_append(*, account: Account, signal: Signal | None, time: datetime, *
         **fields,
     )
     decision.hash = sig.chain_hash(previous, decision_fields(decision))
-    decision.save()
+    insert([decision])
     return decision
 
 

@@ -17,6 +17,7 @@ from .. import selectors
 from ..domain import signals as sig
 from ..domain.errors import DomainError
 from ..models import WebhookHook
+from ..persistence import fetch_with_related
 from .common import write_lock
 from .hooks import hook_record, token_digest
 from .signals import Received, signal_receive
@@ -53,8 +54,8 @@ def hook_for_token(token: str) -> WebhookHook | None:
     """The token's row (any state), by the digest of the token; None for an unknown token."""
     if not token or len(token) > 200:
         return None
-    rows = WebhookHook.objects.select_related("account", "user").filter(token_digest=token_digest(token))
-    return next(iter(rows.order_by()[:1]), None)  # unique: no ordering for the planner to follow
+    digest = token_digest(token)
+    return fetch_with_related(WebhookHook, by="token_digest", value=digest, related=("account", "user"))
 
 
 def signal_webhook(*, call: WebhookCall, allow, now: datetime | None = None) -> Received:
