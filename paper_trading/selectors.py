@@ -29,7 +29,7 @@ from .models import (
     SymbolAlias,
     WebhookHook,
 )
-from .persistence import account_state, ticket_from_row
+from .persistence import account_state, ticket_from_row, values_where
 
 
 def trades_for(user) -> QuerySet[PaperTrade]:
@@ -91,7 +91,8 @@ decisions_for, decision_for = _owned(Decision, "decision")
 
 def alias_map(user) -> dict[str, str]:
     """The user's own symbol names, upper-cased, for the resolver."""
-    return {a.upper(): s for a, s in aliases_for(user).values_list("alias", "symbol")}
+    rows = values_where(SymbolAlias, ("alias", "symbol"), by="user", value=user.pk)
+    return {alias.upper(): symbol for alias, symbol in rows}
 
 
 def default_account(user) -> Account | None:

@@ -63,8 +63,8 @@ def _body(request) -> bytes:
 
 def _signal_response(received) -> Response:
     code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
-    decision = received.decision if received.created else representations.LATEST
-    return Response(representations.signal_dict(received.signal, decision), status=code)
+    body = received.body if received.created else representations.signal_dict(received.signal)
+    return Response(body, status=code)
 
 
 class OwnedRows(viewsets.GenericViewSet):

@@ -7,8 +7,12 @@ run, from `senders` concurrent clients with keep-alive connections, each its own
 2. webhook alerts through `POST signals/webhook/{token}/`, each auto-executed into a trade.
 
 Each sender also holds its owner's WebSocket; for every alert the time from the POST to the
-owner's `trade_execution` event for that trade is recorded. Every answer is checked: 201 and
-an open trade for an order, 201 `executed` with a trade for an alert."""
+owner's `trade_execution` event for that trade is recorded (read on the socket's own thread: a
+sender sends its next alert as soon as the answer is in, as it sends its next order). Every
+answer is checked: 201 and an open trade for an order, 201 `executed` with a trade for an alert.
+
+The two loads take turns in `rounds` (orders, alerts, orders, alerts...), so both meet the same
+database (open trades pile up over the run) and the same neighbours on a shared machine."""
 
 from __future__ import annotations
 
@@ -96,11 +100,10 @@ def _hooks(count: int) -> list[str]:
     return hooks
 
 
-def _drive(senders: int, per_sender: int, request, check, sockets=None):
+def _drive(senders: int, per_sender: int, request, check, sent=None):
     """Run `per_sender` requests on each sender's keep-alive connection at once; returns
-    (seconds, latencies, socket delays, failures)."""
+    (seconds, latencies, failures). `sent` collects (sender, trade id, time of the POST)."""
     latencies: list[float] = []
-    delays: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
     ready = threading.Barrier(senders + 1)
@@ -116,21 +119,27 @@ def _drive(senders: int, per_sender: int, request, check, sockets=None):
             answer = response.read()
             elapsed = time.perf_counter() - began
             trade_id, problem = check(response.status, answer, side)
-            heard = None
-            if sockets is not None and trade_id is not None:
-                arrived = sockets[index].wait_for(trade_id)
-                heard = None if arrived is None else arrived - began
-                if arrived is None:
-                    problem = problem or f"no trade_execution for trade {trade_id}"
             with lock:
                 latencies.append(elapsed)
-                if heard is not None:
-                    delays.append(heard)
+                if sent is not None and trade_id is not None:
+                    sent.append((index, trade_id, began))
                 if problem:
                     failures.append(problem)
         conn.close()
 
-    return released(senders, sender, ready), latencies, delays, failures
+    return released(senders, sender, ready), latencies, failures
+
+
+def _socket_delays(sockets: list[Socket], sent: list[tuple]) -> tuple[list[float], list[str]]:
+    """Seconds from each alert's POST to its trade's `trade_execution` on the owner's socket."""
+    delays, missing = [], []
+    for index, trade_id, began in sent:
+        arrived = sockets[index].wait_for(trade_id)
+        if arrived is None:
+            missing.append(f"no trade_execution for trade {trade_id}")
+        else:
+            delays.append(arrived - began)
+    return delays, missing
 
 
 def _check_order(status: int, answer: bytes, side: str):
@@ -155,7 +164,7 @@ def _json(answer: bytes) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def run(*, senders=16, alerts=3000, servers=2, progress=None) -> dict:
+def run(*, senders=16, alerts=3000, servers=2, rounds=4, progress=None) -> dict:
     if not settings.REDIS_URL:
         raise CommandError("benchmark signals needs REDIS_URL (the server processes share quotes and events)")
     if servers != 2:
@@ -165,6 +174,7 @@ def run(*, senders=16, alerts=3000, servers=2, progress=None) -> dict:
     hooks = _hooks(senders)
     PaperTradingEngine().process_tick("EURUSD", Decimal("1.09995"), Decimal("1.10005"))
     per_sender = alerts // senders
+    rounds = max(1, min(rounds, per_sender))
     procs = _start_servers(servers)
     sockets: list[Socket] = []
     try:
@@ -184,18 +194,30 @@ def run(*, senders=16, alerts=3000, servers=2, progress=None) -> dict:
         _drive(senders, 3, lambda i, n: order_request(i, 10_000 + n), _check_order)
         _drive(senders, 3, lambda i, n: alert_request(i, 10_000 + n), _check_alert)
         if progress:
-            progress(0, 2)
+            progress(0, rounds)
         load = os.getloadavg()[0]
-        order_seconds, order_latencies, _, order_failures = _drive(
-            senders, per_sender, order_request, _check_order
-        )
-        if progress:
-            progress(1, 2)
-        alert_seconds, alert_latencies, delays, alert_failures = _drive(
-            senders, per_sender, alert_request, _check_alert, sockets
-        )
-        if progress:
-            progress(2, 2)
+        order_seconds = alert_seconds = 0.0
+        order_latencies, alert_latencies, order_failures, alert_failures, sent = [], [], [], [], []
+        first = 0  # each round's requests numbered on from the last's
+        for turn in range(rounds):
+            per_round = per_sender // rounds + (1 if turn < per_sender % rounds else 0)
+            seconds, latencies, failures = _drive(
+                senders, per_round, lambda i, n, first=first: order_request(i, first + n), _check_order
+            )
+            order_seconds += seconds
+            order_latencies += latencies
+            order_failures += failures
+            seconds, latencies, failures = _drive(
+                senders, per_round, lambda i, n, first=first: alert_request(i, first + n), _check_alert, sent
+            )
+            alert_seconds += seconds
+            alert_latencies += latencies
+            alert_failures += failures
+            first += per_round
+            if progress:
+                progress(turn + 1, rounds)
+        delays, missing = _socket_delays(sockets, sent)
+        alert_failures += missing
     finally:
         for socket in sockets:
             socket.close()
@@ -210,6 +232,7 @@ def run(*, senders=16, alerts=3000, servers=2, progress=None) -> dict:
         "database": connection.vendor,
         "servers": servers,
         "senders": senders,
+        "rounds": rounds,
         "orders": len(order_latencies),
         "order_failures": len(order_failures),
         "orders_per_s": round(orders_per_s, 1),

@@ -23,6 +23,7 @@ from .sql import (
     summarize_positions,
     update,
     update_rows,
+    values_where,
 )
 from .tokens import token_and_user
 
@@ -45,4 +46,5 @@ __all__ = [
     "token_and_user",
     "update",
     "update_rows",
+    "values_where",
 ]

@@ -390,22 +390,30 @@ def fetch_with_related(model, *, by: str, value, related: tuple[str, ...] = ()):
 _RELATED: dict[tuple, tuple] = {}
 
 
-def latest_value(model, column: str, *, by: str, value):
-    """`column` of the newest row (highest id) of `model` whose `by` is `value`, or None: one
-    prepared statement (the journal's previous hash, read on every decision)."""
+def values_where(model, columns: tuple[str, ...], *, by: str, value, latest: bool = False) -> list[tuple]:
+    """`columns` of the rows of `model` whose `by` is `value` (`latest`: only the newest, by id),
+    valued as the ORM values them: one prepared statement, no compiling (reads every signal makes:
+    the owner's symbol aliases, the journal's previous hash)."""
     db = _db()
-    key = ("latest", db.vendor, model, column, by)
+    key = ("values", db.vendor, model, columns, by, latest)
     cached = _RELATED.get(key)
     if cached is None:
         qn = db.ops.quote_name
-        field = model._meta.get_field(column)
-        table, where, pk = (
+        fields = tuple(model._meta.get_field(name) for name in columns)
+        sql = "SELECT {} FROM {} WHERE {} = %s{}".format(
+            ", ".join(qn(f.column) for f in fields),
             qn(model._meta.db_table),
             qn(model._meta.get_field(by).column),
-            qn(model._meta.pk.column),
+            f" ORDER BY {qn(model._meta.pk.column)} DESC LIMIT 1" if latest else "",
         )
-        sql = f"SELECT {qn(field.column)} FROM {table} WHERE {where} = %s ORDER BY {pk} DESC LIMIT 1"
-        cached = _RELATED[key] = (sql, (field,))
+        cached = _RELATED[key] = (sql, fields)
     sql, fields = cached
-    rows = fetch(sql, [value], fields, prepare=True)
+    return fetch(sql, [value], fields, prepare=True)
+
+
+def latest_value(model, column: str, *, by: str, value):
+    """`column` of the newest row (highest id) of `model` whose `by` is `value`, or None. (Not a
+    subquery of the account's lock: after waiting for the lock, PostgreSQL would still answer it
+    from the snapshot taken before the wait, without the row the lock's holder just appended.)"""
+    rows = values_where(model, (column,), by=by, value=value, latest=True)
     return rows[0][0] if rows else None

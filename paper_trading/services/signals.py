@@ -50,6 +50,7 @@ class Received:
     signal: Signal
     created: bool
     decision: Decision | None = None  # the decision this call made (None: a duplicate's)
+    body: dict | None = None  # the signal as its event carried it (the REST body is the same)
 
 
 @dataclass
@@ -120,8 +121,8 @@ def _store_and_decide(user, signal, payload, hook, account, key, now) -> Receive
         # user's accounts) is not written, and the first signal answers
         if not insert([row], skip_conflict=True):
             return Received(_by_key(user, key), False)
-        decision = _decide(row, signal, account=locked, market=market, now=now)
-    return Received(row, True, decision)
+        decision, body = _decide(row, signal, account=locked, market=market, now=now)
+    return Received(row, True, decision, body)
 
 
 def _by_key(user, key: str) -> Signal | None:
@@ -131,7 +132,7 @@ def _by_key(user, key: str) -> Signal | None:
 
 def _decide(
     row: Signal, signal: sig.SignalInput, *, account: Account, market: CachedMarket, now: datetime
-) -> Decision:
+) -> tuple[Decision, dict]:
     """Validate, alert the owner, decide, size, execute and journal (the caller holds the lock)."""
     instrument = get_instrument(row.symbol)
     hook = row.hook
@@ -452,9 +453,9 @@ SETTLED = ("status", "reasons", "suggested_lots", "trade", "executed_at", *LEVEL
 
 def _settle(
     row: Signal, account: Account, result: _Outcome, *, checks, quote: Quote | None, now: datetime, keep=False
-) -> Decision:
+) -> tuple[Decision, dict]:
     """Record the outcome on the signal, append the journal row, follow a refused signal's
-    shadow, and queue the owner's events; returns the journal row."""
+    shadow, and queue the owner's events; returns the journal row and the signal's body."""
     if not keep:
         row.status = _STATUS[result.outcome]
     if result.code and result.outcome in ("rejected", "skipped"):
@@ -480,8 +481,9 @@ def _settle(
     if result.outcome in ("rejected", "skipped") and not keep:
         shadow_open(row, quote, now)
     _publish(row, "decision", decision=representations.decision_dict(decision))
-    _publish(row, "signal_alert", signal=representations.signal_dict(row, decision))
-    return decision
+    body = representations.signal_dict(row, decision)
+    _publish(row, "signal_alert", signal=body)
+    return decision, body
 
 
 def _inputs(symbol: str, quote: Quote | None) -> dict:

@@ -24,6 +24,9 @@ class Command(BaseCommand):
             "--alerts", type=int, default=3_000, help="signals: webhook alerts (and as many orders) in total"
         )
         parser.add_argument(
+            "--rounds", type=int, default=4, help="signals: turns of orders and alerts, taken in turn"
+        )
+        parser.add_argument(
             "--warmup", type=int, default=10, help="api: unmeasured orders per client before the clock starts"
         )
         parser.add_argument(
@@ -117,7 +120,11 @@ class Command(BaseCommand):
             from paper_trading.benchmarks import signals
 
             figures = signals.run(
-                senders=opts["clients"], alerts=opts["alerts"], servers=opts["servers"], progress=progress
+                senders=opts["clients"],
+                alerts=opts["alerts"],
+                servers=opts["servers"],
+                rounds=opts["rounds"],
+                progress=progress,
             )
         else:  # pragma: no cover - argparse refuses other names
             raise CommandError(name)
