@@ -76,6 +76,7 @@ class PortfolioSession:
         self.created_ids: set[int] = set()  # tickets this session inserted
         self.fills: list[Fill] = []  # the fills this session wrote, with their ids
         self.rendered: dict[int, dict] = {}  # trade id -> its body, once rendered for an event
+        self.wrote = False  # whether `save` has written anything (a refusal before it left no trace)
 
     def fills_of_new(self, ticket_id: int) -> list[Fill] | None:
         """Every fill of a ticket this session created (all it has, in the order a query by
@@ -102,6 +103,7 @@ class PortfolioSession:
             row.client_order_hash = extra_hash if ticket.client_order_id else ""
             created.append(row)
         check_storable(created)
+        self.wrote = True
         sql.insert(created)
         for ticket, row in zip(pf.new_tickets, created, strict=True):
             ticket.id = row.pk

@@ -207,7 +207,8 @@ def _decide_open(row, signal, account, instrument, market, now) -> _Outcome:
             sizing.to_json(),
             lots=sizing.lots,
         )
-    outcome = _run(lambda: _open(row, account, sizing.lots, now, market, session))
+    single = None if row.action == sig.Action.REVERSE else session
+    outcome = _run(lambda: _open(row, account, sizing.lots, now, market, session), single=single)
     outcome.sizing, outcome.lots = sizing.to_json(), sizing.lots
     return outcome
 
@@ -249,12 +250,20 @@ def _input_of(row: Signal) -> sig.SignalInput:
     )
 
 
-def _run(action) -> _Outcome:
-    """Run an execution in a savepoint: a refusal undoes all of it (a reverse's close too)."""
+def _run(action, *, single: PortfolioSession | None = None) -> _Outcome:
+    """Run an execution. Several steps (a reverse's close and open, a close of many) run in a
+    savepoint, so a refusal undoes all of them. One order on `single` needs none: its refusals
+    come before the session writes anything, and a failure after that refuses the whole signal
+    (its transaction rolls back: nothing is written)."""
     try:
-        with transaction.atomic():
+        if single is not None:
             trade = action()
+        else:
+            with transaction.atomic():
+                trade = action()
     except DomainError as exc:
+        if single is not None and single.wrote:
+            raise
         return _Outcome("rejected", exc.code, exc.message)
     return _Outcome("executed", trade=trade)
 
@@ -385,7 +394,8 @@ def _click(row: Signal, account: Account, market: CachedMarket, lot_size, now: d
         lots, sizing = sized.lots, sized.to_json()
         if lots <= 0:
             return _Outcome("rejected", "risk_per_trade_exceeded", "The minimum lot exceeds the risk budget.")
-    result = _run(lambda: _open(row, account, lots, now, market, session))
+    single = None if row.action == sig.Action.REVERSE else session
+    result = _run(lambda: _open(row, account, lots, now, market, session), single=single)
     result.sizing, result.lots = sizing, lots
     return result
 

@@ -128,3 +128,27 @@ def test_managing_actions_are_skipped_when_automatic_execution_is_off(send, btc,
     body = send({"symbol": "BTCUSD", "action": action, "stop_loss": "59000"}).json()
     assert (body["status"], body["reasons"]) == ("skipped", ["auto_execute_off"])
     assert Signal.objects.get().status == Signal.Status.SKIPPED
+
+
+@pytest.mark.django_db(transaction=True)  # the signal's own transaction rolls back, not a test's
+def test_a_refusal_after_the_order_wrote_refuses_the_whole_signal(send, btc, auto, monkeypatch):
+    # An order's refusals come before it writes; a failure once its rows are written must not be
+    # journaled as a rejection over a half-written trade: the signal's transaction rolls back.
+    from paper_trading.domain.errors import BusinessRefusal
+    from paper_trading.services import orders
+
+    def fail_after_the_write(*args, **kwargs):
+        raise BusinessRefusal("The store refused it.", code="numeric_overflow")
+
+    monkeypatch.setattr(orders, "after_save", fail_after_the_write)
+    answer = send({"symbol": "BTCUSD", "action": "buy", "lots": "0.10", "source": "m"})
+    assert (answer.status_code, answer.json()["code"]) == (422, "numeric_overflow")
+    assert (Signal.objects.count(), PaperTrade.objects.count(), Decision.objects.count()) == (0, 0, 0)
+
+
+def test_a_refusal_before_the_order_wrote_is_journaled_with_no_trade(send, btc, auto):
+    # 20 BTCUSD at 60010.00 needs far more margin than the account's 10,000.00
+    body = send({"symbol": "BTCUSD", "action": "buy", "lots": "20", "source": "m"}).json()
+    assert (body["status"], body["reasons"]) == ("rejected", ["insufficient_margin"])
+    assert PaperTrade.objects.count() == 0
+    assert Decision.objects.get().outcome == "rejected"
