@@ -711,6 +711,26 @@ async function main() {
   await expectText(page.getByTestId("hook-attempt"), "201", "the accepted call in the attempt log");
   await expectText(page.getByTestId("hook-message"), '"source": "tv-e2e"', "the TradingView message");
   await shot(page, "12e-webhooks");
+  // Switch off, rotate and delete from the page: each takes effect on the URL at once.
+  const postTo = (url, body) =>
+    fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.status);
+  await page.getByTestId("hook-toggle").click();
+  await expectText(hookRow.locator("td").nth(4), "off", "the switched-off token");
+  assert.equal(await postTo(hook.url, {}), 403, "a switched-off token is refused");
+  await page.getByTestId("hook-toggle").click();
+  await expectText(hookRow.locator("td").nth(4), "yes", "the token switched on again");
+  await page.getByTestId("hook-rotate").click();
+  await shot(page, "12f-webhook-rotate-confirm");
+  await page.getByTestId("hook-rotate-dialog-confirm").click();
+  const rotatedUrl = await page.getByTestId("hook-url").innerText();
+  assert.notEqual(rotatedUrl, hook.url, "rotating shows a new url");
+  // The old token is refused; the new one is accepted as a credential (an empty body is then a 400).
+  assert.equal(await postTo(hook.url, {}), 403, "the rotated-out token is refused");
+  assert.equal(await postTo(rotatedUrl, {}), 400, "the new token is the credential now");
+  await page.getByTestId("hook-delete").click();
+  await page.getByTestId("hook-delete-dialog-confirm").click();
+  await hookRow.waitFor({ state: "detached" });
+  assert.equal(await postTo(rotatedUrl, {}), 403, "a deleted token is refused");
   await page.getByTestId("view-trade").click();
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
 

@@ -90,4 +90,5 @@ export const api = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>("GET", path, { query, signal }),
   post: <T>(path: string, body?: unknown) => request<T>("POST", path, { body: body ?? {} }),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
+  delete: <T = null>(path: string) => request<T>("DELETE", path),
 };

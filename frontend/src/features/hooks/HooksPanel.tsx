@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { Field } from "../../components/Field";
 import { ErrorBanner } from "../../components/FieldError";
 import { GridTable } from "../../components/GridTable";
 import { formatTime } from "../../lib/format";
 import type { WebhookToken } from "../../lib/types";
-import { useCreateHook, useHookAttempts, useHooks } from "./api";
+import { useCreateHook, useDeleteHook, useHookAttempts, useHooks, useRotateHook, useUpdateHook } from "./api";
 import { tradingViewMessage } from "./tradingview";
 
 /** Copies `text` to the clipboard; says "Copied" for a moment. */
@@ -30,7 +31,7 @@ function CopyButton({ text, testId }: { text: string; testId: string }) {
   );
 }
 
-/** Webhook tokens (docs/signals.md, Webhook tokens): list, create (token and url shown once), the TradingView message, the attempt log. */
+/** Webhook tokens (docs/signals.md, Webhook tokens): list, create and rotate (token and url shown once), switch off, delete, the TradingView message, the attempt log. */
 export function HooksPanel({ account }: { account: number }) {
   const hooks = useHooks();
   const create = useCreateHook();
@@ -39,6 +40,10 @@ export function HooksPanel({ account }: { account: number }) {
   const [secret, setSecret] = useState("");
   const [created, setCreated] = useState<{ hook: WebhookToken; secret: string } | null>(null);
   const [selected, setSelected] = useState<number | undefined>(undefined);
+  const [confirming, setConfirming] = useState<"rotate" | "delete" | null>(null);
+  const update = useUpdateHook();
+  const rotate = useRotateHook();
+  const remove = useDeleteHook();
   const list = hooks.data?.results ?? [];
   const shown = selected ?? created?.hook.id ?? list[0]?.id;
   const shownHook = list.find((h) => h.id === shown) ?? (created?.hook.id === shown ? created?.hook : undefined);
@@ -56,6 +61,27 @@ export function HooksPanel({ account }: { account: number }) {
       },
     );
   };
+  const closeDialog = () => {
+    setConfirming(null);
+    rotate.reset();
+    remove.reset();
+  };
+  const confirmRotate = (hook: WebhookToken) =>
+    rotate.mutate(hook.id, {
+      onSuccess: (fresh) => {
+        // The secret is the hook's own and survives a rotation; only the token and url change.
+        setCreated({ hook: fresh, secret: "" });
+        setConfirming(null);
+      },
+    });
+  const confirmDelete = (hook: WebhookToken) =>
+    remove.mutate(hook.id, {
+      onSuccess: () => {
+        if (created?.hook.id === hook.id) setCreated(null);
+        setSelected(undefined);
+        setConfirming(null);
+      },
+    });
   const message = tradingViewMessage({
     source: shownHook?.source || undefined,
     secret: created && created.hook.id === shown ? created.secret || undefined : shownHook?.has_secret ? "your secret" : undefined,
@@ -81,7 +107,7 @@ export function HooksPanel({ account }: { account: number }) {
       </form>
       {create.error ? <ErrorBanner error={create.error} /> : null}
       {created?.hook.url && (
-        <div className="hook-created" role="status" data-testid="hook-created">
+        <div className="hook-created" role="status" data-testid="hook-created" data-hook-id={created.hook.id}>
           <p>
             <strong>Copy the URL now:</strong> the token in it is shown only this once.
           </p>
@@ -125,6 +151,61 @@ export function HooksPanel({ account }: { account: number }) {
           </tr>
         ))}
       </GridTable>
+      {shownHook && (
+        <div className="hook-actions" data-testid="hook-actions">
+          <span className="muted">
+            {shownHook.name} · {shownHook.token_hint}…
+          </span>
+          <button
+            type="button"
+            className="btn ghost"
+            disabled={update.isPending}
+            onClick={() => update.mutate({ id: shownHook.id, active: !shownHook.active })}
+            data-testid="hook-toggle"
+          >
+            {shownHook.active ? "Switch off" : "Switch on"}
+          </button>
+          <button type="button" className="btn ghost" onClick={() => setConfirming("rotate")} data-testid="hook-rotate">
+            Rotate token
+          </button>
+          <button type="button" className="btn ghost danger-text" onClick={() => setConfirming("delete")} data-testid="hook-delete">
+            Delete
+          </button>
+        </div>
+      )}
+      {update.error ? <ErrorBanner error={update.error} /> : null}
+      {shownHook && confirming === "rotate" && (
+        <ConfirmDialog
+          title={`Rotate the token of “${shownHook.name}”?`}
+          confirmLabel="Rotate token"
+          pending={rotate.isPending}
+          error={rotate.error}
+          onCancel={closeDialog}
+          onConfirm={() => confirmRotate(shownHook)}
+          testId="hook-rotate-dialog"
+        >
+          <p>
+            The current URL stops working at once; alerts still pointing at it are refused with 403. The new URL is shown
+            once, here.
+          </p>
+        </ConfirmDialog>
+      )}
+      {shownHook && confirming === "delete" && (
+        <ConfirmDialog
+          title={`Delete “${shownHook.name}”?`}
+          confirmLabel="Delete token"
+          pending={remove.isPending}
+          error={remove.error}
+          onCancel={closeDialog}
+          onConfirm={() => confirmDelete(shownHook)}
+          testId="hook-delete-dialog"
+        >
+          <p>
+            Alerts sent to its URL are refused from now on and its attempt log is deleted with it. Signals it brought in
+            stay in the journal.
+          </p>
+        </ConfirmDialog>
+      )}
       {shown !== undefined && (
         <div className="hook-detail">
           <div className="tv-message">

@@ -28,3 +28,30 @@ export function useHookAttempts(hook: number | undefined) {
     queryFn: () => api.get<Page<WebhookAttempt>>(`${API}/hooks/${hook}/attempts/`, { page_size: 100 }),
   });
 }
+
+/** PATCH hooks/{id}/: one setting at a time from the list (today: `active`). */
+export function useUpdateHook() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: { id: number; active: boolean }) => api.patch<WebhookToken>(`${API}/hooks/${id}/`, body),
+    onSuccess: () => void client.invalidateQueries({ queryKey: hookKeys.list() }),
+  });
+}
+
+/** POST hooks/{id}/rotate/: a new token (and url), shown this once; the old one stops at once. */
+export function useRotateHook() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.post<WebhookToken>(`${API}/hooks/${id}/rotate/`),
+    onSuccess: () => void client.invalidateQueries({ queryKey: hookKeys.list() }),
+  });
+}
+
+/** DELETE hooks/{id}/: the token stops and its attempt log goes with it. */
+export function useDeleteHook() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.delete(`${API}/hooks/${id}/`),
+    onSuccess: () => void client.invalidateQueries({ queryKey: hookKeys.list() }),
+  });
+}
