@@ -31,6 +31,8 @@ env = environ.Env(
     EMBEDDED_WORKER=(bool, True),
     PRICE_WORKER_PAIRS=(list, ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]),
     SIM_SEED=(int, 42),
+    SIM_PAIRS=(list, []),
+    SIM_HISTORY_BARS=(int, 5000),
     WS_MAX_SOCKETS_PER_USER=(int, 20),
     WS_MAX_MESSAGES_PER_SECOND=(int, 20),
     WS_RATE_LIMIT_CLOSE_SECONDS=(float, 10.0),
@@ -364,6 +366,8 @@ EMBEDDED_WORKER = env("EMBEDDED_WORKER")
 FAST_PATH = env.bool("FAST_PATH", default=True)
 PRICE_WORKER_PAIRS = env("PRICE_WORKER_PAIRS")
 SIM_SEED = env("SIM_SEED")
+SIM_PAIRS = env("SIM_PAIRS")  # empty: every symbol of the instrument registry
+SIM_HISTORY_BARS = env("SIM_HISTORY_BARS")
 TWELVE_DATA_API_KEY = env("TWELVE_DATA_API_KEY", default="")
 FINNHUB_API_KEY = env("FINNHUB_API_KEY", default="")
 ALPHA_VANTAGE_API_KEY = env("ALPHA_VANTAGE_API_KEY", default="")

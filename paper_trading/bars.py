@@ -20,6 +20,7 @@ from .models import PriceCache
 
 BATCH_SIZE = 2000
 NO_SOURCE = "none"
+SIM_HISTORY_SOURCE = "sim"  # the backfill is the sim's own past: its bars say so like its ticks
 STORED_PLACES = Decimal("1e-10")  # PriceCache prices keep 10 decimal places
 VOLUME_PLACES = Decimal("1e-4")
 MAX_PRICE = Decimal("1e12")
@@ -121,6 +122,79 @@ def _upsert_chunk(symbol: str, interval: str, chunk: list[tuple[datetime, Bar]],
                 update_fields=["open", "high", "low", "close", "volume", "source", "updated_at"],
             )
     return created, len(rows) - created
+
+
+def roll_into_stored(symbol: str, bar: Bar, source: str, intervals: Iterable[str]) -> None:
+    """Fold a closed 1m bar into the forming bar of each coarser stored interval (`intervals`):
+    those are served from their own rows, not rolled up from 1m, so a live minute must reach them.
+    The caller passes each minute once (a second pass would count its volume twice)."""
+    for interval in intervals:
+        start = bucket_start(bar.time, interval)
+        with transaction.atomic():
+            row = (
+                PriceCache.objects.select_for_update()
+                .filter(symbol=symbol, interval=interval, time=start)
+                .first()
+            )
+            if row is None:
+                merged = Bar(start, bar.open, bar.high, bar.low, bar.close, bar.volume)
+            else:
+                merged = merge(
+                    [_bar((row.time, row.open, row.high, row.low, row.close, row.volume)), bar], interval
+                )[0]
+            upsert_bars(symbol, interval, [merged], source)
+
+
+def stored_intervals(symbol: str) -> list[str]:
+    """The intervals other than 1m with rows of their own for `symbol`, finest first."""
+    return [i for i in INTERVALS if i != "1m" and _stored(symbol, i)]
+
+
+def backfill_history(
+    symbols: Iterable[str],
+    *,
+    end: datetime,
+    count: int,
+    seed: int,
+    progress=None,
+) -> dict[str, int]:
+    """Store the sim's synthetic history (docs/market-data.md, Sim history) for each symbol that
+    has no stored bars at all: imported or recorded history is never mixed with made-up bars.
+    Returns the bars written per symbol (0: already had history); `progress(symbol, written)`
+    is called after each symbol."""
+    from .domain.history import synthetic_history
+    from .domain.instruments import get_instrument
+
+    written: dict[str, int] = {}
+    for symbol in symbols:
+        instrument = get_instrument(symbol)
+        if count < 1 or PriceCache.objects.filter(symbol=instrument.symbol, interval__in=INTERVALS).exists():
+            written[instrument.symbol] = 0
+        else:
+            series = synthetic_history(
+                instrument, end=end, end_price=instrument.start_price, count=count, seed=seed
+            )
+            rows = [
+                PriceCache(
+                    symbol=instrument.symbol,
+                    interval=interval,
+                    time=bar.time,
+                    open=bar.open,
+                    high=bar.high,
+                    low=bar.low,
+                    close=bar.close,
+                    volume=bar.volume,
+                    source=SIM_HISTORY_SOURCE,
+                )
+                for interval, bars in series.items()
+                for bar in bars
+            ]
+            with transaction.atomic():
+                PriceCache.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+            written[instrument.symbol] = len(rows)
+        if progress is not None:
+            progress(instrument.symbol, written[instrument.symbol])
+    return written
 
 
 # -- reading -------------------------------------------------------------------------------------

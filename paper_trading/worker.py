@@ -14,7 +14,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from . import events
 from .domain.bars import BarBuilder
-from .domain.instruments import get_instrument
+from .domain.instruments import REGISTRY, get_instrument
 from .domain.quotes import Quote
 from .domain.ticks import TickResult
 from .engine import PaperTradingEngine
@@ -32,6 +33,7 @@ from .market import HEARTBEAT, last_known_quote
 from .providers.base import ProviderError
 from .representations import iso
 
+TICK = Decimal(1)  # bars count tick volume, as MT5 shows for FX: one per quote
 log = logging.getLogger(__name__)
 SNAPSHOT_EVERY = 60.0  # seconds between equity snapshots
 CHORES_EVERY = 5.0  # FEED=manual: seconds between the chores (order expiry, snapshots)
@@ -170,9 +172,17 @@ class SimulatedFeed:
 
     kind = "sim"
 
-    def __init__(self, symbols: list[str], seed: int):
+    def __init__(self, symbols: list[str], seed: int, *, progress=None):
+        from .bars import backfill_history
         from .providers.sim import SimFeed
 
+        backfill_history(
+            symbols,
+            end=datetime.now(UTC),
+            count=settings.SIM_HISTORY_BARS,
+            seed=seed,
+            progress=progress or _history_progress(len(symbols)),
+        )
         starts = {}
         for symbol in symbols:
             instrument = get_instrument(symbol)
@@ -185,6 +195,24 @@ class SimulatedFeed:
         for quote in self.sim.step(now):
             if quote.symbol in symbols:
                 yield quote, None
+
+
+def _history_progress(total: int):
+    """Prints one line per symbol that got history: the backfill takes a few seconds each."""
+    done = 0
+
+    def report(symbol: str, written: int) -> None:
+        nonlocal done
+        done += 1
+        if written:
+            print(f"sim history: {symbol} {written:,} bars ({done}/{total})", flush=True)
+
+    return report
+
+
+def sim_symbols() -> list[str]:
+    """What the sim quotes: `SIM_PAIRS`, or every symbol of the registry."""
+    return [get_instrument(s).symbol for s in settings.SIM_PAIRS] or list(REGISTRY)
 
 
 class PriceWorker:
@@ -213,6 +241,7 @@ class PriceWorker:
         self.waiting_since: dict[str, float] = {}  # symbol -> when this worker began to wait
         self.waiting_logged: dict[str, float] = {}
         self.builders = {s: BarBuilder() for s in self.symbols}
+        self.coarser: dict[str, list[str]] = {}  # stored intervals above 1m, per symbol
         self.coalescer = Coalescer(rates={"bar:": BAR_EVENTS_PER_SECOND})
         self.stopping = threading.Event()
         self.last_snapshot = 0.0
@@ -397,7 +426,7 @@ class PriceWorker:
         self.ticks += 1
         if self.build_bars:
             builder = self.builders[quote.symbol]
-            closed = builder.add(quote.bid, quote.time)
+            closed = builder.add(quote.bid, quote.time, TICK)
             if closed is not None:
                 self.store_bar(quote.symbol, closed, quote.source)
             if self.broadcast:
@@ -407,10 +436,14 @@ class PriceWorker:
         return result
 
     def store_bar(self, symbol: str, bar, source: str) -> None:
-        from .bars import upsert_bars
+        """The closed minute as a 1m row, folded into the coarser intervals stored on their own."""
+        from .bars import roll_into_stored, stored_intervals, upsert_bars
 
         try:
             upsert_bars(symbol, "1m", [bar], source)
+            if symbol not in self.coarser:
+                self.coarser[symbol] = stored_intervals(symbol)
+            roll_into_stored(symbol, bar, source, self.coarser[symbol])
         except DatabaseError as exc:
             log.error("could not store the %s 1m bar at %s: %s", symbol, bar.time, exc)
 
@@ -462,7 +495,7 @@ def start_embedded_worker() -> threading.Thread | None:
     """The run command's worker thread (docs/market-data.md, Feeds): live when a provider answers,
     else sim."""
     kind = settings.FEED
-    symbols = list(settings.PRICE_WORKER_PAIRS)
+    symbols = sim_symbols() if kind == "sim" else list(settings.PRICE_WORKER_PAIRS)
     if kind == "manual":
         # No quotes to poll, but the chores still fall due without ticks: DAY/GTD orders expire
         # at their time and equity snapshots feed the equity curve.
@@ -478,12 +511,14 @@ def start_embedded_worker() -> threading.Thread | None:
             )
             kind = "sim"
             settings.FEED = "sim"
+            symbols = sim_symbols()
     if kind == "replay":
         print(
             "FEED=replay runs with `manage.py run_price_worker --feed replay`; the web process uses sim.",
             flush=True,
         )
         kind = "sim"
+        symbols = sim_symbols()
     return _start(PriceWorker(symbols, feed=make_feed(kind, symbols), interval=1.0 if kind == "sim" else 5.0))
 
 

@@ -4,7 +4,8 @@ The same daphne processes on loopback and the same database and Redis serve two 
 run, from `senders` concurrent clients with keep-alive connections, each its own user:
 
 1. market orders through `POST trades/execute/` (the REST order path), then
-2. webhook alerts through `POST signals/webhook/{token}/`, each auto-executed into a trade.
+2. webhook alerts through `POST signals/webhook/{token}/`, each auto-executed into a trade
+   (the same trade: 0.01 BTCUSD with a stop, so the run means the same on any day of the week).
 
 Each sender also holds its owner's WebSocket; for every alert the time from the POST to the
 owner's `trade_execution` event for that trade is recorded (read on the socket's own thread: a
@@ -34,19 +35,36 @@ from ..engine import PaperTradingEngine
 from ..models import Account
 from ..services.hooks import HookSettings, hook_create
 from . import percentile, released
-from .api import BASE_PORT, PREFIX, _start_servers, _stop, _users, _vacuum, order
+from .api import BASE_PORT, PREFIX, _start_servers, _stop, _users, _vacuum
 
 TRADINGVIEW_TIMEOUT_S = 3.0
 
 
+# Both loads trade BTCUSD: crypto trades at the weekend, so an FX alert on a Saturday would be
+# refused `market_closed` (docs/signals.md) and the run would mean something else.
+BID, ASK = Decimal("60000.00"), Decimal("60010.00")
+
+
+def stop_for(side: str) -> str:
+    return "59000.00" if side == "buy" else "61000.00"
+
+
+def order(n: int) -> tuple[str, str]:
+    """The `n`th order of a sender: 0.01 BTCUSD with a stop loss, buy and sell in turn."""
+    side = "buy" if n % 2 == 0 else "sell"
+    return side, json.dumps(
+        {"pair": "BTCUSD", "order_type": side, "lot_size": "0.01", "stop_loss": stop_for(side)}
+    )
+
+
 def alert(sender: int, n: int) -> tuple[str, str]:
-    """The `n`th alert of a sender: a TradingView-style body, 0.01 EURUSD with a stop."""
+    """The `n`th alert of a sender: the same trade as `order(n)`, as a TradingView-style body."""
     side, _ = order(n)
     body = {
-        "ticker": "FX:EURUSD",
+        "ticker": "BINANCE:BTCUSDT",
         "action": side,
         "lots": "0.01",
-        "sl": "1.09000" if side == "buy" else "1.11000",
+        "sl": stop_for(side),
         "signal_id": f"bench-{sender}-{n}",
         "source": "bench",
     }
@@ -172,7 +190,7 @@ def run(*, senders=16, alerts=3000, servers=2, rounds=4, progress=None) -> dict:
     _vacuum()
     tokens = _users(senders)
     hooks = _hooks(senders)
-    PaperTradingEngine().process_tick("EURUSD", Decimal("1.09995"), Decimal("1.10005"))
+    PaperTradingEngine().process_tick("BTCUSD", BID, ASK)
     per_sender = alerts // senders
     rounds = max(1, min(rounds, per_sender))
     procs = _start_servers(servers)

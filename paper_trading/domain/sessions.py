@@ -1,4 +1,4 @@
-"""Trading-day boundaries: 17:00 New York (DAY expiry, swap rollover)."""
+"""Trading-day boundaries: 17:00 New York (DAY expiry, swap rollover, the FX weekend)."""
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -44,3 +44,12 @@ def swap_multiplier(rollover: datetime, *, weekends: bool = False) -> int:
 def start_of_utc_day(moment: datetime) -> datetime:
     moment = moment.astimezone(UTC)
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def market_closed(instrument, now: datetime) -> bool:
+    """FX and metals close from Friday 17:00 to Sunday 17:00 New York time; crypto never."""
+    if instrument.trades_weekends:
+        return False
+    local = now.astimezone(NEW_YORK)
+    weekday, hour = local.weekday(), local.hour
+    return (weekday == 4 and hour >= 17) or weekday == 5 or (weekday == 6 and hour < 17)

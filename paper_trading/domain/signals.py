@@ -15,16 +15,15 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 from .instruments import Instrument
 from .numbers import ZERO, floor_to, to_decimal, to_whole
 from .quotes import Market, Quote, to_account_currency
+from .sessions import market_closed
 from .symbols import resolve_symbol
 
 HUNDRED = Decimal(100)
-NEW_YORK = ZoneInfo("America/New_York")
 FUTURE_TOLERANCE = timedelta(seconds=5)
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
 MAX_TEXT = 500  # a free-text field's longest accepted value (notes: 2000)
@@ -529,15 +528,6 @@ def _expiry(signal, now) -> Check | None:
         signal.expires_at,
         "" if passed else (f"The signal expired at {signal.expires_at.isoformat()}."),
     )
-
-
-def market_closed(instrument: Instrument, now: datetime) -> bool:
-    """FX and metals close from Friday 17:00 to Sunday 17:00 New York time; crypto never."""
-    if instrument.trades_weekends:
-        return False
-    local = now.astimezone(NEW_YORK)
-    weekday, hour = local.weekday(), local.hour
-    return (weekday == 4 and hour >= 17) or weekday == 5 or (weekday == 6 and hour < 17)
 
 
 def _market_open(instrument, now) -> Check:

@@ -1,5 +1,6 @@
 """Shared fixtures. Tests that need the database ask for `db` (or a fixture that does)."""
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -9,11 +10,16 @@ from paper_trading.market import STATE, forget_quotes
 
 from .offline import DISCARD_URL, YFINANCE_CACHE_DIR
 
+# The sim's start-up history (560,000 rows) only where a test asks for it; subprocesses (the run
+# and worker commands, benchmarks) inherit this. tests/market/test_sim_history.py sets its own.
+os.environ.setdefault("SIM_HISTORY_BARS", "0")
+
 
 @pytest.fixture(autouse=True)
 def _fresh_market(settings):
     """Each test starts with no quotes, an empty trigger book and the manual feed."""
     settings.FEED = "manual"
+    settings.SIM_HISTORY_BARS = 0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users in every test
     settings.YAHOO_PROXY = DISCARD_URL  # curl_cffi's sockets escape any Python socket guard
     settings.YAHOO_CACHE_DIR = YFINANCE_CACHE_DIR  # never the user's own yfinance cache

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from paper_trading.domain.errors import DomainError
 from paper_trading.domain.instruments import get_instrument
 from paper_trading.engine import PaperTradingEngine
-from paper_trading.worker import PriceWorker, make_feed
+from paper_trading.worker import PriceWorker, make_feed, sim_symbols
 
 
 def _moment(text: str | None, option: str):
@@ -31,7 +31,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=5.0, help="seconds between polls (live/sim)")
-        parser.add_argument("--pairs", default=",".join(settings.PRICE_WORKER_PAIRS))
+        parser.add_argument(
+            "--pairs",
+            default=None,
+            help="comma-separated symbols (default: PRICE_WORKER_PAIRS; with --feed sim, SIM_PAIRS)",
+        )
         parser.add_argument("--feed", choices=["live", "sim", "replay", "manual"], default=None)
         parser.add_argument("--speed", type=float, default=0.0, help="replay: N x real time (0 = flat out)")
         parser.add_argument("--from", dest="start", default=None, help="replay: first bar (date or ISO time)")
@@ -41,11 +45,16 @@ class Command(BaseCommand):
         parser.add_argument("--no-broadcast", action="store_true", help="do not publish price/bar events")
 
     def handle(self, *args, **opts):
+        feed_kind = opts["feed"] or settings.FEED
         try:
-            symbols = [get_instrument(s).symbol for s in opts["pairs"].split(",") if s.strip()]
+            if opts["pairs"] is not None:
+                symbols = [get_instrument(s).symbol for s in opts["pairs"].split(",") if s.strip()]
+            elif feed_kind == "sim":
+                symbols = sim_symbols()
+            else:
+                symbols = [get_instrument(s).symbol for s in settings.PRICE_WORKER_PAIRS]
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        feed_kind = opts["feed"] or settings.FEED
         engine = PaperTradingEngine()
         if feed_kind == "replay":
             from paper_trading.worker import ReplayWorkerFeed
