@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ..domain.instruments import REGISTRY, get_instrument
 from ..domain.quotes import Quote, quote_from_price
+from ..domain.sessions import market_closed
 
 SOURCE = "sim"
 # Annualized volatility by asset class, roughly what these markets show in a calm year.
@@ -20,8 +21,9 @@ SECONDS_PER_YEAR = 365.25 * 24 * 3600
 
 
 class SimFeed:
-    """Quotes for `symbols`, advanced by `step(now)`. Weekends are closed for non-crypto symbols:
-    they show their last price (from the first step) and do not move."""
+    """Quotes for `symbols`, advanced by `step(now)`. FX and metals are closed from Friday 17:00
+    to Sunday 17:00 New York (as the signal checks and the history see it): they show their last
+    price (from the first step) and do not move."""
 
     def __init__(self, symbols, *, seed: int = 42, start_prices: dict[str, Decimal] | None = None):
         self.instruments = [get_instrument(s) for s in symbols]
@@ -36,7 +38,7 @@ class SimFeed:
         self.last_time = now
         quotes = []
         for instrument in self.instruments:
-            if now.weekday() >= 5 and not instrument.trades_weekends:
+            if market_closed(instrument, now):
                 if first:  # a closed market still shows its last price
                     quotes.append(
                         quote_from_price(

@@ -57,6 +57,11 @@ def test_sim_feed_keeps_fx_still_at_the_weekend_but_moves_crypto():
     assert set(first) == {"EURUSD", "BTCUSD"}  # a closed market still shows its last price
     later = {q.symbol: q for q in feed.step(saturday + timedelta(minutes=5))}
     assert set(later) == {"BTCUSD"}
+    # Friday 17:00 New York (22:00 UTC in winter) closes FX; Sunday 17:00 opens it again.
+    feed = SimFeed(["EURUSD"], seed=3)
+    feed.step(datetime(2025, 3, 7, 21, 59, tzinfo=UTC))
+    assert feed.step(datetime(2025, 3, 7, 22, 0, tzinfo=UTC)) == []
+    assert len(feed.step(datetime(2025, 3, 9, 21, 0, tzinfo=UTC))) == 1  # 17:00 EDT from 9 March
 
 
 @pytest.mark.django_db(transaction=True)
