@@ -227,9 +227,12 @@ def _bar(row) -> Bar:
 FIELDS = ("time", "open", "high", "low", "close", "volume")
 
 
-def load_bars(symbol: str, interval: str, limit: int) -> tuple[list[Bar], str]:
-    """The latest `limit` bars of `interval`, oldest first, and their source (`"none"` when nothing
-    is stored). A rolled-up last bar may still be forming (e.g. a 4h bar with two 1h bars in it)."""
+def load_bars(
+    symbol: str, interval: str, limit: int, *, before: datetime | None = None
+) -> tuple[list[Bar], str]:
+    """The latest `limit` bars of `interval` that open before `before` (all when None), oldest
+    first, and their source (`"none"` when nothing is stored). A rolled-up last bar may still be
+    forming (e.g. a 4h bar with two 1h bars in it)."""
     if interval not in INTERVALS:
         raise ValueError(f"Unknown interval {interval!r}.")
     source_iv = source_interval(symbol, interval)
@@ -237,6 +240,8 @@ def load_bars(symbol: str, interval: str, limit: int) -> tuple[list[Bar], str]:
         return [], NO_SOURCE
     rows = PriceCache.objects.filter(symbol=symbol, interval=source_iv)
     source = rows.order_by("-time").values_list("source", flat=True).first() or NO_SOURCE
+    if before is not None:
+        rows = rows.filter(time__lt=_first_bucket_from(before, interval))
     if source_iv == interval:
         bars = [_bar(r) for r in rows.order_by("-time").values_list(*FIELDS)[:limit]]
         bars.reverse()
@@ -267,6 +272,22 @@ def load_bars(symbol: str, interval: str, limit: int) -> tuple[list[Bar], str]:
         cursor = chunk[-1].time
     newest_first.reverse()
     return merge(newest_first, interval), source
+
+
+def _first_bucket_from(moment: datetime, interval: str) -> datetime:
+    """The first `interval` bucket that opens at or after `moment`: every bar before it opens
+    before `moment`, and a rolled-up bucket is never cut."""
+    start = bucket_start(moment, interval)
+    return start if start == moment else start + INTERVALS[interval]
+
+
+def older_bars_exist(symbol: str, interval: str, oldest: datetime) -> bool:
+    """Whether anything is stored for `interval` (or the finer interval it is rolled up from)
+    before the bar that opens at `oldest`: the next page of `price/ohlc/` would not be empty."""
+    source_iv = source_interval(symbol, interval)
+    if source_iv is None:
+        return False
+    return PriceCache.objects.filter(symbol=symbol, interval=source_iv, time__lt=oldest).exists()
 
 
 def iter_bars(

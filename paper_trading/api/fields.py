@@ -81,6 +81,29 @@ class UTCDateTime(serializers.Field):
         return value.isoformat() if value else None
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "format": "date-time"}]})
+class UnixOrISOTime(UTCDateTime):
+    """UNIX seconds (as bars carry them in `time`) or ISO 8601, as an aware UTC datetime."""
+
+    def to_internal_value(self, data):
+        text = data.strip() if isinstance(data, str) else data
+        if (
+            isinstance(text, str)
+            and WHOLE_TEXT.fullmatch(text)
+            or isinstance(text, int)
+            and not isinstance(text, bool)
+        ):
+            seconds = int(text)
+            if not 0 <= seconds <= MAX_UNIX_SECONDS:
+                raise serializers.ValidationError(
+                    "UNIX seconds between 0 and 253402300799 (year 9999) are required."
+                )
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        return super().to_internal_value(data)
+
+
+MAX_UNIX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+
 #: The largest id a row can have (every model's key is a BigAutoField, a signed 64-bit integer).
 MAX_ID = 2**63 - 1
 

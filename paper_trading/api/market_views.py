@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,13 +13,13 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from ..bars import NO_SOURCE, VOLUME_PLACES, load_bars
+from ..bars import NO_SOURCE, VOLUME_PLACES, load_bars, older_bars_exist
 from ..data_aggregator import DataAggregator
 from ..domain.bars import INTERVALS
 from ..domain.errors import UnknownSymbol
 from ..domain.instruments import get_instrument
 from ..market import worker_running
-from .fields import WholeNumber
+from .fields import UnixOrISOTime, WholeNumber
 
 log = logging.getLogger(__name__)
 MAX_BARS = 5000
@@ -28,6 +29,15 @@ class OhlcQuery(serializers.Serializer):
     symbol = serializers.CharField(max_length=20)
     interval = serializers.ChoiceField(choices=list(INTERVALS), default="1h")
     limit = WholeNumber(min_value=1, max_value=MAX_BARS, default=200)
+    before = UnixOrISOTime(help_text="only bars that open before this (the cursor: `next_before`)")
+    to = UnixOrISOTime(help_text="only bars that open at or before this")
+
+    def validate(self, attrs):
+        if attrs.get("before") and attrs.get("to"):
+            raise serializers.ValidationError({"to": ["Give `before` or `to`, not both."]})
+        if attrs.get("to"):
+            attrs["before"] = attrs.pop("to") + timedelta(microseconds=1)
+        return attrs
 
 
 def _volume(value: Decimal) -> str:
@@ -50,6 +60,14 @@ def _from_chain(symbol: str, interval: str, limit: int):
         OpenApiParameter("symbol", OpenApiTypes.STR, required=True, description="e.g. EURUSD"),
         OpenApiParameter("interval", OpenApiTypes.STR, enum=list(INTERVALS), description="default 1h"),
         OpenApiParameter("limit", OpenApiTypes.INT, description=f"1..{MAX_BARS}, default 200"),
+        OpenApiParameter(
+            "before",
+            OpenApiTypes.STR,
+            description="UNIX seconds or ISO 8601: bars opening before it (the page cursor)",
+        ),
+        OpenApiParameter(
+            "to", OpenApiTypes.STR, description="UNIX seconds or ISO 8601: bars opening at or before it"
+        ),
     ],
     responses={
         200: inline_serializer(
@@ -58,6 +76,10 @@ def _from_chain(symbol: str, interval: str, limit: int):
                 "symbol": serializers.CharField(),
                 "interval": serializers.CharField(),
                 "source": serializers.CharField(),
+                "next_before": serializers.IntegerField(
+                    allow_null=True,
+                    help_text="`before` of the next older page (the oldest bar's time); null: no older bar",
+                ),
                 "stale": serializers.BooleanField(
                     required=False,
                     help_text="present (true) only when stored bars stand in for a failed chain",
@@ -92,9 +114,10 @@ def ohlc(request):
         instrument = get_instrument(symbol)
     except UnknownSymbol:
         return Response({"code": "unknown_symbol", "message": f"Unknown symbol {symbol[:20]!r}."}, status=404)
-    bars, source = load_bars(instrument.symbol, interval, limit)
+    before = query.validated_data.get("before")
+    bars, source = load_bars(instrument.symbol, interval, limit, before=before)
     stale = False
-    if not bars and settings.FEED == "live" and not worker_running(instrument.symbol):
+    if not bars and before is None and settings.FEED == "live" and not worker_running(instrument.symbol):
         answer = _from_chain(instrument.symbol, interval, limit)
         if answer is not None and answer.value:
             bars, source, stale = list(answer.value)[-limit:], answer.source, answer.stale
@@ -115,6 +138,9 @@ def ohlc(request):
             for bar in bars
         ],
     }
+    # The cursor of the next (older) page, null once the stored history ends.
+    more = bool(bars) and not stale and older_bars_exist(instrument.symbol, interval, bars[0].time)
+    body["next_before"] = int(bars[0].time.timestamp()) if more else None
     if stale:
         body["stale"] = True
     return Response(body)

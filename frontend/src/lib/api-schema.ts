@@ -1097,6 +1097,8 @@ export interface components {
             symbol: string;
             interval: string;
             source: string;
+            /** @description `before` of the next older page (the oldest bar's time); null: no older bar */
+            next_before: number | null;
             /** @description present (true) only when stored bars stand in for a failed chain */
             stale?: boolean;
             data: components["schemas"]["OhlcBar"][];
@@ -4064,12 +4066,16 @@ export interface operations {
     paper_trading_price_ohlc_retrieve: {
         parameters: {
             query: {
+                /** @description UNIX seconds or ISO 8601: bars opening before it (the page cursor) */
+                before?: string;
                 /** @description default 1h */
                 interval?: "15m" | "1d" | "1h" | "1m" | "1w" | "30m" | "4h" | "5m";
                 /** @description 1..5000, default 200 */
                 limit?: number;
                 /** @description e.g. EURUSD */
                 symbol: string;
+                /** @description UNIX seconds or ISO 8601: bars opening at or before it */
+                to?: string;
             };
             header?: never;
             path?: never;

@@ -376,7 +376,13 @@ def test_ohlc_with_nothing_stored_fetches_once_then_serves_the_database(api, liv
     first = api.get(url("price/ohlc/?symbol=BTCUSD&interval=1h&limit=3"))
 
     assert first.status_code == 200, first.content
-    assert first.json() == {"symbol": "BTCUSD", "interval": "1h", "source": BTC_SOURCE, "data": BTC_BARS}
+    assert first.json() == {
+        "symbol": "BTCUSD",
+        "interval": "1h",
+        "source": BTC_SOURCE,
+        "next_before": None,  # the three bars the chain gave are all that is stored
+        "data": BTC_BARS,
+    }
     assert len(server.requests) == 1
     assert server.last.query == {"symbol": "BTCUSDT", "interval": "1h", "limit": "3"}
     stored = PriceCache.objects.filter(symbol="BTCUSD", interval="1h")
@@ -398,7 +404,7 @@ def test_ohlc_with_a_worker_running_makes_no_provider_call(api, live, server):
 
     body = api.get(url("price/ohlc/?symbol=BTCUSD&interval=1h&limit=3")).json()
 
-    assert body == {"symbol": "BTCUSD", "interval": "1h", "source": "none", "data": []}
+    assert body == {"symbol": "BTCUSD", "interval": "1h", "source": "none", "next_before": None, "data": []}
     assert server.requests == []
 
 
@@ -419,7 +425,13 @@ def test_ohlc_provider_failure_with_nothing_stored_is_an_empty_200(api, live, ch
     response = api.get(url("price/ohlc/?symbol=EURUSD&interval=1m&limit=3"))
 
     assert response.status_code == 200, response.content
-    assert response.json() == {"symbol": "EURUSD", "interval": "1m", "source": "none", "data": []}
+    assert response.json() == {
+        "symbol": "EURUSD",
+        "interval": "1m",
+        "source": "none",
+        "next_before": None,
+        "data": [],
+    }
     assert provider.calls == 1
 
 
@@ -444,6 +456,7 @@ def test_ohlc_marks_a_stored_fallback_stale(api, live, chain):
         "symbol": "EURUSD",
         "interval": "1m",
         "source": "twelvedata",
+        "next_before": None,  # a stale fallback is no page of history
         "stale": True,
         "data": [
             {
