@@ -79,7 +79,32 @@ def batched():
         yield
     finally:
         _batch.reset(token)
-        transaction.on_commit(lambda: _send(pending))  # after the queued extends: registered last
+        # after the queued extends: registered last
+        transaction.on_commit(lambda: _send(latest_only(pending)))
+
+
+#: Event types whose later copy in one batch replaces the earlier one, by the object they carry.
+SUPERSEDED_BY_OBJECT = {"signal_alert": "signal", "account_update": "account"}
+
+
+def latest_only(events: list[dict]) -> list[dict]:
+    """A batch's events with only the last `signal_alert` of each signal and the last
+    `account_update` of each account, in their places: sent together, an earlier copy would
+    arrive at the same instant as the later one, already out of date."""
+    last: dict[tuple, int] = {}
+    for index, event in enumerate(events):
+        key = _object_key(event)
+        if key is not None:
+            last[key] = index
+    return [e for i, e in enumerate(events) if (key := _object_key(e)) is None or last[key] == i]
+
+
+def _object_key(event: dict) -> tuple | None:
+    field = SUPERSEDED_BY_OBJECT.get(event.get("type"))
+    if field is None:
+        return None
+    obj = event.get(field)
+    return (event["type"], obj.get("id")) if isinstance(obj, dict) and "id" in obj else None
 
 
 def _send(events: list[dict]) -> None:

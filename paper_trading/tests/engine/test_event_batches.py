@@ -61,3 +61,28 @@ def test_without_a_batch_each_call_publishes_on_its_own(recorder):
         events.publish_on_commit([{"type": "a"}])
         events.publish_on_commit([{"type": "b"}])
     assert recorder.calls == [["a"], ["b"]]
+
+
+def test_a_batch_sends_only_the_latest_alert_of_a_signal_and_update_of_an_account(recorder):
+    sent = []
+    recorder.publish_many = sent.extend
+    with transaction.atomic(), events.batched():
+        events.publish_on_commit([{"type": "signal_alert", "signal": {"id": 7, "status": "received"}}])
+        events.publish_on_commit([{"type": "trade_execution", "trade": {"id": 3}}])
+        events.publish_on_commit([{"type": "account_update", "account": {"id": 1, "balance": "1"}}])
+        events.publish_on_commit([{"type": "signal_alert", "signal": {"id": 8, "status": "alerted"}}])
+        events.publish_on_commit([{"type": "account_update", "account": {"id": 1, "balance": "2"}}])
+        events.publish_on_commit([{"type": "signal_alert", "signal": {"id": 7, "status": "executed"}}])
+    assert [(e["type"], (e.get("signal") or e.get("account") or e.get("trade"))) for e in sent] == [
+        ("trade_execution", {"id": 3}),
+        ("signal_alert", {"id": 8, "status": "alerted"}),  # another signal: kept
+        ("account_update", {"id": 1, "balance": "2"}),
+        ("signal_alert", {"id": 7, "status": "executed"}),
+    ]
+
+
+def test_outside_a_batch_every_event_is_sent(recorder):
+    with transaction.atomic():
+        events.publish_on_commit([{"type": "signal_alert", "signal": {"id": 7}}])
+        events.publish_on_commit([{"type": "signal_alert", "signal": {"id": 7}}])
+    assert recorder.calls == [["signal_alert"], ["signal_alert"]]
