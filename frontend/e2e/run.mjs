@@ -321,6 +321,30 @@ async function main() {
   await expectText(page.getByTestId("connection-state"), "Connected", "connection state");
   await expectText(page.getByTestId("quote-strip"), "1.10000", "quote strip bid");
   await expectText(page.getByTestId("account-balance"), "10,000.00", "balance");
+  // Tick volume in the legend: the seeded bars carry 10-400 each (SEED).
+  await page.waitForFunction(() => /V \d/.test(document.querySelector(".chart-legend")?.textContent ?? ""));
+
+  // ---- scrolling back loads older bars page by page until the stored history ends -----------------
+  step = "history paging";
+  assert.equal(candles, 1500, "the first page is the dashboard's 1,500 bars");
+  const chartBox = await page.getByTestId("price-chart").boundingBox();
+  const [cx, cy] = [chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height / 2];
+  const historyState = () => page.getByTestId("history-state").getAttribute("data-state");
+  for (let i = 0; i < 60 && (await historyState()) !== "end"; i++) {
+    await page.mouse.move(cx, cy);
+    await page.mouse.wheel(0, 400); // zoom out
+    await page.mouse.down();
+    await page.mouse.move(cx + chartBox.width / 3, cy, { steps: 4 }); // and pan into the past
+    await page.mouse.up();
+    await page.waitForTimeout(100);
+  }
+  await page.waitForFunction(() => document.querySelector("[data-testid=history-state]")?.dataset.state === "end");
+  const allCandles = Number(await page.getByTestId("price-chart").getAttribute("data-candles"));
+  assert.ok(allCandles >= SEED_BARS && allCandles <= SEED_BARS + 2, `every stored bar, in pages: ${allCandles}`);
+  await expectText(page.getByTestId("history-state"), "Start of history", "the end of the stored history");
+  await shot(page, "01b-history-start");
+  await page.reload(); // the default zoom again for what follows
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
   await page.getByTestId("view-performance").click();
   await expectText(page.getByTestId("perf-total_trades"), "0", "trades before");
   await page.waitForFunction(() => document.querySelector("[data-testid=equity-chart]")?.dataset.lastEquity);
@@ -398,6 +422,42 @@ async function main() {
   await expectText(page.getByTestId("account-unrealized"), "+10.00", "account unrealized");
   await expectText(page.getByTestId("account-equity"), "10,010.00", "account equity");
   await shot(page, "04-position");
+  // A far target stretches the price scale by default; with "Fit SL/TP" off it stays off-screen.
+  await page.evaluate(
+    ([base, id]) =>
+      fetch(`${base}/api/paper-trading/trades/${id}/`, {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "",
+        },
+        body: JSON.stringify({ take_profit_2: "1.30000" }),
+      }).then((r) => r.status),
+    [base, tradeId],
+  ).then((status) => assert.equal(status, 200, "far TP2 set"));
+  const farHandle = page.getByTestId(`handle-${tradeId}-take_profit_2`);
+  await farHandle.waitFor();
+  await shot(page, "04b-fit-levels-on");
+  await page.getByTestId("fit-levels").uncheck();
+  await farHandle.waitFor({ state: "detached" });
+  await shot(page, "04c-fit-levels-off");
+  await page.getByTestId("fit-levels").check();
+  await farHandle.waitFor();
+  await page.evaluate(
+    ([base, id]) =>
+      fetch(`${base}/api/paper-trading/trades/${id}/`, {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "",
+        },
+        body: JSON.stringify({ take_profit_2: null }),
+      }).then((r) => r.status),
+    [base, tradeId],
+  ).then((status) => assert.equal(status, 200, "far TP2 removed"));
+  await farHandle.waitFor({ state: "detached" });
 
   // ---- drag the TP line from 1.10300 towards 1.10200 --------------------------------------------
   step = "drag TP";
@@ -466,10 +526,22 @@ async function main() {
     );
   }
   await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  // The hit is announced: a toast with the trade's number, the reason in words, price and P&L.
+  const tpToast = page.locator(`[data-testid=toast][data-trade-id="${tradeId}"]`).filter({ hasText: "TP1 hit" });
+  await tpToast.waitFor();
+  await expectText(tpToast, `#${tradeId} EURUSD TP1 hit`, "TP toast title");
+  await expectText(tpToast, `+${expectedPnl.toFixed(2)} USD`, "TP toast P&L");
+  assert.equal(await tpToast.getAttribute("data-tone"), "profit");
+  await shot(page, "07a-tp-toast");
+  await page.getByTestId("tab-events").click();
+  await expectText(page.getByTestId("event-row").first(), `#${tradeId} EURUSD TP1 hit`, "the event log's newest line");
+  await shot(page, "07b-event-log");
   await page.getByTestId("tab-history").click();
   const historyRow = page.locator(`[data-testid=history] tr[data-trade-id="${tradeId}"]`);
   await historyRow.waitFor();
-  await expectText(historyRow.getByTestId("exit-reason"), "tp1_hit", "exit reason");
+  await expectText(historyRow.getByTestId("exit-reason"), "TP1 hit", "exit reason in words");
+  assert.equal(await historyRow.getByTestId("exit-reason").getAttribute("data-code"), "tp1_hit");
+  await expectText(historyRow.getByTestId("trade-number"), `#${tradeId}`, "trade number in history");
   await expectText(historyRow.getByTestId("history-pnl"), `+${expectedPnl.toFixed(2)}`, "realized P&L");
   await expectText(historyRow, `+${expectedPips.toFixed(1)}`, "realized pips");
   await expectText(page.getByTestId("account-balance"), money(10000 + expectedPnl), "balance after");
@@ -501,8 +573,11 @@ async function main() {
   await rival.getByTestId("history").getByText("Nothing in this period.").waitFor();
   await rival.getByTestId("view-performance").click();
   await expectText(rival.getByTestId("perf-total_trades"), "0", "rival trades");
-  const leaked = await rival.evaluate(() => document.body.innerText.includes("tp1_hit"));
-  assert.equal(leaked, false);
+  const leaked = await rival.evaluate((id) => {
+    const text = document.body.innerText;
+    return text.includes("TP1 hit") || text.includes(`#${id} `);
+  }, tradeId);
+  assert.equal(leaked, false, "the rival hears nothing of the trader's trade: no toast, no event line");
   await shot(rival, "09-second-user");
 
   // ---- reset (confirmation says history is kept) ----------------------------------------------------
@@ -617,7 +692,7 @@ async function main() {
   const partialHistory = page.locator(`[data-testid=history] tr[data-trade-id="${partialId}"]`);
   // Realized in all: +3.60 + 2.40 = +6.00; the balance 10,006.00.
   await expectText(partialHistory.getByTestId("history-pnl"), "+6.00", "realized P&L of both closes");
-  await expectText(partialHistory.getByTestId("exit-reason"), "manual", "exit reason");
+  await expectText(partialHistory.getByTestId("exit-reason"), "Closed", "exit reason");
   await expectText(page.getByTestId("account-balance"), "10,006.00", "balance after both closes");
   const [, closed] = await rest(base, traderToken, "GET", `trades/${partialId}/`);
   assert.deepEqual(
@@ -676,7 +751,8 @@ async function main() {
   await expectText(btcRow, "60010.00", "filled at the ask");
   // Its SL and TP lines on the chart once the chart shows BTCUSD.
   await page.locator("#symbol-picker").selectOption("BTCUSD");
-  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  // BTCUSD has no stored bars here (its only price came a moment ago): the history loads empty.
+  await page.waitForFunction(() => document.querySelector("[data-testid=history-state]")?.dataset.state !== "loading");
   await page.getByTestId(`handle-${signalTradeId}-stop_loss`).waitFor();
   await page.getByTestId(`handle-${signalTradeId}-take_profit_1`).waitFor();
   // The entry marker, and the journal's marker of the moment it was alerted (docs/signals.md).

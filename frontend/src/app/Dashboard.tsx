@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { LabelledSelect } from "../components/LabelledSelect";
+import { Toasts } from "../components/Toasts";
 import { AccountBar } from "../features/account/AccountBar";
 import { useAccounts } from "../features/account/api";
 import { useLogout } from "../features/auth/api";
@@ -19,6 +20,8 @@ import { PositionsPanel } from "../features/positions/PositionsPanel";
 import { JournalPanel } from "../features/signals/JournalPanel";
 import { ScorecardsPanel } from "../features/signals/ScorecardsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
+import { setSoundEnabled, soundEnabled } from "../lib/alerts-out";
+import { readSetting, writeSetting } from "../lib/local-settings";
 import { PreviewLinesStore } from "../lib/preview-lines";
 import { useConnectionState, useLiveQuotes, useRealtime } from "../lib/realtime";
 import type { Trade, User } from "../lib/types";
@@ -26,22 +29,6 @@ import type { Trade, User } from "../lib/types";
 type View = "trade" | "performance" | "webhooks";
 
 const VIEW_LABELS: Record<View, string> = { trade: "Trade", performance: "Performance", webhooks: "Webhooks" };
-
-function stored(key: string, fallback: string): string {
-  try {
-    return localStorage.getItem(key) ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function store(key: string, value: string) {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    /* private mode: the choice lasts for the session */
-  }
-}
 
 /** `?bars=N` loads N candles (max 5000, the API's limit); default 1500. */
 function barLimit(): number {
@@ -60,12 +47,12 @@ export function Dashboard({ user }: { user: User }) {
   const feed = useFeed();
   const [view, setView] = useState<View>("trade");
   const [accountId, setAccountId] = useState<number | undefined>(() => {
-    const n = Number(stored(`account:${user.id}`, ""));
+    const n = Number(readSetting(`account:${user.id}`, ""));
     return n > 0 ? n : undefined;
   });
-  const [symbol, setSymbol] = useState(() => stored("symbol", "EURUSD"));
+  const [symbol, setSymbol] = useState(() => readSetting("symbol", "EURUSD"));
   const [interval, setIntervalState] = useState<Interval>(() => {
-    const saved = stored("interval", "1m") as Interval;
+    const saved = readSetting("interval", "1m") as Interval;
     return INTERVALS.includes(saved) ? saved : "1m";
   });
   const [limit] = useState(barLimit);
@@ -94,11 +81,11 @@ export function Dashboard({ user }: { user: User }) {
 
   const chooseSymbol = (s: string) => {
     setSymbol(s);
-    store("symbol", s);
+    writeSetting("symbol", s);
   };
   const chooseInterval = (i: Interval) => {
     setIntervalState(i);
-    store("interval", i);
+    writeSetting("interval", i);
   };
 
   return (
@@ -134,12 +121,13 @@ export function Dashboard({ user }: { user: User }) {
             onFocus={() => void accounts.refetch()}
             onChange={(e) => {
               setAccountId(Number(e.target.value));
-              store(`account:${user.id}`, e.target.value);
+              writeSetting(`account:${user.id}`, e.target.value);
             }}
             data-testid="account-switcher"
             options={(accountList ?? []).map((a) => [a.id, `${a.name} · ${a.currency} · #${a.id}`])}
           />
         </div>
+        <SoundToggle />
         <div className="user">
           <span className="muted" data-testid="username">
             {user.username}
@@ -200,6 +188,26 @@ export function Dashboard({ user }: { user: User }) {
           <JournalPanel account={account.id} />
         </main>
       )}
+      <Toasts />
     </div>
+  );
+}
+
+/** Sound on events (off by default): a short tone per announcement (lib/alerts-out.ts). */
+function SoundToggle() {
+  const [on, setOn] = useState(soundEnabled);
+  return (
+    <label className="check sound-toggle" title="A short tone when a trade fills or closes, or an order is refused">
+      <input
+        type="checkbox"
+        checked={on}
+        onChange={(e) => {
+          setOn(e.target.checked);
+          setSoundEnabled(e.target.checked);
+        }}
+        data-testid="sound-toggle"
+      />
+      Sound
+    </label>
   );
 }

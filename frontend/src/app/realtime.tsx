@@ -11,6 +11,8 @@ import { symbolKeys } from "../features/chart/keys";
 import { signalKeys } from "../features/signals/keys";
 import { mergeSignalPage } from "../features/signals/reducer";
 import { accountKeys, equityKeys, journalKeys, performanceKeys, tradeKeys } from "../lib/query-keys";
+import { tell } from "../lib/alerts-out";
+import { announce } from "../lib/announcements";
 import { quoteStore } from "../lib/quotes";
 import { RealtimeContext } from "../lib/realtime";
 import { invalidateReports, tradeIntoCache } from "../lib/trade-cache";
@@ -78,7 +80,13 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [client] = useState(() => new WsClient({ url: tradingSocketUrl() }));
   useEffect(() => {
-    const offMessage = client.onMessage((message) => applyServerMessage(queryClient, message));
+    const currency = (id: number) =>
+      queryClient.getQueryData<Page<Account>>(accountKeys.all)?.results.find((a) => a.id === id)?.currency ?? "";
+    const offMessage = client.onMessage((message) => {
+      applyServerMessage(queryClient, message);
+      const draft = announce(message, currency);
+      if (draft) tell(draft);
+    });
     const offReconnect = client.onReconnect(() => {
       // Events sent while we were away are lost: every snapshot is refetched.
       const keep = [sessionKeys.all[0], symbolKeys.all[0]] as unknown[];

@@ -37,6 +37,21 @@ describe("api client", () => {
     await expect(api.get("/api/z/")).rejects.toMatchObject({ status: 502, code: "http_502", message: "Bad Gateway" });
   });
 
+  it("turns a failed fetch into the API's error shape, never the browser's TypeError text", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))));
+    const error = await api.post("/api/x/", {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 0, code: "network_error" });
+    expect(String((error as Error).message)).not.toMatch(/TypeError|Failed to fetch/);
+  });
+
+  it("lets a cancelled query's abort through as it is", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new DOMException("aborted", "AbortError"))));
+    await expect(api.get("/api/x/", undefined, controller.signal)).rejects.toMatchObject({ name: "AbortError" });
+  });
+
   it("reads cookies and builds query strings", () => {
     expect(readCookie("csrftoken", "a=1; csrftoken=x%3Dy; b=2")).toBe("x=y");
     expect(readCookie("nope", "a=1")).toBeUndefined();

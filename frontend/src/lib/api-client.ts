@@ -5,6 +5,9 @@ export const API = "/api/paper-trading";
 /** `?period=current` of trades/: each account's trades since its last reset (docs/api.md). */
 export const CURRENT_PERIOD = "current";
 
+/** The code of the error thrown when no answer came (offline, server down): status 0. */
+export const NETWORK_ERROR = "network_error";
+
 /** The API's error body (docs/api.md, Errors), thrown for every non-2xx answer. */
 export class ApiError extends Error {
   readonly status: number;
@@ -58,13 +61,20 @@ export async function request<T>(
     const token = readCookie("csrftoken");
     if (token) headers["X-CSRFToken"] = token;
   }
-  const response = await fetch(withQuery(path, options.query), {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: options.signal,
-  });
+  let response: Response;
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error; // a cancelled query, not a failure
+    // The browser's own words ("TypeError: Failed to fetch") say nothing to a trader.
+    throw new ApiError(0, NETWORK_ERROR, "The server cannot be reached: check the connection.");
+  }
   const text = await response.text();
   let data: unknown = null;
   if (text) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  formatVolume,
   decimalsOf,
   formatDuration,
   formatLots,
@@ -66,5 +67,15 @@ describe("money, lots, durations", () => {
     expect(formatDuration(3900)).toBe("1h 05m");
     expect(formatDuration(3 * 86400 + 7200)).toBe("3d 2h");
     expect(formatDuration(null)).toBe("—");
+  });
+});
+
+describe("formatVolume", () => {
+  it("abbreviates large tick counts and leaves small ones whole", () => {
+    expect(formatVolume(845)).toBe("845");
+    expect(formatVolume(9999)).toBe("9999");
+    expect(formatVolume(12_345)).toBe("12.3K");
+    expect(formatVolume(4_561_000)).toBe("4.56M");
+    expect(formatVolume(undefined)).toBe("—");
   });
 });

@@ -94,6 +94,15 @@ export function formatLots(value: string | number | null | undefined, step = "0.
 }
 
 /** "1h 05m", "3d 2h", "45s". */
+/** Volume with a K/M suffix above ten thousand: 845, 12.3K, 4.56M. */
+export function formatVolume(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return "—";
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (abs >= 1e4) return `${(value / 1e3).toFixed(1)}K`;
+  return String(Math.round(value));
+}
+
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
   const s = Math.max(0, Math.round(seconds));

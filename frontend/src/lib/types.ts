@@ -64,7 +64,7 @@ export type ServerMessage =
   | ({ type: "price_update" } & Quote)
   | { type: "bar_update"; symbol: string; interval: string; bar: Bar }
   | { type: "trade_execution"; trade: Trade }
-  | { type: "trade_updated"; trade: Trade }
+  | { type: "trade_updated"; trade: Trade; reason?: string | null }
   | { type: "trade_closed"; trade: Trade; reason: string }
   | { type: "account_update"; account: Account }
   | { type: "margin_call"; account: Account }

@@ -1,14 +1,15 @@
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { ErrorBanner } from "../../components/FieldError";
 import { LabelledSelect } from "../../components/LabelledSelect";
 import { RadioButtons } from "../../components/RadioButtons";
 import { formatPrice } from "../../lib/format";
+import { readSetting, writeSetting } from "../../lib/local-settings";
 import { usePreviewLines, type PreviewLinesStore } from "../../lib/preview-lines";
 import { useQuote } from "../../lib/quotes";
 import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
-import { useOhlc, useSymbolDecisions, useSymbolTrades } from "./api";
-import { INTERVALS, toCandle, type Interval, type LevelKind } from "./candles";
+import { useOhlcHistory, useSymbolDecisions, useSymbolTrades } from "./api";
+import { INTERVALS, joinPages, type Interval, type LevelKind } from "./candles";
 import { PriceChart } from "./PriceChart";
 
 const INTERVAL_OPTIONS = INTERVALS.map((i) => [i, i] as const);
@@ -29,15 +30,22 @@ interface Props {
 }
 
 const NO_DECISIONS: Decision[] = [];
+const FIT_LEVELS_KEY = "chart:fitLevels";
 
 export function ChartPanel(props: Props) {
   const { account, instrument, interval, realtime, barLimit } = props;
-  const ohlc = useOhlc(instrument.symbol, interval, barLimit);
+  const ohlc = useOhlcHistory(instrument.symbol, interval, barLimit);
+  const [fitLevels, setFitLevels] = useState(() => readSetting(FIT_LEVELS_KEY, "1") === "1");
   const history = useSymbolTrades(account, instrument.symbol);
   const journal = useSymbolDecisions(account, instrument.symbol);
   const preview = usePreviewLines(props.previewLines, instrument.symbol);
   const [modifyError, setModifyError] = useState<unknown>(null);
-  const bars = useMemo(() => ohlc.data?.data.map(toCandle), [ohlc.data]);
+  const bars = useMemo(() => (ohlc.data ? joinPages(ohlc.data.pages.map((p) => p.data)) : undefined), [ohlc.data]);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = ohlc;
+  const onNeedOlder = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const historyState = !ohlc.data ? "loading" : isFetchingNextPage ? "paging" : hasNextPage ? "more" : "end";
   const markerTrades = useMemo(() => {
     const byId = new Map<number, Trade>();
     for (const t of history.data ?? []) byId.set(t.id, t);
@@ -73,6 +81,21 @@ export function ChartPanel(props: Props) {
           value={interval}
           onChange={props.onInterval}
         />
+        <label className="check" title="Off: far SL/TP lines do not squash the candles; they stay drawn off-screen">
+          <input
+            type="checkbox"
+            checked={fitLevels}
+            onChange={(e) => {
+              setFitLevels(e.target.checked);
+              writeSetting(FIT_LEVELS_KEY, e.target.checked ? "1" : "0");
+            }}
+            data-testid="fit-levels"
+          />
+          Fit SL/TP
+        </label>
+        <span className="history-state muted" data-testid="history-state" data-state={historyState}>
+          {historyState === "paging" ? "Loading older bars…" : historyState === "end" && bars?.length ? "Start of history" : ""}
+        </span>
         <QuoteStrip instrument={instrument} />
       </div>
       {ohlc.isError && <ErrorBanner error={ohlc.error} />}
@@ -93,8 +116,10 @@ export function ChartPanel(props: Props) {
         preview={preview}
         realtime={realtime}
         onModify={onModify}
+        onNeedOlder={onNeedOlder}
+        fitLevels={fitLevels}
       />
-      {ohlc.data && ohlc.data.data.length === 0 && (
+      {bars && bars.length === 0 && (
         <div className="chart-empty">No bars stored for {instrument.symbol} yet: candles appear as prices arrive.</div>
       )}
     </section>

@@ -5,14 +5,15 @@
  * price lines (usePriceLines); SL/TP have drag handles (mouse, touch and arrow keys) that PATCH
  * the trade when released (useDragHandles).
  */
-import { useCallback } from "react";
-import { formatPrice } from "../../lib/format";
+import type { LogicalRange } from "lightweight-charts";
+import { useCallback, useEffect, useRef } from "react";
+import { formatPrice, formatVolume } from "../../lib/format";
 import type { PreviewLevel } from "../../lib/preview-lines";
 import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
 import { tradeLevels, type Candle, type Interval, type LevelKind } from "./candles";
 import { useChartRefs } from "./chart-refs";
-import { useCandleChart } from "./useCandleChart";
+import { levelsInView, useCandleChart } from "./useCandleChart";
 import { useDragHandles } from "./useDragHandles";
 import { useLiveCandle } from "./useLiveCandle";
 import { usePriceLines, useTradeMarkers } from "./usePriceLines";
@@ -28,9 +29,17 @@ interface Props {
   preview: PreviewLevel[];
   realtime: WsClient;
   onModify: (tradeId: number, kind: LevelKind, price: string) => Promise<unknown>;
+  /** Scrolled near the oldest loaded bar: load the next older page (a no-op once history ends). */
+  onNeedOlder: () => void;
+  /** Stretch the price scale to keep the trades' SL/TP in view. */
+  fitLevels: boolean;
 }
 
-export function PriceChart({ instrument, interval, bars, trades, decisions, preview, realtime, onModify }: Props) {
+/** Fewer bars than this left of the view: the next older page is asked for. */
+const PAGE_MARGIN = 50;
+
+export function PriceChart(props: Props) {
+  const { instrument, interval, bars, trades, decisions, preview, realtime, onModify, onNeedOlder, fitLevels } = props;
   const symbol = instrument.symbol;
   const digits = instrument.digits;
   const levels = tradeLevels(trades, symbol);
@@ -54,7 +63,7 @@ export function PriceChart({ instrument, interval, bars, trades, decisions, prev
       const f = (v: number) => v.toFixed(digits);
       const change = candle.close - candle.open;
       el.dataset.dir = change >= 0 ? "up" : "down";
-      el.textContent = `O ${f(candle.open)}  H ${f(candle.high)}  L ${f(candle.low)}  C ${f(candle.close)}`;
+      el.textContent = `O ${f(candle.open)}  H ${f(candle.high)}  L ${f(candle.low)}  C ${f(candle.close)}  V ${formatVolume(candle.volume)}`;
     },
     [refs, digits],
   );
@@ -64,6 +73,28 @@ export function PriceChart({ instrument, interval, bars, trades, decisions, prev
   useLiveCandle(refs, { symbol, interval, bars, realtime, writeLegend, onPaint: placeHandles });
   useTradeMarkers(refs, { trades, decisions, symbol, interval, bars });
   usePriceLines(refs, { symbol, digits, levelsKey, previewKey, onDrawn: placeHandles });
+
+  // Scrolling back near the oldest bar asks for the next older page.
+  const needOlder = useRef(onNeedOlder);
+  needOlder.current = onNeedOlder;
+  useEffect(() => {
+    const scale = refs.chart.current?.timeScale();
+    if (!scale) return;
+    const check = (range: LogicalRange | null) => {
+      if (range && range.from < PAGE_MARGIN) needOlder.current();
+    };
+    scale.subscribeVisibleLogicalRangeChange(check);
+    return () => scale.unsubscribeVisibleLogicalRangeChange(check);
+  }, [refs, symbol, digits]);
+
+  // Keeping distant SL/TP out of the autoscale: the provider reads the setting; re-arm autoscale.
+  useEffect(() => {
+    refs.fitLevels.current = fitLevels;
+    refs.chart.current?.priceScale("right").applyOptions({ autoScale: true });
+    refs.series.current?.applyOptions({ autoscaleInfoProvider: levelsInView(refs) });
+    const frame = requestAnimationFrame(placeHandles); // the handles follow the new scale
+    return () => cancelAnimationFrame(frame);
+  }, [refs, fitLevels, symbol, digits, placeHandles]);
 
   return (
     <div className="chart-frame">

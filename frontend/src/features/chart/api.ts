@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, API, CURRENT_PERIOD } from "../../lib/api-client";
 import { journalKeys, tradeKeys } from "../../lib/query-keys";
 import type { Decision, Instrument, OhlcResponse, Page, Trade } from "../../lib/types";
@@ -14,10 +14,21 @@ export function useSymbols() {
   });
 }
 
-export function useOhlc(symbol: string, interval: Interval, limit: number) {
-  return useQuery({
+/**
+ * The chart's history: the newest `limit` bars, then older pages of `limit` on `fetchNextPage`
+ * (the `before` cursor, docs/api.md, Paging back) until the answer's `next_before` is null.
+ */
+export function useOhlcHistory(symbol: string, interval: Interval, limit: number) {
+  return useInfiniteQuery({
     queryKey: ohlcKeys.bars(symbol, interval, limit),
-    queryFn: ({ signal }) => api.get<OhlcResponse>(`${API}/price/ohlc/`, { symbol, interval, limit }, signal),
+    queryFn: ({ pageParam, signal }) =>
+      api.get<OhlcResponse>(
+        `${API}/price/ohlc/`,
+        { symbol, interval, limit, ...(pageParam === null ? {} : { before: pageParam }) },
+        signal,
+      ),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.next_before ?? undefined,
     // The chart keeps the forming candle current from events; history is refetched on reconnect.
     staleTime: Infinity,
   });

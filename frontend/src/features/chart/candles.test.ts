@@ -3,6 +3,7 @@ import type { Decision, Trade } from "../../lib/types";
 import {
   applyTick,
   bucketStart,
+  joinPages,
   journalMarkers,
   mergeMinuteBar,
   previewScalePrices,
@@ -12,13 +13,9 @@ import {
 } from "./candles";
 
 const T0 = 1_736_150_400; // 2025-01-06 08:00:00 UTC, a 4h boundary
-const c = (time: number, open: number, high: number, low: number, close: number): Candle => ({
-  time,
-  open,
-  high,
-  low,
-  close,
-});
+/** A candle; without `volume` it is an OHLC expectation for toMatchObject. */
+const c = (time: number, open: number, high: number, low: number, close: number, volume?: number): Candle =>
+  ({ time, open, high, low, close, ...(volume === undefined ? {} : { volume }) }) as Candle;
 
 describe("bucketStart", () => {
   it("aligns to UTC boundaries like the server's roll-ups", () => {
@@ -33,17 +30,17 @@ describe("bucketStart", () => {
 describe("mergeMinuteBar into the forming candle", () => {
   const last = c(T0, 1.1, 1.1005, 1.0995, 1.1002);
   it("widens the 5m candle with a later 1m bar of the same bucket and keeps its open", () => {
-    expect(mergeMinuteBar(last, c(T0 + 120, 1.1002, 1.101, 1.1001, 1.1008), "5m")).toEqual(
+    expect(mergeMinuteBar(last, c(T0 + 120, 1.1002, 1.101, 1.1001, 1.1008), "5m")).toMatchObject(
       c(T0, 1.1, 1.101, 1.0995, 1.1008),
     );
   });
   it("replaces the 1m candle with the update of the same minute", () => {
-    expect(mergeMinuteBar(c(T0, 1.1, 1.1, 1.1, 1.1), c(T0, 1.1, 1.1003, 1.0999, 1.1001), "1m")).toEqual(
+    expect(mergeMinuteBar(c(T0, 1.1, 1.1, 1.1, 1.1), c(T0, 1.1, 1.1003, 1.0999, 1.1001), "1m")).toMatchObject(
       c(T0, 1.1, 1.1003, 1.0999, 1.1001),
     );
   });
   it("opens a new candle at the bucket start when the bar is in the next bucket", () => {
-    expect(mergeMinuteBar(last, c(T0 + 360, 1.1003, 1.1004, 1.1, 1.1001), "5m")).toEqual(
+    expect(mergeMinuteBar(last, c(T0 + 360, 1.1003, 1.1004, 1.1, 1.1001), "5m")).toMatchObject(
       c(T0 + 300, 1.1003, 1.1004, 1.1, 1.1001),
     );
   });
@@ -55,14 +52,65 @@ describe("mergeMinuteBar into the forming candle", () => {
 describe("applyTick", () => {
   it("moves close, high and low of the forming candle", () => {
     const last = c(T0, 1.1, 1.1005, 1.0995, 1.1002);
-    expect(applyTick(last, 1.1011, T0 + 30, "1h")).toEqual(c(T0, 1.1, 1.1011, 1.0995, 1.1011));
-    expect(applyTick(last, 1.099, T0 + 30, "1h")).toEqual(c(T0, 1.1, 1.1005, 1.099, 1.099));
+    expect(applyTick(last, 1.1011, T0 + 30, "1h")).toMatchObject(c(T0, 1.1, 1.1011, 1.0995, 1.1011));
+    expect(applyTick(last, 1.099, T0 + 30, "1h")).toMatchObject(c(T0, 1.1, 1.1005, 1.099, 1.099));
   });
   it("starts a flat candle in a new bucket and ignores stale ticks", () => {
     const last = c(T0, 1.1, 1.1005, 1.0995, 1.1002);
-    expect(applyTick(last, 1.1003, T0 + 65, "1m")).toEqual(c(T0 + 60, 1.1003, 1.1003, 1.1003, 1.1003));
+    expect(applyTick(last, 1.1003, T0 + 65, "1m")).toMatchObject(c(T0 + 60, 1.1003, 1.1003, 1.1003, 1.1003));
     expect(applyTick(last, 1.1003, T0 - 1, "1m")).toBeNull();
-    expect(applyTick(undefined, 1.2, T0 + 61, "1m")).toEqual(c(T0 + 60, 1.2, 1.2, 1.2, 1.2));
+    expect(applyTick(undefined, 1.2, T0 + 61, "1m")).toMatchObject(c(T0 + 60, 1.2, 1.2, 1.2, 1.2));
+  });
+});
+
+describe("volume of the forming candle", () => {
+  it("counts a repeated update of the same minute once and adds the next minute", () => {
+    // The 08:00 5m candle holds 40 ticks of closed minutes; the 08:02 minute is reported at 5, then 9 ticks.
+    const hist = c(T0, 1.1, 1.1005, 1.0995, 1.1002, 40);
+    const first = mergeMinuteBar(hist, c(T0 + 120, 1.1002, 1.1004, 1.1001, 1.1003, 5), "5m");
+    expect(first?.volume).toBe(45);
+    const again = mergeMinuteBar(first ?? undefined, c(T0 + 120, 1.1002, 1.1006, 1.1001, 1.1005, 9), "5m");
+    expect(again?.volume).toBe(49); // 40 + 9, not 40 + 5 + 9
+    const next = mergeMinuteBar(again ?? undefined, c(T0 + 180, 1.1005, 1.1006, 1.1004, 1.1004, 3), "5m");
+    expect(next?.volume).toBe(52); // 49 + 3
+  });
+  it("adds a tick per quote and lets the minute's own update replace the ticks counted for it", () => {
+    const hist = c(T0, 1.1, 1.1005, 1.0995, 1.1002, 40);
+    const t1 = applyTick(hist, 1.1003, T0 + 130, "5m");
+    const t2 = applyTick(t1 ?? undefined, 1.1004, T0 + 131, "5m");
+    expect([t1?.volume, t2?.volume, t2?.minuteVolume]).toEqual([41, 42, 2]);
+    // The server counted 6 quotes in the 08:02 minute: 40 + 6.
+    expect(mergeMinuteBar(t2 ?? undefined, c(T0 + 120, 1.1002, 1.1004, 1.1001, 1.1004, 6), "5m")?.volume).toBe(46);
+  });
+  it("starts a new candle's volume with its first tick", () => {
+    expect(applyTick(c(T0, 1, 1, 1, 1, 40), 1.2, T0 + 301, "5m")?.volume).toBe(1);
+  });
+});
+
+describe("joinPages", () => {
+  const bar = (time: number, close: string) => ({ time, open: close, high: close, low: close, close, volume: "2" });
+  it("puts older pages first and keeps a bar present on two pages once, from the newer page", () => {
+    const newest = [bar(T0 + 120, "1.3"), bar(T0 + 180, "1.4")];
+    const older = [bar(T0, "1.1"), bar(T0 + 60, "1.2"), bar(T0 + 120, "9.9")];
+    const joined = joinPages([newest, older]);
+    expect(joined.map((x) => [x.time - T0, x.close, x.volume])).toEqual([
+      [0, 1.1, 2],
+      [60, 1.2, 2],
+      [120, 1.3, 2],
+      [180, 1.4, 2],
+    ]);
+  });
+  it("is empty without pages", () => {
+    expect(joinPages([])).toEqual([]);
+  });
+});
+
+describe("weekly buckets", () => {
+  it("open on Monday 00:00 UTC as the server's", () => {
+    // T0 is Monday 2025-01-06 08:00 UTC: its week opened that Monday at 00:00; Sunday 12th is the same week.
+    expect(bucketStart(T0, "1w")).toBe(T0 - 8 * 3600);
+    expect(bucketStart(T0 + 6 * 86_400 + 15 * 3600, "1w")).toBe(T0 - 8 * 3600);
+    expect(bucketStart(T0 + 7 * 86_400 - 8 * 3600, "1w")).toBe(T0 - 8 * 3600 + 7 * 86_400);
   });
 });
 

@@ -1,7 +1,7 @@
 /** Candles for the chart: history from price/ohlc/, the forming candle from live bars and ticks. */
 import type { Bar, Decision, Trade } from "../../lib/types";
 
-export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"] as const;
+export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"] as const;
 export type Interval = (typeof INTERVALS)[number];
 
 export const INTERVAL_SECONDS: Record<Interval, number> = {
@@ -12,7 +12,10 @@ export const INTERVAL_SECONDS: Record<Interval, number> = {
   "1h": 3600,
   "4h": 14_400,
   "1d": 86_400,
+  "1w": 604_800,
 };
+/** Weekly bars open on Monday 00:00 UTC, as the server's (1970-01-05 is a Monday). */
+const MONDAY_EPOCH = 4 * 86_400;
 
 export interface Candle {
   time: number;
@@ -20,6 +23,11 @@ export interface Candle {
   high: number;
   low: number;
   close: number;
+  /** Tick volume (docs/market-data.md): quotes counted into the bar. */
+  volume: number;
+  /** The live minute inside a forming candle and its volume so far: a repeated 1m `bar_update` replaces it. */
+  minute?: number;
+  minuteVolume?: number;
 }
 
 export function toCandle(bar: Bar): Candle {
@@ -29,42 +37,93 @@ export function toCandle(bar: Bar): Candle {
     high: Number(bar.high),
     low: Number(bar.low),
     close: Number(bar.close),
+    volume: Number(bar.volume),
   };
 }
 
-/** Open time of the bucket holding `time` (UTC-aligned like the server's roll-ups). */
+/** Open time of the bucket holding `time` (UTC-aligned like the server's roll-ups; weeks on Monday). */
 export function bucketStart(time: number, interval: Interval): number {
   const step = INTERVAL_SECONDS[interval];
-  return Math.floor(time / step) * step;
+  const origin = interval === "1w" ? MONDAY_EPOCH : 0;
+  return Math.floor((time - origin) / step) * step + origin;
+}
+
+/**
+ * History pages of price/ohlc/ (newest page first, each oldest bar first) as one series, oldest
+ * first; a bar present twice (a page fetched again while the market moved) is kept once, the newer page's.
+ */
+export function joinPages(pages: Bar[][]): Candle[] {
+  const out: Candle[] = [];
+  let oldest = Infinity;
+  for (const page of pages) {
+    const older = page.filter((bar) => bar.time < oldest).map(toCandle);
+    const first = older[0];
+    if (first) oldest = first.time;
+    out.unshift(...older);
+  }
+  return out;
 }
 
 /**
  * The chart candle after a 1m bar update. Same bucket: widen high/low and take the close (the
- * 1m bar's own open is not the bucket's open unless it starts the bucket). Later bucket: a new
- * candle. Earlier bucket: ignored (returns null) since lightweight-charts cannot rewrite history.
+ * 1m bar's own open is not the bucket's open unless it starts the bucket); the volume counts the
+ * minute once however often its update comes. Later bucket: a new candle. Earlier bucket:
+ * ignored (returns null) since lightweight-charts cannot rewrite history.
  */
 export function mergeMinuteBar(last: Candle | undefined, bar: Candle, interval: Interval): Candle | null {
   const start = bucketStart(bar.time, interval);
+  const minute = { minute: bar.time, minuteVolume: bar.volume };
   if (!last || start > last.time) {
-    return { time: start, open: bar.open, high: bar.high, low: bar.low, close: bar.close };
+    return { time: start, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume, ...minute };
   }
   if (start < last.time) return null;
-  if (interval === "1m") return { ...bar, time: start };
+  if (interval === "1m") return { ...bar, time: start, ...minute };
+  const before = last.minute === bar.time ? last.volume - (last.minuteVolume ?? 0) : last.volume;
   return {
     time: start,
     open: last.open,
     high: Math.max(last.high, bar.high),
     low: Math.min(last.low, bar.low),
     close: bar.close,
+    volume: before + bar.volume,
+    ...minute,
   };
 }
 
-/** The chart candle after one tick at `price` (bid: bars are built from bids). */
-export function applyTick(last: Candle | undefined, price: number, time: number, interval: Interval): Candle | null {
+/** The chart candle after one tick at `price` (bid: bars are built from bids); `ticks` (1) is its volume. */
+export function applyTick(
+  last: Candle | undefined,
+  price: number,
+  time: number,
+  interval: Interval,
+  ticks = 1,
+): Candle | null {
   const start = bucketStart(time, interval);
-  if (!last || start > last.time) return { time: start, open: price, high: price, low: price, close: price };
+  const minute = bucketStart(time, "1m");
+  if (!last || start > last.time) {
+    return { time: start, open: price, high: price, low: price, close: price, volume: ticks, minute, minuteVolume: ticks };
+  }
   if (start < last.time) return null;
-  return { time: start, open: last.open, high: Math.max(last.high, price), low: Math.min(last.low, price), close: price };
+  const sameMinute = last.minute === minute;
+  return {
+    time: start,
+    open: last.open,
+    high: Math.max(last.high, price),
+    low: Math.min(last.low, price),
+    close: price,
+    volume: last.volume + ticks,
+    minute,
+    minuteVolume: (sameMinute ? (last.minuteVolume ?? 0) : 0) + ticks,
+  };
+}
+
+/** What lightweight-charts draws of a candle: OHLC, and its volume as a histogram bar in the candle's colour. */
+export function seriesPoints(candle: Candle, upColor: string, downColor: string) {
+  const { time, open, high, low, close, volume } = candle;
+  return {
+    candle: { time, open, high, low, close },
+    volume: { time, value: volume, color: close >= open ? upColor : downColor },
+  };
 }
 
 export interface TradeMarker {

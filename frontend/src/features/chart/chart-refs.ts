@@ -12,6 +12,12 @@ export interface ChartRefs {
   legend: RefObject<HTMLDivElement | null>;
   chart: RefObject<IChartApi | null>;
   series: RefObject<ISeriesApi<"Candlestick"> | null>;
+  /** Tick volume as a histogram under the candles. */
+  volume: RefObject<ISeriesApi<"Histogram"> | null>;
+  /** Whether the price scale stretches to keep the trades' SL/TP in view (a chart setting). */
+  fitLevels: RefObject<boolean>;
+  /** What the series was last given: the (symbol, interval) and its newest history bar, to tell a new load from older pages. */
+  loaded: RefObject<{ key: string; newest: number } | null>;
   markers: RefObject<ISeriesMarkersPluginApi<Time> | null>;
   /** The forming candle: history's last bar, then moved by ticks and 1m bars. */
   last: RefObject<Candle | undefined>;
@@ -34,6 +40,9 @@ export function useChartRefs(levels: TradeLevel[], preview: PreviewLevel[]): Cha
     legend: { current: null },
     chart: { current: null },
     series: { current: null },
+    volume: { current: null },
+    fitLevels: { current: true },
+    loaded: { current: null },
     markers: { current: null },
     last: { current: undefined },
     bidLine: { current: null },

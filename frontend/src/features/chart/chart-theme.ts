@@ -13,6 +13,8 @@ export const CHART_COLORS = {
   entry: "#d1d4dc",
   sl: "#f23645",
   tp: "#089981",
+  volumeUp: "rgba(38, 166, 154, 0.45)",
+  volumeDown: "rgba(239, 83, 80, 0.45)",
 };
 
 /** The canvas follows live prices at most this often (10 frames per second). */

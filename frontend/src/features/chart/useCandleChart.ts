@@ -8,6 +8,7 @@ import {
   createChart,
   createSeriesMarkers,
   CrosshairMode,
+  HistogramSeries,
   type AutoscaleInfo,
 } from "lightweight-charts";
 import { useEffect } from "react";
@@ -55,32 +56,25 @@ export function useCandleChart(
       priceLineVisible: false,
       lastValueVisible: false, // the bid line carries the live price on the axis
       priceFormat: { type: "price", precision: digits, minMove: Number((10 ** -digits).toFixed(digits)) },
-      // Keep the open trades' SL/TP in view so their lines can be seen and dragged.
-      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
-        const info = original();
-        const prices = [
-          ...refs.levels.current.map((l) => l.price), // not drafts: the scale holds still while dragging
-          ...previewScalePrices(
-            refs.preview.current.map((l) => l.price),
-            refs.last.current?.close,
-          ),
-        ];
-        if (!info?.priceRange || !prices.length) return info;
-        return {
-          ...info,
-          priceRange: {
-            minValue: Math.min(info.priceRange.minValue, ...prices),
-            maxValue: Math.max(info.priceRange.maxValue, ...prices),
-          },
-        };
-      },
+      autoscaleInfoProvider: levelsInView(refs),
     });
+    // Tick volume on its own overlay scale in the bottom fifth; the candles keep clear of it.
+    const volume = chart.addSeries(HistogramSeries, {
+      priceScaleId: "volume",
+      priceFormat: { type: "volume" },
+      priceLineVisible: false,
+      lastValueVisible: false,
+    });
+    chart.priceScale("volume").applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+    series.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.2 } });
     refs.chart.current = chart;
     refs.series.current = series;
+    refs.volume.current = volume;
     refs.markers.current = createSeriesMarkers(series, []);
     chart.subscribeCrosshairMove((param) => {
       const data = param.seriesData.get(series) as Candle | undefined;
-      writeLegend(data && "open" in data ? data : refs.last.current);
+      const bar = param.seriesData.get(volume) as { value?: number } | undefined;
+      writeLegend(data && "open" in data ? { ...data, volume: bar?.value ?? 0 } : refs.last.current);
     });
     chart.timeScale().subscribeVisibleLogicalRangeChange(onViewChange);
     const resize = new ResizeObserver(onViewChange);
@@ -98,9 +92,38 @@ export function useCandleChart(
       refs.askLine.current = null;
       refs.markers.current = null;
       refs.series.current = null;
+      refs.volume.current = null;
+      refs.loaded.current = null;
       refs.chart.current = null;
       refs.last.current = undefined;
       chart.remove();
     };
   }, [refs, symbol, digits, writeLegend, onViewChange, onRemove]);
+}
+
+/**
+ * The candle series' autoscale: the candles, plus the open trades' SL/TP (so their lines can be
+ * seen and dragged) unless the trader keeps them out (`refs.fitLevels`), plus the ticket's
+ * near preview levels. A new function each call: applying it again makes the chart rescale.
+ */
+export function levelsInView(refs: ChartRefs) {
+  return (original: () => AutoscaleInfo | null) => {
+    const info = original();
+    const prices = [
+      // not drafts: the scale holds still while dragging
+      ...(refs.fitLevels.current ? refs.levels.current.map((l) => l.price) : []),
+      ...previewScalePrices(
+        refs.preview.current.map((l) => l.price),
+        refs.last.current?.close,
+      ),
+    ];
+    if (!info?.priceRange || !prices.length) return info;
+    return {
+      ...info,
+      priceRange: {
+        minValue: Math.min(info.priceRange.minValue, ...prices),
+        maxValue: Math.max(info.priceRange.maxValue, ...prices),
+      },
+    };
+  };
 }

@@ -8,7 +8,7 @@ import { useEffect } from "react";
 import { quoteStore, throttled } from "../../lib/quotes";
 import type { ServerMessage } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
-import { applyTick, mergeMinuteBar, toCandle, type Candle, type Interval } from "./candles";
+import { applyTick, mergeMinuteBar, seriesPoints, toCandle, type Candle, type Interval } from "./candles";
 import type { ChartRefs } from "./chart-refs";
 import { CHART_COLORS, CHART_REFRESH_MS } from "./chart-theme";
 
@@ -26,19 +26,42 @@ export function useLiveCandle(
 ): void {
   const { symbol, interval, bars, realtime, writeLegend, onPaint } = options;
 
-  // History: one setData per (symbol, interval) load.
+  // History: one setData per load. An older page keeps the view where it is and the live forming
+  // candle; a new (symbol, interval) scrolls to the present; no bars yet (loading, or an outage)
+  // clears the series, so another interval's candles never stand under the selected button.
   useEffect(() => {
     const series = refs.series.current;
+    const volume = refs.volume.current;
     const container = refs.container.current;
-    if (!series || !container || !bars) return;
-    series.setData(bars.map((c) => ({ ...c, time: c.time as UTCTimestamp })));
-    refs.last.current = bars[bars.length - 1];
+    if (!series || !volume || !container) return;
+    const key = `${symbol}:${interval}`;
+    if (!bars) {
+      series.setData([]);
+      volume.setData([]);
+      refs.last.current = undefined;
+      refs.loaded.current = null;
+      container.dataset.candles = "0";
+      writeLegend(undefined);
+      return;
+    }
+    const newest = bars.at(-1)?.time ?? 0;
+    const olderPage = refs.loaded.current?.key === key && refs.loaded.current.newest === newest;
+    const live = refs.last.current;
+    const points = bars.map((c) => seriesPoints(c, CHART_COLORS.volumeUp, CHART_COLORS.volumeDown));
+    series.setData(points.map((p) => ({ ...p.candle, time: p.candle.time as UTCTimestamp })));
+    volume.setData(points.map((p) => ({ ...p.volume, time: p.volume.time as UTCTimestamp })));
+    refs.loaded.current = { key, newest };
+    if (olderPage && live && live.time >= newest) {
+      draw(refs, live); // the forming candle the events built stays on top of the history
+    } else {
+      refs.last.current = bars.at(-1);
+    }
     container.dataset.candles = String(bars.length);
     writeLegend(refs.last.current);
     if (bars.length && !performance.getEntriesByName("chart-ready").length) performance.mark("chart-ready");
-    refs.chart.current?.timeScale().scrollToRealTime();
+    if (!olderPage) refs.chart.current?.timeScale().scrollToRealTime();
     onPaint();
-  }, [refs, bars, writeLegend, onPaint]);
+  }, [refs, symbol, interval, bars, writeLegend, onPaint]);
 
   // Live: ticks move the forming candle and the bid/ask lines; 1m bars fix its OHLC.
   useEffect(() => {
@@ -51,7 +74,7 @@ export function useLiveCandle(
       const series = refs.series.current;
       const candle = refs.last.current;
       if (dirty && series && candle) {
-        series.update({ ...candle, time: candle.time as UTCTimestamp });
+        draw(refs, candle);
         writeLegend(candle);
       }
       dirty = false;
@@ -77,17 +100,18 @@ export function useLiveCandle(
         refs.askLine.current?.applyOptions({ price: ask });
       }
     };
-    const onQuote = () => {
+    const onQuote = (ticks: number) => {
       const quote = quoteStore.get(symbol);
       if (!quote) return;
       const time = Math.floor(Date.parse(quote.time) / 1000);
-      if (Number.isFinite(time)) update(applyTick(refs.last.current, Number(quote.bid), time, interval));
+      if (Number.isFinite(time)) update(applyTick(refs.last.current, Number(quote.bid), time, interval, ticks));
       paint.call();
     };
-    // The current quote already moves the forming candle (stored history ends at the last closed bar).
-    onQuote();
+    // The current quote already moves the forming candle (stored history ends at the last closed
+    // bar); it was counted when it arrived, so it adds no volume now.
+    onQuote(0);
     const offQuote = quoteStore.onAny((quote) => {
-      if (quote.symbol === symbol) onQuote();
+      if (quote.symbol === symbol) onQuote(1);
     });
     const offBars = realtime.onMessage((message: ServerMessage) => {
       if (message.type !== "bar_update" || message.symbol !== symbol || message.interval !== "1m") return;
@@ -100,4 +124,12 @@ export function useLiveCandle(
       paint.cancel();
     };
   }, [refs, symbol, interval, bars, realtime, writeLegend, onPaint]);
+}
+
+/** The forming candle onto the canvas: its OHLC and its volume bar. */
+function draw(refs: ChartRefs, candle: Candle): void {
+  const { candle: ohlc, volume } = seriesPoints(candle, CHART_COLORS.volumeUp, CHART_COLORS.volumeDown);
+  refs.series.current?.update({ ...ohlc, time: ohlc.time as UTCTimestamp });
+  refs.volume.current?.update({ ...volume, time: volume.time as UTCTimestamp });
+  refs.last.current = candle;
 }

@@ -4,13 +4,16 @@
  * once (lib/trade-cache.ts) instead of waiting for, or missing, its event.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { tell } from "../../lib/alerts-out";
+import { refusal } from "../../lib/announcements";
 import { api, API } from "../../lib/api-client";
 import { accountKeys } from "../../lib/query-keys";
 import { tradeIntoCache } from "../../lib/trade-cache";
 import type { Trade } from "../../lib/types";
 import type { OrderRequest } from "./ticket";
 
-function useTradeMutation<V>(fn: (vars: V) => Promise<Trade>) {
+/** A trade mutation; a refusal is also announced (toast, event log) as `what` refused. */
+function useTradeMutation<V>(what: string, fn: (vars: V) => Promise<Trade>) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: fn,
@@ -18,22 +21,23 @@ function useTradeMutation<V>(fn: (vars: V) => Promise<Trade>) {
       tradeIntoCache(client, trade);
       void client.invalidateQueries({ queryKey: accountKeys.all });
     },
+    onError: (error) => void tell(refusal(what, error)),
   });
 }
 
 /** POST the ticket's request: `trades/execute/` for a market GTC order, `orders/` for the others. */
 export function usePlaceOrder() {
-  return useTradeMutation((order: OrderRequest) => api.post<Trade>(`${API}/${order.path}`, order.body));
+  return useTradeMutation("Order", (order: OrderRequest) => api.post<Trade>(`${API}/${order.path}`, order.body));
 }
 
 export function useCloseTrade() {
-  return useTradeMutation((vars: { id: number; lots?: string }) =>
+  return useTradeMutation("Close", (vars: { id: number; lots?: string }) =>
     api.post<Trade>(`${API}/trades/${vars.id}/close/`, vars.lots ? { lot_size: vars.lots } : {}),
   );
 }
 
 export function useCancelTrade() {
-  return useTradeMutation((vars: { id: number }) => api.post<Trade>(`${API}/trades/${vars.id}/cancel/`));
+  return useTradeMutation("Cancel", (vars: { id: number }) => api.post<Trade>(`${API}/trades/${vars.id}/cancel/`));
 }
 
 export type TradeChanges = Partial<
@@ -41,7 +45,7 @@ export type TradeChanges = Partial<
 >;
 
 export function useModifyTrade() {
-  return useTradeMutation((vars: { id: number; changes: TradeChanges }) =>
+  return useTradeMutation("Change", (vars: { id: number; changes: TradeChanges }) =>
     api.patch<Trade>(`${API}/trades/${vars.id}/`, vars.changes),
   );
 }

@@ -1,7 +1,9 @@
 import { memo, useState, type ComponentType } from "react";
 import { ErrorBanner } from "../../components/FieldError";
+import { EventLog } from "../../components/Toasts";
 import { ACTIONS, figures, GridTable, PipsPnlCells } from "../../components/GridTable";
 import { TabButtons } from "../../components/RadioButtons";
+import { reasonWords } from "../../lib/announcements";
 import { API, withQuery } from "../../lib/api-client";
 import { formatLots, formatMoney, formatPips, formatPrice, formatTime, signClass } from "../../lib/format";
 import { unrealizedAt } from "../../lib/live-pnl";
@@ -9,7 +11,7 @@ import { quoteStore, useQuote } from "../../lib/quotes";
 import type { Instrument, Trade } from "../../lib/types";
 import { historyQuery, useHistory, type HistoryFilters } from "./api";
 
-type Tab = "open" | "pending" | "history";
+type Tab = "open" | "pending" | "history" | "events";
 
 /** A trade mutation the app hands down (the order mutations live in features/orders). */
 export interface TradeAction<V> {
@@ -33,9 +35,25 @@ interface Props {
   ModifyForm: ModifyFormComponent;
 }
 
-const OPEN_COLUMNS = ["Symbol", "Side", ...figures("Lots", "Entry", "Price", "SL", "TP", "Pips", "P&L"), ACTIONS];
-const PENDING_COLUMNS = ["Symbol", "Side", "Type", ...figures("Lots", "Price", "SL", "TP"), "TIF", ACTIONS];
-const HISTORY_COLUMNS = ["Closed", "Symbol", "Side", ...figures("Lots", "Entry", "Exit"), "Reason", ...figures("Pips", "P&L")];
+const OPEN_COLUMNS = [
+  "#",
+  "Opened",
+  "Symbol",
+  "Side",
+  ...figures("Lots", "Entry", "Price", "SL", "TP", "Commission", "Swap", "Pips", "P&L"),
+  ACTIONS,
+];
+const PENDING_COLUMNS = ["#", "Placed", "Symbol", "Side", "Type", ...figures("Lots", "Price", "SL", "TP"), "TIF", ACTIONS];
+const HISTORY_COLUMNS = [
+  "#",
+  "Opened",
+  "Closed",
+  "Symbol",
+  "Side",
+  ...figures("Lots", "Entry", "Exit"),
+  "Reason",
+  ...figures("Commission", "Swap", "Pips", "P&L"),
+];
 const FILL_COLUMNS = ["Time", "Reason", ...figures("Lots", "Price", "Pips", "P&L")];
 
 const digitsOf = (instruments: Map<string, Instrument>, symbol: string) => instruments.get(symbol)?.digits ?? 5;
@@ -50,6 +68,7 @@ export function PositionsPanel(props: Props) {
     ["open", "Positions", open.length],
     ["pending", "Orders", pending.length],
     ["history", "History", undefined],
+    ["events", "Events", undefined],
   ];
   const tabOptions = tabs.map(([key, label, count]) => [
     key,
@@ -85,6 +104,7 @@ export function PositionsPanel(props: Props) {
               const d = digitsOf(instruments, trade.symbol);
               return (
                 <tr key={trade.id} data-trade-id={trade.id}>
+                  <NumberCells trade={trade} time={trade.created_at} />
                   <SymbolSideCells trade={trade} onSelectSymbol={onSelectSymbol} />
                   <td>{trade.entry_type.replace("_", " ")}</td>
                   <td className="r num">{trade.lot_size}</td>
@@ -164,13 +184,17 @@ export function PositionsPanel(props: Props) {
                 const d = digitsOf(instruments, trade.symbol);
                 return (
                   <tr key={trade.id} data-trade-id={trade.id}>
+                    <NumberCells trade={trade} time={trade.entry_time ?? trade.created_at} />
                     <td className="num">{formatTime(trade.exit_time ?? trade.created_at).slice(5)}</td>
                     <td>{trade.symbol}</td>
                     <td className={trade.order_type === "buy" ? "up" : "down"}>{trade.order_type.toUpperCase()}</td>
                     <td className="r num">{trade.original_lot_size}</td>
                     <td className="r num">{formatPrice(trade.entry_price ?? trade.price, d)}</td>
                     <td className="r num">{formatPrice(trade.exit_price, d)}</td>
-                    <td data-testid="exit-reason">{trade.exit_reason ?? "—"}</td>
+                    <td data-testid="exit-reason" data-code={trade.exit_reason ?? ""}>
+                      {reasonWords(trade.exit_reason)}
+                    </td>
+                    <CostCells trade={trade} />
                     <PipsPnlCells pips={trade.pips_gained} pnl={trade.profit_loss} pnlTestId="history-pnl" />
                   </tr>
                 );
@@ -178,8 +202,31 @@ export function PositionsPanel(props: Props) {
             </GridTable>
           </>
         )}
+        {tab === "events" && <EventLog />}
       </div>
     </section>
+  );
+}
+
+/** The trade's number (the one on the chart's lines and in the toasts) and when it opened or was placed. */
+function NumberCells({ trade, time }: { trade: Trade; time: string | null | undefined }) {
+  return (
+    <>
+      <td className="num" data-testid="trade-number">
+        #{trade.id}
+      </td>
+      <td className="num">{formatTime(time).slice(5)}</td>
+    </>
+  );
+}
+
+/** Commission and swap charged so far (negative: paid). */
+function CostCells({ trade }: { trade: Trade }) {
+  return (
+    <>
+      <td className={`r num ${signClass(trade.commission)}`}>{formatMoney(trade.commission, true)}</td>
+      <td className={`r num ${signClass(trade.swap)}`}>{formatMoney(trade.swap, true)}</td>
+    </>
   );
 }
 
@@ -222,6 +269,7 @@ const OpenRow = memo(function OpenRow(props: RowProps) {
   return (
     <>
       <tr data-trade-id={trade.id} data-testid={`position-${trade.id}`}>
+        <NumberCells trade={trade} time={trade.entry_time} />
         <SymbolSideCells trade={trade} onSelectSymbol={onSelectSymbol} />
         <td className="r num" data-testid="position-lots">
           {formatLots(trade.lot_size, instrument?.lot_step)}
@@ -237,6 +285,7 @@ const OpenRow = memo(function OpenRow(props: RowProps) {
         <td className="r num" data-testid="position-tp">
           {tps.length ? tps.map((tp) => formatPrice(tp, d)).join(" / ") : "—"}
         </td>
+        <CostCells trade={trade} />
         <td className={`r num ${signClass(pips)}`} data-testid="position-pips">
           {formatPips(pips)}
         </td>
@@ -261,7 +310,7 @@ const OpenRow = memo(function OpenRow(props: RowProps) {
       </tr>
       {editing && (
         <tr className="edit-row">
-          <td colSpan={10}>
+          <td colSpan={OPEN_COLUMNS.length}>
             <ModifyForm trade={trade} digits={d} onDone={() => setEditing(false)} />
             <ExitFills trade={trade} digits={d} lotStep={instrument?.lot_step} />
             <form
@@ -313,7 +362,7 @@ function ExitFills({ trade, digits, lotStep }: { trade: Trade; digits: number; l
       {exits.map((fill) => (
         <tr key={fill.id} data-testid="exit-fill">
           <td className="num">{formatTime(fill.time).slice(5)}</td>
-          <td>{fill.reason}</td>
+          <td>{reasonWords(fill.reason)}</td>
           <td className="r num">{formatLots(fill.lot_size, lotStep)}</td>
           <td className="r num">{formatPrice(fill.price, digits)}</td>
           <PipsPnlCells pips={fill.pips} pnl={fill.pnl} pnlTestId="fill-pnl" />
