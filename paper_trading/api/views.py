@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -510,8 +511,10 @@ def healthz(request):
     )
 
 
+@never_cache
 def spa(request):
-    """The dashboard: the built React app when present, else a page pointing at the API."""
+    """The dashboard: the built React app when present, else a page pointing at the API. Never
+    cached: it names the current build's hashed (immutable) assets."""
     index = settings.BASE_DIR / "frontend" / "dist" / "index.html"
     if index.exists():
         return HttpResponse(index.read_text(), content_type="text/html")

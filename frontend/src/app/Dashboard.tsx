@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { LabelledSelect } from "../components/LabelledSelect";
 import { Toasts } from "../components/Toasts";
 import { AccountBar } from "../features/account/AccountBar";
@@ -9,16 +9,12 @@ import type { Interval } from "../features/chart/candles";
 import { INTERVALS } from "../features/chart/candles";
 import { ChartPanel } from "../features/chart/ChartPanel";
 import { useFeed } from "../features/feed/api";
-import { HooksPanel } from "../features/hooks/HooksPanel";
 import { FeedBadge } from "../features/feed/FeedBadge";
 import { useCancelTrade, useCloseTrade, useModifyTrade } from "../features/orders/api";
 import { ModifyForm } from "../features/orders/ModifyForm";
 import { OrderTicket } from "../features/orders/OrderTicket";
-import { PerformancePanel } from "../features/performance/PerformancePanel";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
-import { JournalPanel } from "../features/signals/JournalPanel";
-import { ScorecardsPanel } from "../features/signals/ScorecardsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
 import { setSoundEnabled, soundEnabled } from "../lib/alerts-out";
 import { readSetting, writeSetting } from "../lib/local-settings";
@@ -37,6 +33,9 @@ function barLimit(): number {
 }
 
 const EMPTY: Trade[] = [];
+// The views that are not the trading screen load on first visit (docs/frontend.md, Payload).
+const PerformanceView = lazy(() => import("./PerformanceView"));
+const WebhooksView = lazy(() => import("./WebhooksView"));
 
 export function Dashboard({ user }: { user: User }) {
   const realtime = useRealtime();
@@ -177,16 +176,14 @@ export function Dashboard({ user }: { user: User }) {
             ModifyForm={ModifyForm}
           />
         </main>
-      ) : view === "webhooks" ? (
-        <main className="performance-layout">
-          <HooksPanel account={account.id} />
-        </main>
       ) : (
-        <main className="performance-layout">
-          <PerformancePanel account={account.id} />
-          <ScorecardsPanel account={account.id} currency={account.currency} />
-          <JournalPanel account={account.id} />
-        </main>
+        <Suspense fallback={<div className="splash">Loading…</div>}>
+          {view === "webhooks" ? (
+            <WebhooksView account={account.id} />
+          ) : (
+            <PerformanceView account={account.id} currency={account.currency} />
+          )}
+        </Suspense>
       )}
       <Toasts />
     </div>
