@@ -811,6 +811,54 @@ async function main() {
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
 
   // ---- phone ------------------------------------------------------------------------------------
+  // ---- a symbol without a price; an outage: greyed, paused, recovered -----------------------------
+  step = "no price";
+  const ctxOff = await newContext(browser, desktop);
+  const off = await ctxOff.newPage();
+  openPages.push(off);
+  let cut = false;
+  const routed = [];
+  // The page's WebSocket goes through Playwright so the test can drop it and refuse reconnects.
+  await off.routeWebSocket(/\/ws\/trading\//, (ws) => {
+    if (cut) return void ws.close();
+    ws.connectToServer();
+    routed.push(ws);
+  });
+  await off.route("**/api/paper-trading/**", (route) => (cut ? route.abort("internetdisconnected") : route.fallback()));
+  await signIn(off, base, "trader", PASSWORDS.trader);
+  await off.locator("#symbol-picker").selectOption("AUDUSD"); // never priced in this run
+  await off.waitForFunction(() => document.querySelector("[data-testid=quote-strip]")?.dataset.state === "none");
+  await expectText(off.getByTestId("ticket-blocked"), "No price for AUDUSD", "the ticket says why it cannot send");
+  assert.equal(await off.getByTestId("ticket-submit").isDisabled(), true, "no price: the ticket cannot send");
+  await shot(off, "13a-no-price");
+  await off.locator("#symbol-picker").selectOption("EURUSD");
+  await off.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  assert.equal(await off.getByTestId("ticket-blocked").count(), 0, "a priced symbol's ticket is not blocked");
+
+  step = "offline";
+  cut = true;
+  for (const ws of routed) ws.close();
+  await off.getByTestId("offline-banner").waitFor();
+  await expectText(off.getByTestId("ticket-blocked"), "Offline", "sending paused with the reason");
+  assert.equal(await off.getByTestId("ticket-submit").isDisabled(), true, "offline: the ticket cannot send");
+  assert.equal(await off.locator(".app").getAttribute("class"), "app offline", "live figures greyed");
+  // A timeframe chosen during the outage shows no candles of another: an empty chart and a plain error.
+  await off.getByRole("radio", { name: "5m", exact: true }).click();
+  await off.waitForFunction(() => document.querySelector("[data-testid=price-chart]")?.dataset.candles === "0");
+  await expectText(off.locator(".chart-panel .error-banner"), "cannot be reached", "the outage in words");
+  const words = await off.evaluate(() => document.body.innerText);
+  assert.ok(!/Failed to fetch|TypeError/.test(words), "no browser exception text on the page");
+  await shot(off, "13b-offline");
+  cut = false;
+  await off.getByTestId("reconnect-now").click();
+  await off.getByTestId("offline-banner").waitFor({ state: "detached" });
+  // After the reconnect every snapshot is refetched: the failed history loads, its error goes.
+  await off.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  await off.locator(".chart-panel .error-banner").waitFor({ state: "detached" });
+  assert.equal(await off.getByRole("radio", { name: "5m", exact: true }).getAttribute("aria-checked"), "true");
+  await shot(off, "13c-reconnected");
+  await ctxOff.close();
+
   step = "phone";
   const ctxPhone = await newContext(browser, {
     viewport: { width: 390, height: 844 },

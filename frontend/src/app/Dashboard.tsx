@@ -40,6 +40,7 @@ const WebhooksView = lazy(() => import("./WebhooksView"));
 export function Dashboard({ user }: { user: User }) {
   const realtime = useRealtime();
   const connection = useConnectionState();
+  const offline = connection === "reconnecting" || connection === "closed";
   const logout = useLogout();
   const accounts = useAccounts();
   const symbols = useSymbols();
@@ -88,7 +89,7 @@ export function Dashboard({ user }: { user: User }) {
   };
 
   return (
-    <div className="app">
+    <div className={`app${offline ? " offline" : ""}`} data-connection={connection}>
       <div className="paper-banner" role="note" data-testid="paper-banner">
         PAPER TRADING<span className="wide-only"> · simulated account</span> · no real money
       </div>
@@ -136,6 +137,17 @@ export function Dashboard({ user }: { user: User }) {
           </button>
         </div>
       </header>
+      {offline && (
+        <div className="offline-banner" role="alert" data-testid="offline-banner">
+          <span>
+            Connection lost: prices and P&amp;L are stale and sending is paused.{" "}
+            {connection === "reconnecting" ? "Reconnecting…" : ""}
+          </span>
+          <button type="button" className="btn ghost" onClick={() => realtime.reconnectNow()} data-testid="reconnect-now">
+            Reconnect now
+          </button>
+        </div>
+      )}
       {account && <AccountBar account={account} openTrades={openTrades} instruments={instruments} />}
       {!account || !instrument ? (
         <div className="splash">{accounts.isError ? accounts.error.message : "Loading account…"}</div>

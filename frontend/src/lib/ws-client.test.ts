@@ -129,6 +129,20 @@ describe("WsClient", () => {
     expect(FakeSocket.all).toHaveLength(4);
   });
 
+  it("reconnects at once on reconnectNow() instead of waiting out the backoff", () => {
+    const client = openClient();
+    latest().serverDrop();
+    expect(client.state).toBe("reconnecting"); // the first retry is 500 ms away
+    client.reconnectNow();
+    expect(FakeSocket.all).toHaveLength(2);
+    vi.advanceTimersByTime(500); // the cancelled timer does not open a third
+    expect(FakeSocket.all).toHaveLength(2);
+    latest().serverOpen();
+    expect(client.state).toBe("open");
+    client.reconnectNow(); // while open: nothing
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
   it("reference-counts subscriptions and unsubscribes only when the last user leaves", () => {
     const client = openClient();
     const offA = client.subscribe(["EURUSD"]);

@@ -94,6 +94,15 @@ export class WsClient {
     this.setState("closed");
   }
 
+  /** "Reconnect now": skip the rest of the backoff wait and try at once (no-op while open or stopped). */
+  reconnectNow(): void {
+    if (this.stopped || this.state === "open" || this.retryTimer === null) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.attempt = 0;
+    this.connect();
+  }
+
   /** Reference-counted: two views on the same symbol keep it subscribed until both leave. */
   subscribe(symbols: string[]): () => void {
     const added = symbols.filter((symbol) => {

@@ -6,6 +6,7 @@ import { formatPrice } from "../../lib/format";
 import { readSetting, writeSetting } from "../../lib/local-settings";
 import { usePreviewLines, type PreviewLinesStore } from "../../lib/preview-lines";
 import { useQuote } from "../../lib/quotes";
+import { usePriceState } from "../../lib/realtime";
 import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
 import { useOhlcHistory, useSymbolDecisions, useSymbolTrades } from "./api";
@@ -130,6 +131,14 @@ export function ChartPanel(props: Props) {
 /** Bid, spread in pips, ask: the only part of the panel that re-renders on every tick. */
 function QuoteStrip({ instrument }: { instrument: Instrument }) {
   const quote = useQuote(instrument.symbol);
+  const state = usePriceState(instrument.symbol);
+  if (state === "none") {
+    return (
+      <div className="quote-strip no-price" data-testid="quote-strip" data-state="none">
+        No price: the feed does not quote {instrument.symbol}
+      </div>
+    );
+  }
   const spread = quote ? (Number(quote.ask) - Number(quote.bid)) / Number(instrument.pip_size) : null;
   return (
     <div className="quote-strip num" data-testid="quote-strip">

@@ -8,7 +8,9 @@ import { liveAccount } from "../../lib/live-account";
 import { useLiveUnrealized } from "../../lib/live-pnl";
 import type { PreviewLinesStore } from "../../lib/preview-lines";
 import { quoteStore, UI_REFRESH_MS, useQuotes } from "../../lib/quotes";
-import { useLiveQuotes } from "../../lib/realtime";
+import { readSetting, writeSetting } from "../../lib/local-settings";
+import { useConnectionState, useLiveQuotes, usePriceState } from "../../lib/realtime";
+import type { ConnectionState } from "../../lib/ws-client";
 import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
 import type { Account, Instrument, Trade } from "../../lib/types";
 import { usePlaceOrder } from "./api";
@@ -40,6 +42,22 @@ interface Props {
   instruments: Map<string, Instrument>;
   /** Where the ticket's levels go for the chart to draw before the order is sent. */
   previewLines: PreviewLinesStore;
+}
+
+const ONE_KEY = "ticket:oneKey";
+
+/** Why no order can be sent now, or null: the reason is shown above the disabled button. */
+export function sendBlockedReason(state: {
+  connection: ConnectionState;
+  priceState: "live" | "none" | "loading";
+  symbol: string;
+}): string | null {
+  if (state.connection === "reconnecting" || state.connection === "closed") {
+    return "Offline: sending is paused until the connection is back.";
+  }
+  if (state.priceState === "none") return `No price for ${state.symbol}: the feed does not quote it.`;
+  if (state.priceState === "loading") return `Waiting for a price for ${state.symbol}…`;
+  return null;
 }
 
 let orderSeq = 0;
@@ -88,10 +106,19 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
     });
   const serverError = send.error instanceof ApiError ? send.error : null;
   const errorFor = (field: string) => preview.errors[field] ?? serverError?.fieldError(field);
-  const canSend = Object.keys(preview.errors).length === 0 && preview.lots !== null && !send.isPending;
+  const connection = useConnectionState();
+  const priceState = usePriceState(instrument.symbol);
+  const blocked = sendBlockedReason({ connection, priceState, symbol: instrument.symbol });
+  const canSend = Object.keys(preview.errors).length === 0 && preview.lots !== null && !send.isPending && !blocked;
+  const [oneKey, setOneKey] = useState(() => readSetting(ONE_KEY, "0") === "1");
   const digits = instrument.digits;
+  // Any change to the inputs makes the last refusal stale: it goes.
+  const change: typeof dispatch = (action) => {
+    if (send.error) send.reset();
+    dispatch(action);
+  };
   const set = (field: Exclude<keyof TicketState, "takeProfits">) => (e: { target: { value: string } }) =>
-    dispatch({ type: "set", field, value: e.target.value });
+    change({ type: "set", field, value: e.target.value });
   const levelStep = state.levelUnit === "pips" ? "0.1" : String(10 ** -digits);
   const describe = (field: string) => (errorFor(field) ? `${id}-${field}-error` : undefined);
   // What every number input of the ticket shares: a decimal keypad, and its invalid state and
@@ -116,7 +143,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
     label,
     options,
     value: state[field],
-    onChange: (value: TicketState[F]) => dispatch({ type: "set", field, value }),
+    onChange: (value: TicketState[F]) => change({ type: "set", field, value }),
   });
   // The order's prices: the limit or trigger price, then a stop limit's limit price.
   const priceFields: (readonly [string, "price" | "limitPrice", string])[] = [
@@ -138,6 +165,10 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           e.preventDefault();
           if (canSend) submit();
         }}
+        onKeyDown={(e) => {
+          // Enter in a field sends only with one-key trading on; the button always sends.
+          if (e.key === "Enter" && !oneKey && e.target instanceof HTMLInputElement) e.preventDefault();
+        }}
         noValidate
       >
         <div className="side-switch" role="radiogroup" aria-label="Side">
@@ -148,7 +179,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
               role="radio"
               aria-checked={state.side === side}
               className={`side ${side}${state.side === side ? " active" : ""}`}
-              onClick={() => dispatch({ type: "set", field: "side", value: side })}
+              onClick={() => change({ type: "set", field: "side", value: side })}
             >
               <span>{text}</span>
               <span className="num">{formatPrice(price, digits)}</span>
@@ -237,7 +268,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           <button
             type="button"
             className="link clear"
-            onClick={() => dispatch({ type: "clear" })}
+            onClick={() => change({ type: "clear" })}
             disabled={!state.stopLoss && !state.takeProfits.some(Boolean) && !state.price && !state.limitPrice}
             data-testid="ticket-clear"
           >
@@ -265,7 +296,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
             {...numeric(field)}
             step={levelStep}
             value={state.takeProfits[i]}
-            onChange={(e) => dispatch({ type: "setTakeProfit", index: i as 0 | 1 | 2, value: e.target.value })}
+            onChange={(e) => change({ type: "setTakeProfit", index: i as 0 | 1 | 2, value: e.target.value })}
             data-testid={`ticket-tp${i + 1}`}
           >
             {levelHint(preview.takeProfits[i])}
@@ -307,6 +338,23 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
             {String(send.error)}
           </div>
         )}
+        {blocked && (
+          <p className="blocked" role="status" data-testid="ticket-blocked">
+            {blocked}
+          </p>
+        )}
+        <label className="check one-key" title="Enter in a field sends the order at once">
+          <input
+            type="checkbox"
+            checked={oneKey}
+            onChange={(e) => {
+              setOneKey(e.target.checked);
+              writeSetting(ONE_KEY, e.target.checked ? "1" : "0");
+            }}
+            data-testid="one-key"
+          />
+          One-key trading (Enter sends)
+        </label>
         <button
           type="submit"
           className={`submit ${state.side}`}
