@@ -403,6 +403,10 @@ async function main() {
   await expectPreview(page, "stop_loss=1.09800 take_profit_1=1.10300", "ticket in prices");
   await expectText(page.getByTestId("order-preview"), "SL 1.09800", "preview legend");
   await shot(page, "03-ticket");
+  // Enter in a field sends nothing while one-key trading is off (the default).
+  await page.getByTestId("ticket-lots").press("Enter");
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator("[data-testid^=position-]").count(), 0, "Enter in a field sent no order");
   await page.getByTestId("ticket-submit").click();
   // Sent: the preview lines go, the trade's own lines take their place.
   await expectPreview(page, "", "after sending");
@@ -463,6 +467,10 @@ async function main() {
   step = "drag TP";
   const tpHandle = page.getByTestId(`handle-${tradeId}-take_profit_1`);
   const slHandle = page.getByTestId(`handle-${tradeId}-stop_loss`);
+  // Each handle names its trade and what the level is worth from the entry 1.10010 (0.10 lots):
+  // TP 1.10300 is +29.0 pips, +29.00 USD; SL 1.09800 is −21.0 pips, −21.00 USD.
+  await expectText(tpHandle, `#${tradeId} TP1 +29.0 pips / +29.00 USD`, "TP handle readout");
+  await expectText(slHandle, `#${tradeId} SL −21.0 pips / −21.00 USD`, "SL handle readout");
   await tpHandle.waitFor();
   const tpBox = await tpHandle.boundingBox();
   const slBox = await slHandle.boundingBox();
@@ -510,6 +518,9 @@ async function main() {
   step = "keyboard SL";
   await slHandle.focus();
   for (let i = 0; i < 5; i += 1) await page.keyboard.press("ArrowUp");
+  // The handle reads the new level live, before it is sent: from the entry 1.10010 to 1.09850 is
+  // −16.0 pips, × 0.10 lots × 100,000 = −16.00 USD.
+  await expectText(slHandle, `#${tradeId} SL −16.0 pips / −16.00 USD`, "SL readout while moving");
   await page.keyboard.press("Enter");
   await expectText(row.getByTestId("position-sl"), "1.09850", "SL moved by keyboard");
 

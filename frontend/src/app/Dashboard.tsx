@@ -163,6 +163,7 @@ export function Dashboard({ user }: { user: User }) {
             activeTrades={activeTrades}
             realtime={realtime}
             barLimit={limit}
+            accountCurrency={account.currency}
             previewLines={previewLines}
             modifyTrade={dragModify.mutateAsync}
           />

@@ -25,6 +25,8 @@ interface Props {
   activeTrades: Trade[];
   realtime: WsClient;
   barLimit: number;
+  /** The account's currency, for the SL/TP handles' money readout. */
+  accountCurrency: string;
   previewLines: PreviewLinesStore;
   /** PATCH one level of a trade (the orders feature's modify mutation, handed down by app/). */
   modifyTrade: (vars: { id: number; changes: Partial<Record<LevelKind, string>> }) => Promise<unknown>;
@@ -119,6 +121,7 @@ export function ChartPanel(props: Props) {
         onModify={onModify}
         onNeedOlder={onNeedOlder}
         fitLevels={fitLevels}
+        currency={props.accountCurrency}
       />
       {bars && bars.length === 0 && (
         <div className="chart-empty">No bars stored for {instrument.symbol} yet: candles appear as prices arrive.</div>

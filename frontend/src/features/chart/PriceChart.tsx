@@ -11,7 +11,9 @@ import { formatPrice, formatVolume } from "../../lib/format";
 import type { PreviewLevel } from "../../lib/preview-lines";
 import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
-import { tradeLevels, type Candle, type Interval, type LevelKind } from "./candles";
+import { quoteStore } from "../../lib/quotes";
+import { quoteToAccountRate } from "../../lib/sizing";
+import { levelReadout, tradeLevels, type Candle, type Interval, type LevelKind, type TradeLevel } from "./candles";
 import { useChartRefs } from "./chart-refs";
 import { levelsInView, useCandleChart } from "./useCandleChart";
 import { useDragHandles } from "./useDragHandles";
@@ -33,13 +35,16 @@ interface Props {
   onNeedOlder: () => void;
   /** Stretch the price scale to keep the trades' SL/TP in view. */
   fitLevels: boolean;
+  /** The account's currency: the handles' money readout. */
+  currency: string;
 }
 
 /** Fewer bars than this left of the view: the next older page is asked for. */
 const PAGE_MARGIN = 50;
 
 export function PriceChart(props: Props) {
-  const { instrument, interval, bars, trades, decisions, preview, realtime, onModify, onNeedOlder, fitLevels } = props;
+  const { instrument, interval, bars, trades, decisions, preview, realtime, onModify, onNeedOlder, fitLevels, currency } =
+    props;
   const symbol = instrument.symbol;
   const digits = instrument.digits;
   const levels = tradeLevels(trades, symbol);
@@ -51,6 +56,10 @@ export function PriceChart(props: Props) {
     pip: Number(instrument.pip_size),
     onModify,
   });
+
+  // "#26 SL −32.0 pips / −16.00 USD": the money at the live conversion rate when one is needed.
+  const readout = (level: TradeLevel, price: number) =>
+    levelReadout(level, price, instrument, quoteToAccountRate(instrument, currency, price, quoteStore.mids()), currency);
 
   const writeLegend = useCallback(
     (candle: Candle | undefined) => {
@@ -126,10 +135,11 @@ export function PriceChart(props: Props) {
               style={{ top: `${h.y}px` }}
               data-testid={`handle-${h.tradeId}-${h.kind}`}
               data-price={formatPrice(h.shown, digits)}
-              aria-label={`${h.label} at ${formatPrice(h.shown, digits)}: drag, or use arrow keys and Enter`}
+              data-readout={readout(h, h.shown)}
+              aria-label={`${readout(h, h.shown)} at ${formatPrice(h.shown, digits)}: drag, or use arrow keys and Enter`}
               {...eventsFor(h)}
             >
-              ⇕ {h.label.split(" ")[1]}
+              ⇕ {readout(h, h.shown)}
             </button>
           ))}
       </div>

@@ -5,8 +5,10 @@ import {
   bucketStart,
   joinPages,
   journalMarkers,
+  levelReadout,
   mergeMinuteBar,
   previewScalePrices,
+  thinMarkers,
   tradeLevels,
   tradeMarkers,
   type Candle,
@@ -196,8 +198,8 @@ describe("trade levels and markers", () => {
     });
     const markers = tradeMarkers([closed, trade({ id: 4, status: "cancelled" })], "EURUSD", "5m");
     expect(markers.map((m) => [m.time, m.shape, m.position, m.text])).toEqual([
-      [T0, "arrowDown", "aboveBar", "Sell 0.10"],
-      [T0 + 300, "circle", "belowBar", "TP1"],
+      [T0, "arrowDown", "aboveBar", "#3 Sell 0.10"],
+      [T0 + 300, "circle", "belowBar", "#3 TP1"],
     ]);
   });
 });
@@ -248,6 +250,49 @@ describe("journal markers", () => {
     expect(markers.map((m) => [m.id, m.time, m.shape, m.text])).toEqual([
       ["j1", T0, "square", "INVALID_SL_GEOMETRY"],
       ["j2", T0 + 300, "square", "ALERT"],
+    ]);
+  });
+});
+
+describe("levelReadout", () => {
+  const eurusd = { pip_size: "0.0001", contract_size: "100000" };
+  const level = { label: "#26 SL", entry: 1.1001, direction: 1 as const, lots: 0.1 };
+  it("gives pips and money from the entry, signed for the trader", () => {
+    // Buy 0.10 from 1.10010, SL 1.09690: −32.0 pips × 1.00 USD per pip = −32.00 USD.
+    expect(levelReadout(level, 1.0969, eurusd, 1, "USD")).toBe("#26 SL −32.0 pips / −32.00 USD");
+    // A sell's TP below the entry is a gain.
+    const sell = { label: "#27 TP1", entry: 1.1, direction: -1 as const, lots: 0.5 };
+    expect(levelReadout(sell, 1.099, eurusd, 1, "USD")).toBe("#27 TP1 +10.0 pips / +50.00 USD");
+  });
+  it("converts the money at the rate, and gives pips alone without one", () => {
+    // USDJPY buy 1 lot 150.000 → 149.500: −50.0 pips, −50,000 JPY ÷ 149.5 = −334.45 USD.
+    const usdjpy = { pip_size: "0.01", contract_size: "100000" };
+    const jpy = { label: "#5 SL", entry: 150, direction: 1 as const, lots: 1 };
+    expect(levelReadout(jpy, 149.5, usdjpy, 1 / 149.5, "USD")).toBe("#5 SL −50.0 pips / −334.45 USD");
+    expect(levelReadout(jpy, 149.5, usdjpy, null, "USD")).toBe("#5 SL −50.0 pips");
+  });
+});
+
+describe("thinMarkers", () => {
+  const m = (id: string, time: number, position: "aboveBar" | "belowBar" = "aboveBar") => ({
+    id,
+    time,
+    position,
+    shape: "circle" as const,
+    color: "#fff",
+    text: `#${id}`,
+  });
+  it("merges markers of one bar and side and drops labels crowding the last one", () => {
+    const out = thinMarkers(
+      [m("1", T0), m("2", T0), m("3", T0 + 60), m("4", T0 + 60, "belowBar"), m("5", T0 + 300)],
+      "1m",
+      4,
+    );
+    expect(out.map((x) => [x.time - T0, x.position, x.text])).toEqual([
+      [0, "aboveBar", "#1 +1"], // two on one bar: one marker, counting the other
+      [60, "aboveBar", ""], // one bar later on the same side: no label
+      [60, "belowBar", "#4"], // the other side has room
+      [300, "aboveBar", "#5"], // five bars on: labelled again
     ]);
   });
 });

@@ -1,4 +1,5 @@
 /** Candles for the chart: history from price/ohlc/, the forming candle from live bars and ticks. */
+import { reasonWords } from "../../lib/announcements";
 import type { Bar, Decision, Trade } from "../../lib/types";
 
 export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"] as const;
@@ -133,7 +134,11 @@ export interface TradeMarker {
   color: string;
   text: string;
   id: string;
+  /** lightweight-charts' marker size (1 is its default); ours are smaller so candles stay readable. */
+  size?: number;
 }
+
+export const MARKER_SIZE = 0.7;
 
 const BUY = "#26a69a";
 const SELL = "#ef5350";
@@ -155,7 +160,8 @@ export function tradeMarkers(trades: Trade[], symbol: string, interval: Interval
         position: buy ? "belowBar" : "aboveBar",
         shape: buy ? "arrowUp" : "arrowDown",
         color: buy ? BUY : SELL,
-        text: `${buy ? "Buy" : "Sell"} ${trade.original_lot_size}`,
+        text: `#${trade.id} ${buy ? "Buy" : "Sell"} ${trade.original_lot_size}`,
+        size: MARKER_SIZE,
       });
     }
     const exits = (trade.fills ?? []).filter((fill) => fill.kind !== "entry");
@@ -168,11 +174,43 @@ export function tradeMarkers(trades: Trade[], symbol: string, interval: Interval
         position: buy ? "aboveBar" : "belowBar",
         shape: "circle",
         color: EXIT,
-        text: exit.reason.replace("_hit", "").toUpperCase(),
+        text: `#${trade.id} ${shortReason(exit.reason)}`,
+        size: MARKER_SIZE,
       });
     }
   }
   return markers.sort((a, b) => a.time - b.time);
+}
+
+/** A reason short enough for a marker: "TP1", "SL", "Trailing", "Closed". */
+function shortReason(code: string): string {
+  const short: Record<string, string> = { sl_hit: "SL", tp1_hit: "TP1", tp2_hit: "TP2", tp3_hit: "TP3", trailing_stop: "Trailing", stop_out: "Stop-out" };
+  return short[code] ?? reasonWords(code);
+}
+
+/**
+ * Markers that would sit on each other lose their labels: on one side of the bars, a label is
+ * kept only where the last labelled marker is at least `gapBars` bars away; markers of the
+ * same bar and side become one, its label counting the rest ("#26 TP1 +2"). Ids are kept in
+ * `ids` (every marker's, for the e2e's list).
+ */
+export function thinMarkers(markers: TradeMarker[], interval: Interval, gapBars = 4): TradeMarker[] {
+  const step = INTERVAL_SECONDS[interval];
+  const sorted = [...markers].sort((a, b) => a.time - b.time);
+  const merged: (TradeMarker & { count: number })[] = [];
+  for (const marker of sorted) {
+    const same = merged.find((m) => m.time === marker.time && m.position === marker.position);
+    if (same) same.count += 1;
+    else merged.push({ ...marker, count: 1 });
+  }
+  const lastLabel: Partial<Record<TradeMarker["position"], number>> = {};
+  return merged.map(({ count, ...marker }) => {
+    const last = lastLabel[marker.position];
+    const crowded = last !== undefined && marker.time - last < gapBars * step;
+    if (!crowded) lastLabel[marker.position] = marker.time;
+    const text = crowded ? "" : count > 1 ? `${marker.text} +${count - 1}` : marker.text;
+    return { ...marker, text };
+  });
 }
 
 const JOURNAL: Record<string, string> = { alerted: "#f0b90b", rejected: "#ef5350", skipped: "#787b86" };
@@ -191,6 +229,7 @@ export function journalMarkers(decisions: Decision[], symbol: string, interval: 
       shape: "square" as const,
       color: JOURNAL[d.outcome] ?? EXIT,
       text: d.outcome === "alerted" ? "ALERT" : (d.reason_code || d.outcome).toUpperCase(),
+      size: MARKER_SIZE,
     }))
     .sort((a, b) => a.time - b.time);
 }
@@ -204,6 +243,10 @@ export interface TradeLevel {
   price: number;
   draggable: boolean;
   label: string;
+  /** The trade's entry (or pending price), its direction and open lots: the readout's terms. */
+  entry: number;
+  direction: 1 | -1;
+  lots: number;
 }
 
 const LEVEL_LABEL: Record<LevelKind, string> = {
@@ -219,6 +262,8 @@ export function tradeLevels(trades: Trade[], symbol: string): TradeLevel[] {
   const out: TradeLevel[] = [];
   for (const trade of trades) {
     if (trade.symbol !== symbol || (trade.status !== "open" && trade.status !== "pending")) continue;
+    const entry = Number(trade.entry_price ?? trade.price);
+    const direction = trade.order_type === "buy" ? 1 : -1;
     const kinds: LevelKind[] = ["entry", "stop_loss", "take_profit_1", "take_profit_2", "take_profit_3"];
     for (const kind of kinds) {
       const raw = kind === "entry" ? (trade.entry_price ?? trade.price) : trade[kind];
@@ -230,6 +275,9 @@ export function tradeLevels(trades: Trade[], symbol: string): TradeLevel[] {
         price: Number(raw),
         draggable: kind !== "entry",
         label: `#${trade.id} ${LEVEL_LABEL[kind]}`,
+        entry,
+        direction,
+        lots: Number(trade.lot_size),
       });
     }
   }
@@ -247,4 +295,25 @@ export const PREVIEW_SCALE_BAND = 0.02;
 export function previewScalePrices(prices: number[], reference: number | undefined, band = PREVIEW_SCALE_BAND): number[] {
   if (reference === undefined || !(reference > 0)) return [];
   return prices.filter((p) => Math.abs(p - reference) <= reference * band);
+}
+
+/**
+ * What a level is worth from the entry: "#26 SL −32.0 pips / −16.00 USD" (money at the
+ * quote-to-account `rate`; without one, pips only). Shown on the line and its handle, live
+ * while dragging.
+ */
+export function levelReadout(
+  level: Pick<TradeLevel, "label" | "entry" | "direction" | "lots">,
+  price: number,
+  instrument: { pip_size: string; contract_size: string },
+  rate: number | null,
+  currency: string,
+): string {
+  const distance = (price - level.entry) * level.direction;
+  const pips = distance / Number(instrument.pip_size);
+  const sign = (v: number) => (v > 0 ? "+" : v < 0 ? "−" : "");
+  const text = `${level.label} ${sign(pips)}${Math.abs(pips).toFixed(1)} pips`;
+  if (rate === null || !Number.isFinite(level.entry)) return text;
+  const money = Math.round(distance * level.lots * Number(instrument.contract_size) * rate * 100) / 100;
+  return `${text} / ${sign(money)}${Math.abs(money).toFixed(2)} ${currency}`;
 }

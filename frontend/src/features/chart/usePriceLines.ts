@@ -15,13 +15,13 @@ import {
 import { useEffect } from "react";
 import { formatPrice } from "../../lib/format";
 import type { Decision, Trade } from "../../lib/types";
-import { journalMarkers, tradeMarkers, type Interval } from "./candles";
+import { journalMarkers, thinMarkers, tradeMarkers, type Interval } from "./candles";
 import type { ChartRefs } from "./chart-refs";
 import { LEVEL_COLOR, PREVIEW_COLOR } from "./chart-theme";
 
 /**
- * Entry and exit markers, and the journal's markers of signals that did not trade; their ids
- * ("e12 x12-0 j40") in the container's data-markers for the e2e.
+ * Entry and exit markers, and the journal's markers of signals that did not trade, thinned where
+ * they would overlap; every id ("e12 x12-0 j40") in the container's data-markers for the e2e.
  */
 export function useTradeMarkers(
   refs: ChartRefs,
@@ -35,7 +35,7 @@ export function useTradeMarkers(
       (a, b) => a.time - b.time,
     );
     refs.markers.current.setMarkers(
-      markers.map((m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>),
+      thinMarkers(markers, interval).map((m) => ({ ...m, time: m.time as UTCTimestamp }) as SeriesMarker<Time>),
     );
     container.dataset.markers = markers.map((m) => m.id).join(" ");
   }, [refs, trades, decisions, symbol, interval, bars]);
