@@ -1,8 +1,9 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { announcements, type Announcement } from "../lib/announcements";
 
-/** How long a toast stays (ms); errors and warnings stay until dismissed. */
+/** How long a toast stays (ms): fills and closes 6 s, refusals 12 s; a warning (margin call) until dismissed. */
 export const TOAST_MS = 6000;
+export const ERROR_TOAST_MS = 12_000;
 const MAX_SHOWN = 4;
 
 function useAnnouncements(): Announcement[] {
@@ -23,7 +24,7 @@ export function Toasts() {
   }, []);
   const shown = items
     .filter((a) => !dismissed.has(a.id))
-    .filter((a) => a.tone === "error" || a.tone === "warning" || now - a.at < TOAST_MS)
+    .filter((a) => a.tone === "warning" || now - a.at < (a.tone === "error" ? ERROR_TOAST_MS : TOAST_MS))
     .slice(0, MAX_SHOWN);
   const dismiss = (id: number) => setDismissed((d) => new Set(d).add(id));
   return (

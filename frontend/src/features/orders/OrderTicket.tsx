@@ -16,6 +16,7 @@ import type { Account, Instrument, Trade } from "../../lib/types";
 import { usePlaceOrder } from "./api";
 import {
   buildOrder,
+  orderCosts,
   initialTicket,
   previewLevels,
   previewTicket,
@@ -70,7 +71,8 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
   const account = accountRow.id;
   const accountCurrency = accountRow.currency;
   const unrealized = useLiveUnrealized(openTrades, instruments, accountCurrency, UI_REFRESH_MS);
-  const equity = liveAccount(accountRow, unrealized.total).equity;
+  const live = liveAccount(accountRow, unrealized.total);
+  const equity = live.equity;
   const [state, dispatch] = useReducer(ticketReducer, initialTicket);
   // Prices typed for one symbol mean nothing on another: a new symbol clears them (during render,
   // so no frame draws the old levels on the new chart).
@@ -108,7 +110,15 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
   const errorFor = (field: string) => preview.errors[field] ?? serverError?.fieldError(field);
   const connection = useConnectionState();
   const priceState = usePriceState(instrument.symbol);
-  const blocked = sendBlockedReason({ connection, priceState, symbol: instrument.symbol });
+  const costs = orderCosts(preview, instrument, rate, {
+    leverage: accountRow.leverage,
+    mode: accountRow.mode,
+    freeMargin: live.freeMargin,
+    equity,
+    maxRiskPct: accountRow.max_risk_per_trade_pct === null ? null : Number(accountRow.max_risk_per_trade_pct),
+    currency: accountCurrency,
+  });
+  const blocked = sendBlockedReason({ connection, priceState, symbol: instrument.symbol }) ?? costs.refusal?.message ?? null;
   const canSend = Object.keys(preview.errors).length === 0 && preview.lots !== null && !send.isPending && !blocked;
   const [oneKey, setOneKey] = useState(() => readSetting(ONE_KEY, "0") === "1");
   const digits = instrument.digits;
@@ -321,6 +331,18 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
             </dd>
           </div>
           <div>
+            <dt>Margin</dt>
+            <dd className="num" data-testid="preview-margin">
+              {costs.margin === null ? "—" : `${formatMoney(costs.margin)} ${accountCurrency}`}
+            </dd>
+          </div>
+          <div>
+            <dt>Pip value</dt>
+            <dd className="num" data-testid="preview-pip-value">
+              {costs.pipValue === null ? "—" : `${formatMoney(costs.pipValue)} ${accountCurrency}`}
+            </dd>
+          </div>
+          <div>
             <dt>R:R</dt>
             <dd className="num" data-testid="preview-rr">
               {preview.rewardToRisk === null ? "—" : `1 : ${preview.rewardToRisk.toFixed(2)}`}
@@ -339,7 +361,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           </div>
         )}
         {blocked && (
-          <p className="blocked" role="status" data-testid="ticket-blocked">
+          <p className="blocked" role="status" data-testid="ticket-blocked" data-code={costs.refusal?.code}>
             {blocked}
           </p>
         )}

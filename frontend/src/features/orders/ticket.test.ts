@@ -4,10 +4,12 @@ import {
   buildOrder,
   initialTicket,
   levelPrice,
+  orderCosts,
   previewLevels,
   previewTicket,
   ticketReducer,
   type TicketContext,
+  type TicketPreview,
   type TicketState,
 } from "./ticket";
 
@@ -217,5 +219,41 @@ describe("buildOrder", () => {
   it("an IOC market order goes to orders/ (execute has no time in force)", () => {
     const s = ticket({ timeInForce: "IOC", stopLoss: "1.09800" });
     expect(buildOrder(s, previewTicket(s, ctx), EURUSD, 1, "x").path).toBe("orders/");
+  });
+});
+
+describe("orderCosts: margin, pip value and the refusals known before sending", () => {
+  const eurusd = { contract_size: "100000", pip_size: "0.0001", max_leverage: 50 };
+  const terms = { leverage: 100, mode: "hedging", freeMargin: 10_000, equity: 10_000, maxRiskPct: null, currency: "USD" };
+  const preview = (over: Partial<TicketPreview>): TicketPreview => ({
+    entry: 1.1001,
+    stopLoss: 1.098,
+    takeProfits: [null, null, null],
+    lots: 0.1,
+    riskMoney: 21,
+    rewardToRisk: null,
+    errors: {},
+    ...over,
+  });
+  it("margin = lots × contract × entry ÷ leverage, pip value = lots × contract × pip", () => {
+    // 0.10 × 100,000 × 1.10010 ÷ 100 = 110.01 USD; 0.10 × 100,000 × 0.0001 = 1.00 USD a pip.
+    expect(orderCosts(preview({}), eurusd, 1, terms)).toEqual({ margin: 110.01, pipValue: 1, refusal: null });
+    // NFA caps EURUSD at 50:1: 220.02. USDJPY on USD converts at 1/price: 1 lot at 150.000 → 1,000.00 USD at 100:1.
+    expect(orderCosts(preview({}), eurusd, 1, { ...terms, mode: "nfa" }).margin).toBe(220.02);
+    const usdjpy = { contract_size: "100000", pip_size: "0.01", max_leverage: 50 };
+    const jpy = orderCosts(preview({ entry: 150, lots: 1 }), usdjpy, 1 / 150, terms);
+    expect([jpy.margin, jpy.pipValue]).toEqual([1000, 6.67]); // 1,000 JPY a pip ÷ 150
+  });
+  it("knows the server would refuse: margin above the free margin, a missing stop, risk over the cap", () => {
+    const big = orderCosts(preview({ lots: 100 }), eurusd, 1, terms);
+    expect(big.refusal).toEqual({ code: "insufficient_margin", message: "Needs 110,010.00 USD of margin; 10,000.00 USD is free." });
+    const capped = { ...terms, maxRiskPct: 0.1 }; // 0.1 % of 10,000 = 10.00
+    expect(orderCosts(preview({}), eurusd, 1, capped).refusal?.code).toBe("risk_per_trade_exceeded");
+    expect(orderCosts(preview({ stopLoss: null, riskMoney: null }), eurusd, 1, capped).refusal?.code).toBe("stop_loss_required");
+    expect(orderCosts(preview({ riskMoney: 10 }), eurusd, 1, capped).refusal).toBeNull(); // at the cap is allowed
+  });
+  it("says nothing without lots, an entry or a rate", () => {
+    expect(orderCosts(preview({ lots: null }), eurusd, 1, terms)).toEqual({ margin: null, pipValue: null, refusal: null });
+    expect(orderCosts(preview({}), eurusd, null, terms).margin).toBeNull();
   });
 });

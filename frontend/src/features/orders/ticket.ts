@@ -2,7 +2,7 @@
  * The order ticket's state, its live preview (levels, lots from risk, money at risk, R:R) and
  * the request it sends: `trades/execute/` for market orders, `orders/` for the others.
  */
-import { decimalsOf, formatPrice, pipsToPrice, roundTo, toNumber } from "../../lib/format";
+import { decimalsOf, formatMoney, formatPrice, pipsToPrice, roundMoney, roundTo, toNumber } from "../../lib/format";
 import { lotsError, lotsForRisk, rewardToRisk, riskMoney } from "../../lib/sizing";
 import type { PreviewKind, PreviewLevel } from "../../lib/preview-lines";
 import type { EntryType, Instrument, Side } from "../../lib/types";
@@ -264,4 +264,65 @@ export function buildOrder(
   if (state.type === "stop_limit") body.limit_price = formatPrice(state.limitPrice, digits);
   if (state.timeInForce === "GTD" && state.expireAt) body.expire_at = new Date(state.expireAt).toISOString();
   return { path: "orders/", body };
+}
+
+/** The account's terms the ticket checks before sending (docs/domain.md, Risk rules at order time). */
+export interface AccountTerms {
+  leverage: number;
+  mode: string;
+  freeMargin: number;
+  equity: number;
+  /** `max_risk_per_trade_pct`, null when off. */
+  maxRiskPct: number | null;
+  currency: string;
+}
+
+export interface OrderCosts {
+  /** Margin the order would take, in the account currency. */
+  margin: number | null;
+  /** What one pip is worth at these lots, in the account currency. */
+  pipValue: number | null;
+  /** A refusal the server would give, known before sending: its code and message. */
+  refusal: { code: string; message: string } | null;
+}
+
+/**
+ * Margin and pip value before sending, and the refusals the preview already knows: a missing
+ * stop or a risk over the per-trade cap, and a margin above the free margin — the server's own
+ * checks (`risk.check_risk_per_trade`, `check_free_margin`) on the same terms, so the button is
+ * not pressed only to be refused. Margin = lots × contract × entry ÷ leverage (NFA capped at the
+ * instrument's), converted at the quote's rate.
+ */
+export function orderCosts(
+  preview: TicketPreview,
+  instrument: Pick<Instrument, "contract_size" | "pip_size" | "max_leverage">,
+  rate: number | null,
+  terms: AccountTerms,
+): OrderCosts {
+  const { entry, lots } = preview;
+  if (entry === null || lots === null || rate === null) return { margin: null, pipValue: null, refusal: null };
+  const contract = Number(instrument.contract_size);
+  const leverage = terms.mode === "nfa" ? Math.min(terms.leverage, instrument.max_leverage) : terms.leverage;
+  const margin = roundMoney((lots * contract * entry * rate) / leverage);
+  const pipValue = roundMoney(lots * contract * Number(instrument.pip_size) * rate);
+  const money = (v: number) => `${formatMoney(v)} ${terms.currency}`;
+  let refusal: OrderCosts["refusal"] = null;
+  if (terms.maxRiskPct !== null) {
+    const cap = roundMoney((terms.equity * terms.maxRiskPct) / 100);
+    if (preview.stopLoss === null) {
+      refusal = { code: "stop_loss_required", message: "This account requires a stop loss on every order." };
+    } else if (preview.riskMoney !== null && preview.riskMoney > cap) {
+      refusal = {
+        code: "risk_per_trade_exceeded",
+        message: `Risk ${money(preview.riskMoney)} is over the per-trade cap ${money(cap)} (${terms.maxRiskPct} % of equity).`,
+      };
+    }
+  }
+  if (!refusal && margin > terms.freeMargin) {
+    refusal = {
+      code: "insufficient_margin",
+      message: `Needs ${money(margin)} of margin; ${money(Math.max(terms.freeMargin, 0))} is free.`,
+    };
+  }
+  return { margin, pipValue, refusal };
 }
