@@ -345,6 +345,31 @@ async function main() {
   await shot(page, "01b-history-start");
   await page.reload(); // the default zoom again for what follows
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+
+  // ---- indicators: SMA over the candles, RSI in its own pane, the same values as the server's ------
+  step = "indicators";
+  await page.getByTestId("indicator-menu").locator("summary").click();
+  await page.getByTestId("indicator-sma").check();
+  await page.getByTestId("indicator-rsi").check();
+  await page.waitForFunction(() => document.querySelector("[data-testid=price-chart]")?.dataset.indicators === "sma:20,rsi:14");
+  await page.waitForFunction(() => (document.querySelector("[data-testid=price-chart]")?.dataset.indicatorValues ?? "").includes("rsi@"));
+  await shot(page, "01c-indicators");
+  const shownValues = (await page.getByTestId("price-chart").getAttribute("data-indicator-values")).split(" ");
+  for (const entry of shownValues) {
+    const [, kind, time, value] = entry.match(/^(\w+)@(\d+)=(.+)$/);
+    const period = kind === "sma" ? 20 : 14;
+    const [status, served] = await rest(base, token, "GET", `price/indicators/?symbol=EURUSD&interval=1m&kind=${kind}&period=${period}&limit=1&to=${time}`);
+    assert.equal(status, 200, JSON.stringify(served));
+    assert.equal(served.data[0].time, Number(time), `${kind}: the same bar`);
+    // SMA is exact; RSI carries all history, so the server's page (ten periods of warm-up) and the
+    // chart (1,500 bars) agree to the warm-up's bound: 100 × e^-10 < 0.005 RSI points.
+    const tolerance = kind === "sma" ? 1e-8 : 0.005;
+    assert.ok(Math.abs(Number(served.data[0].value) - Number(value)) < tolerance, `${kind} ${value} vs the server's ${served.data[0].value}`);
+  }
+  await page.getByTestId("indicator-sma").uncheck();
+  await page.getByTestId("indicator-rsi").uncheck();
+  await page.waitForFunction(() => !document.querySelector("[data-testid=price-chart]")?.dataset.indicators);
+  await page.getByTestId("indicator-menu").locator("summary").click();
   await page.getByTestId("view-performance").click();
   await expectText(page.getByTestId("perf-total_trades"), "0", "trades before");
   await page.waitForFunction(() => document.querySelector("[data-testid=equity-chart]")?.dataset.lastEquity);
@@ -846,10 +871,14 @@ async function main() {
   const off = await ctxOff.newPage();
   openPages.push(off);
   let cut = false;
+  let refused = 0;
   const routed = [];
   // The page's WebSocket goes through Playwright so the test can drop it and refuse reconnects.
   await off.routeWebSocket(/\/ws\/trading\//, (ws) => {
-    if (cut) return void ws.close();
+    if (cut) {
+      refused += 1;
+      return void ws.close();
+    }
     ws.connectToServer();
     routed.push(ws);
   });
@@ -879,8 +908,13 @@ async function main() {
   const words = await off.evaluate(() => document.body.innerText);
   assert.ok(!/Failed to fetch|TypeError/.test(words), "no browser exception text on the page");
   await shot(off, "13b-offline");
-  cut = false;
+  // Reconnect now tries at once, not after the backoff (still cut: refused again).
+  const before = refused;
   await off.getByTestId("reconnect-now").click();
+  for (let i = 0; i < 20 && refused === before; i++) await off.waitForTimeout(50);
+  assert.ok(refused > before, "Reconnect now made an attempt at once");
+  cut = false;
+  await off.getByTestId("reconnect-now").click({ timeout: 3000 }).catch(() => {}); // may have reconnected by itself
   await off.getByTestId("offline-banner").waitFor({ state: "detached" });
   // After the reconnect every snapshot is refetched: the failed history loads, its error goes.
   await off.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);

@@ -19,6 +19,7 @@ from ..domain.bars import INTERVALS
 from ..domain.errors import UnknownSymbol
 from ..domain.instruments import get_instrument
 from ..market import worker_running
+from ..strategies import indicators
 from .fields import UnixOrISOTime, WholeNumber
 
 log = logging.getLogger(__name__)
@@ -144,3 +145,75 @@ def ohlc(request):
     if stale:
         body["stale"] = True
     return Response(body)
+
+
+class IndicatorQuery(serializers.Serializer):
+    symbol = serializers.CharField(max_length=20)
+    interval = serializers.ChoiceField(choices=list(INTERVALS), default="1h")
+    kind = serializers.ChoiceField(choices=list(indicators.KINDS))
+    period = WholeNumber(min_value=1, max_value=indicators.MAX_PERIOD, default=14)
+    limit = WholeNumber(min_value=1, max_value=MAX_BARS, default=200)
+    before = UnixOrISOTime(help_text="as price/ohlc/: values of the bars that open before this")
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("symbol", OpenApiTypes.STR, required=True, description="e.g. EURUSD"),
+        OpenApiParameter("interval", OpenApiTypes.STR, enum=list(INTERVALS), description="default 1h"),
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=list(indicators.KINDS), required=True),
+        OpenApiParameter("period", OpenApiTypes.INT, description=f"1..{indicators.MAX_PERIOD}, default 14"),
+        OpenApiParameter("limit", OpenApiTypes.INT, description=f"bars, 1..{MAX_BARS}, default 200"),
+        OpenApiParameter("before", OpenApiTypes.STR, description="UNIX seconds or ISO 8601, as price/ohlc/"),
+    ],
+    responses={
+        200: inline_serializer(
+            "Indicator",
+            {
+                "symbol": serializers.CharField(),
+                "interval": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "period": serializers.IntegerField(),
+                "data": inline_serializer(
+                    "IndicatorPoint",
+                    {
+                        "time": serializers.IntegerField(help_text="the bar's open, UNIX seconds"),
+                        "value": serializers.CharField(help_text="10 decimal places"),
+                    },
+                    many=True,
+                ),
+            },
+        )
+    },
+)
+@api_view(["GET"])
+def indicator(request):
+    """SMA, EMA, RSI or ATR over the stored bars price/ohlc/ serves (docs/strategies.md,
+    Indicators): one value per bar of the page, from the bar with enough history on, computed
+    with a warm-up of earlier bars so a page agrees with the whole history."""
+    query = IndicatorQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    try:
+        instrument = get_instrument(data["symbol"])
+    except UnknownSymbol:
+        return Response(
+            {"code": "unknown_symbol", "message": f"Unknown symbol {data['symbol'][:20]!r}."}, status=404
+        )
+    kind, period, limit = data["kind"], data["period"], data["limit"]
+    extra = indicators.warmup(kind, period)
+    bars, _ = load_bars(instrument.symbol, data["interval"], limit + extra, before=data.get("before"))
+    values = indicators.compute(kind, bars, period)
+    points = [
+        {"time": int(bar.time.timestamp()), "value": format(value, "f")}
+        for bar, value in list(zip(bars, values, strict=True))[-limit:]
+        if value is not None
+    ]
+    return Response(
+        {
+            "symbol": instrument.symbol,
+            "interval": data["interval"],
+            "kind": kind,
+            "period": period,
+            "data": points,
+        }
+    )

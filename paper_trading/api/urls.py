@@ -19,6 +19,7 @@ urlpatterns = [
     path("price/realtime/", views.realtime_price, name="price-realtime"),
     path("price/ticks/", views.manual_ticks, name="price-ticks"),
     path("price/ohlc/", market_views.ohlc, name="price-ohlc"),
+    path("price/indicators/", market_views.indicator, name="price-indicators"),
     path("providers/", views.providers, name="providers"),
     path("signals/webhook/<str:token>/", signal_views.signal_webhook, name="signal-webhook"),
     *router.urls,

@@ -325,6 +325,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/paper-trading/price/indicators/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description SMA, EMA, RSI or ATR over the stored bars price/ohlc/ serves (docs/strategies.md,
+         *     Indicators): one value per bar of the page, from the bar with enough history on, computed
+         *     with a warm-up of earlier bars so a page agrees with the whole history.
+         */
+        get: operations["paper_trading_price_indicators_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/paper-trading/price/ohlc/": {
         parameters: {
             query?: never;
@@ -1031,6 +1052,19 @@ export interface components {
             max_signal_age_s?: number;
             rate_limit_per_minute?: number;
             active?: boolean;
+        };
+        Indicator: {
+            symbol: string;
+            interval: string;
+            kind: string;
+            period: number;
+            data: components["schemas"]["IndicatorPoint"][];
+        };
+        IndicatorPoint: {
+            /** @description the bar's open, UNIX seconds */
+            time: number;
+            /** @description 10 decimal places */
+            value: string;
         };
         Instrument: {
             symbol: string;
@@ -4036,6 +4070,82 @@ export interface operations {
             };
             /** @description Refused by the trading rules */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No price, or the database or cache is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    paper_trading_price_indicators_retrieve: {
+        parameters: {
+            query: {
+                /** @description UNIX seconds or ISO 8601, as price/ohlc/ */
+                before?: string;
+                /** @description default 1h */
+                interval?: "15m" | "1d" | "1h" | "1m" | "1w" | "30m" | "4h" | "5m";
+                kind: "atr" | "ema" | "rsi" | "sma";
+                /** @description bars, 1..5000, default 200 */
+                limit?: number;
+                /** @description 1..500, default 14 */
+                period?: number;
+                /** @description e.g. EURUSD */
+                symbol: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Indicator"];
+                };
+            };
+            /** @description Invalid input (`validation_error`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials or a bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found, or not yours */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

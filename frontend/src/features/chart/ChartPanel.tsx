@@ -11,6 +11,7 @@ import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
 import { useOhlcHistory, useSymbolDecisions, useSymbolTrades } from "./api";
 import { INTERVALS, joinPages, type Interval, type LevelKind } from "./candles";
+import { parseIndicatorSettings, type IndicatorKind, type IndicatorSetting } from "./indicators";
 import { PriceChart } from "./PriceChart";
 
 const INTERVAL_OPTIONS = INTERVALS.map((i) => [i, i] as const);
@@ -34,11 +35,18 @@ interface Props {
 
 const NO_DECISIONS: Decision[] = [];
 const FIT_LEVELS_KEY = "chart:fitLevels";
+const INDICATORS_KEY = "chart:indicators";
 
 export function ChartPanel(props: Props) {
   const { account, instrument, interval, realtime, barLimit } = props;
   const ohlc = useOhlcHistory(instrument.symbol, interval, barLimit);
   const [fitLevels, setFitLevels] = useState(() => readSetting(FIT_LEVELS_KEY, "1") === "1");
+  const [indicators, setIndicators] = useState(() => parseIndicatorSettings(readSetting(INDICATORS_KEY, "")));
+  const changeIndicator = (kind: IndicatorKind, change: Partial<IndicatorSetting>) => {
+    const next = indicators.map((s) => (s.kind === kind ? { ...s, ...change } : s));
+    setIndicators(next);
+    writeSetting(INDICATORS_KEY, JSON.stringify(next));
+  };
   const history = useSymbolTrades(account, instrument.symbol);
   const journal = useSymbolDecisions(account, instrument.symbol);
   const preview = usePreviewLines(props.previewLines, instrument.symbol);
@@ -96,6 +104,37 @@ export function ChartPanel(props: Props) {
           />
           Fit SL/TP
         </label>
+        <details className="indicator-menu" data-testid="indicator-menu">
+          <summary>Indicators</summary>
+          <div className="indicator-list">
+            {indicators.map((s) => (
+              <div key={s.kind} className="indicator-row">
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={s.on}
+                    onChange={(e) => changeIndicator(s.kind, { on: e.target.checked })}
+                    data-testid={`indicator-${s.kind}`}
+                  />
+                  {s.kind.toUpperCase()}
+                </label>
+                <input
+                  className="num period"
+                  type="number"
+                  min={1}
+                  max={500}
+                  aria-label={`${s.kind.toUpperCase()} period`}
+                  value={s.period}
+                  onChange={(e) => {
+                    const period = Number(e.target.value);
+                    if (Number.isInteger(period) && period >= 1 && period <= 500) changeIndicator(s.kind, { period });
+                  }}
+                  data-testid={`indicator-${s.kind}-period`}
+                />
+              </div>
+            ))}
+          </div>
+        </details>
         <span className="history-state muted" data-testid="history-state" data-state={historyState}>
           {historyState === "paging" ? "Loading older bars…" : historyState === "end" && bars?.length ? "Start of history" : ""}
         </span>
@@ -122,6 +161,7 @@ export function ChartPanel(props: Props) {
         onNeedOlder={onNeedOlder}
         fitLevels={fitLevels}
         currency={props.accountCurrency}
+        indicators={indicators}
       />
       {bars && bars.length === 0 && (
         <div className="chart-empty">No bars stored for {instrument.symbol} yet: candles appear as prices arrive.</div>

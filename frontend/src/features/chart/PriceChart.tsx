@@ -16,7 +16,9 @@ import { quoteToAccountRate } from "../../lib/sizing";
 import { levelReadout, tradeLevels, type Candle, type Interval, type LevelKind, type TradeLevel } from "./candles";
 import { useChartRefs } from "./chart-refs";
 import { levelsInView, useCandleChart } from "./useCandleChart";
+import type { IndicatorSetting } from "./indicators";
 import { useDragHandles } from "./useDragHandles";
+import { useIndicators } from "./useIndicators";
 import { useLiveCandle } from "./useLiveCandle";
 import { usePriceLines, useTradeMarkers } from "./usePriceLines";
 
@@ -37,6 +39,8 @@ interface Props {
   fitLevels: boolean;
   /** The account's currency: the handles' money readout. */
   currency: string;
+  /** The indicator overlays switched on (SMA, EMA, RSI, ATR). */
+  indicators: IndicatorSetting[];
 }
 
 /** Fewer bars than this left of the view: the next older page is asked for. */
@@ -45,6 +49,7 @@ const PAGE_MARGIN = 50;
 export function PriceChart(props: Props) {
   const { instrument, interval, bars, trades, decisions, preview, realtime, onModify, onNeedOlder, fitLevels, currency } =
     props;
+  const { indicators } = props;
   const symbol = instrument.symbol;
   const digits = instrument.digits;
   const levels = tradeLevels(trades, symbol);
@@ -80,6 +85,7 @@ export function PriceChart(props: Props) {
   // Effects run in this order, as they did when they were one component's.
   useCandleChart(refs, { symbol, digits, writeLegend, onViewChange: placeHandles, onRemove: cancelPlacement });
   useLiveCandle(refs, { symbol, interval, bars, realtime, writeLegend, onPaint: placeHandles });
+  useIndicators(refs, { bars, settings: indicators, symbol, digits });
   useTradeMarkers(refs, { trades, decisions, symbol, interval, bars });
   usePriceLines(refs, { symbol, digits, levelsKey, previewKey, onDrawn: placeHandles });
 
