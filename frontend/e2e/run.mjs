@@ -205,6 +205,25 @@ async function tokenFor(base, username, password) {
   return token;
 }
 
+const AXE = fs.readFileSync(path.join(FRONTEND, "node_modules", "axe-core", "axe.min.js"), "utf8");
+const axeFindings = [];
+
+/** axe-core over the page as it stands (WCAG 2 A and AA rules); serious and critical findings fail the run. */
+async function axeCheck(page, screen) {
+  // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') rightly refuses inline scripts.
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const ran = [...result.passes, ...result.violations, ...result.incomplete].map((r) => r.id);
+  assert.ok(ran.includes("color-contrast"), `axe ${screen}: the contrast rule ran`);
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of bad) {
+    axeFindings.push(`${screen}: ${v.id} (${v.impact}) ${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(" ")}: ${v.nodes[0]?.failureSummary?.split("\n")[1] ?? ""}`);
+  }
+  log(`axe ${screen}: ${result.violations.length} findings, ${bad.length} serious or critical`);
+}
+
 async function expectText(locator, expected, what) {
   try {
     await locator.filter({ hasText: expected }).first().waitFor({ timeout: 10_000 });
@@ -305,6 +324,7 @@ async function main() {
   await page.goto(`${base}/`);
   await page.getByLabel("Username").waitFor();
   await shot(page, "01-sign-in");
+  await axeCheck(page, "01-sign-in");
   await page.getByLabel("Username").fill("trader");
   await page.getByLabel("Password").fill("wrong-password");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -588,6 +608,7 @@ async function main() {
   await page.getByTestId("tab-events").click();
   await expectText(page.getByTestId("event-row").first(), `#${tradeId} EURUSD TP1 hit`, "the event log's newest line");
   await shot(page, "07b-event-log");
+  await axeCheck(page, "07b-event-log");
   await page.getByTestId("tab-history").click();
   const historyRow = page.locator(`[data-testid=history] tr[data-trade-id="${tradeId}"]`);
   await historyRow.waitFor();
@@ -616,6 +637,7 @@ async function main() {
   );
   assert.ok(Number(await page.getByTestId("equity-chart").getAttribute("data-points")) >= 2);
   await shot(page, "08-performance");
+  await axeCheck(page, "08-performance");
 
   // ---- the second user saw none of it --------------------------------------------------------
   step = "isolation";
@@ -841,6 +863,7 @@ async function main() {
   await expectText(page.getByTestId("hook-attempt"), "201", "the accepted call in the attempt log");
   await expectText(page.getByTestId("hook-message"), '"source": "tv-e2e"', "the TradingView message");
   await shot(page, "12e-webhooks");
+  await axeCheck(page, "12e-webhooks");
   // Switch off, rotate and delete from the page: each takes effect on the URL at once.
   const postTo = (url, body) =>
     fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.status);
@@ -943,6 +966,7 @@ async function main() {
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 390 px`);
   await phone.evaluate(() => window.scrollTo(0, 0));
   await shot(phone, "13-phone");
+  await axeCheck(phone, "13-phone");
   await phone.getByTestId("ticket-submit").scrollIntoViewIfNeeded();
   await shot(phone, "14-phone-ticket");
 
@@ -966,6 +990,7 @@ async function main() {
   await docs.locator("#result_list").waitFor();
   await shot(docs, "17-admin");
   assert.deepEqual(cspViolations, [], "Content-Security-Policy violations");
+  assert.deepEqual(axeFindings, [], "axe-core: serious or critical accessibility findings");
 
   // ---- figures: first paint, long tasks with 5,000 candles at 20 ticks/s ----------------------------
   step = "figures";

@@ -81,7 +81,8 @@ export function PositionsPanel(props: Props) {
     <section className="panel positions" aria-label="Positions and orders">
       <TabButtons className="tabs" options={tabOptions} value={tab} onChange={setTab} />
       {actionError ? <ErrorBanner error={actionError} /> : null}
-      <div className="table-wrap" role="tabpanel">
+      {/* focusable: a scrollable region must be reachable by keyboard (tabpanel practice) */}
+      <div className="table-wrap" role="tabpanel" tabIndex={0} aria-label={tabs.find(([key]) => key === tab)?.[1]}>
         {tab === "open" && (
           <GridTable testId="open-positions" columns={OPEN_COLUMNS} empty={open.length === 0 && "No open positions."}>
             {open.map((trade) => (
