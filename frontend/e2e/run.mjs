@@ -779,6 +779,28 @@ async function main() {
   await page.getByTestId("tab-open").click();
 
   // ---- a webhook alert appears live; one click executes it (docs/signals.md) -----------------------
+  // ---- reverse a position, then close all, each behind a confirmation ------------------------------
+  step = "reverse and close all";
+  const [s1, t1] = await rest(base, traderToken, "POST", "trades/execute/", { pair: "EURUSD", order_type: "buy", lot_size: "0.10", stop_loss: "1.09500", account: accountA });
+  const [s2, t2] = await rest(base, traderToken, "POST", "trades/execute/", { pair: "EURUSD", order_type: "sell", lot_size: "0.20", stop_loss: "1.10800", account: accountA });
+  assert.equal(s1, 201, JSON.stringify(t1));
+  assert.equal(s2, 201, JSON.stringify(t2));
+  await page.getByTestId("tab-open").click();
+  await page.locator(`tr[data-trade-id="${t1.id}"]`).waitFor();
+  await page.getByTestId(`reverse-${t1.id}`).click();
+  await page.getByTestId("reverse-dialog").waitFor();
+  await shot(page, "12g-reverse-confirm");
+  await page.getByTestId("reverse-dialog-confirm").click();
+  await page.locator(`tr[data-trade-id="${t1.id}"]`).waitFor({ state: "detached" });
+  // The reversed trade: a sell of the same 0.10 lots, the buy's stop distance mirrored.
+  const sells = page.locator("[data-testid=open-positions] tr[data-trade-id]").filter({ hasText: "SELL" });
+  await sells.filter({ hasText: "0.10" }).first().waitFor();
+  await expectText(page.getByTestId("close-all"), "Close all (2)", "two positions open");
+  await page.getByTestId("close-all").click();
+  await page.getByTestId("close-all-dialog-confirm").click();
+  await page.getByTestId("open-positions").getByText("No open positions.").waitFor();
+  await shot(page, "12h-closed-all");
+
   step = "webhook signal";
   // Toasts left from earlier steps are closed, as a trader would before reaching under them.
   for (const close of await page.locator("[data-testid=toast] button").all()) await close.click().catch(() => {});

@@ -144,6 +144,12 @@ class CloseSerializer(StrictSerializer):
         return close_request(self.validated_data)
 
 
+class CloseAllSerializer(StrictSerializer):
+    # POST trades/close_all/: every open trade of `account` (default: the default one), or of `symbol` only.
+    account = ObjectId()
+    symbol = SymbolName(required=False)
+
+
 class AccountCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, default="Paper account")
     currency = serializers.ChoiceField(

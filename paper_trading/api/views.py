@@ -38,6 +38,7 @@ from ..services.accounts import (
     account_update,
 )
 from ..services.orders import order_cancel, order_place
+from ..services.positions import positions_close, trade_reverse
 from ..services.trades import trade_close, trade_modify
 from . import responses as r
 from . import serializers as s
@@ -242,6 +243,37 @@ class TradeViewSet(viewsets.GenericViewSet):
         selectors.trade_for(request.user, pk)
         data = _valid(s.CloseSerializer, request, optional=True)
         return Response(_render_trade(trade_close(user=request.user, trade_id=pk, request=data.to_request())))
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("Reversed", {"closed": r.Trade(), "opened": r.Trade()}),
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Close the open trade at market and open the opposite side with the lots it had open
+        (the stop at the same distance, no targets), in one transaction: 201 with both. 409
+        `not_open` for a trade not open; a refused open leaves the trade open."""
+        selectors.trade_for(request.user, pk)
+        closed, opened = trade_reverse(user=request.user, trade_id=pk)
+        market = CachedMarket()
+        body = {"closed": _render_trade(closed, market), "opened": _render_trade(opened, market)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.CloseAllSerializer,
+        responses=inline_serializer(
+            "ClosedAll", {"count": serializers.IntegerField(), "closed": r.Trade(many=True)}
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def close_all(self, request):
+        """Close every open trade of the account (`account`, default the default one), or of
+        `symbol` only, at market, oldest first, all or none: 200 with what was closed (an empty
+        list when nothing was open)."""
+        data = _valid(s.CloseAllSerializer, request, optional=True).validated_data
+        closed = positions_close(user=request.user, account_id=data.get("account"), symbol=data.get("symbol"))
+        market = CachedMarket()
+        return Response({"count": len(closed), "closed": [_render_trade(t, market) for t in closed]})
 
     @extend_schema(request=None, responses=r.Trade)
     @action(detail=True, methods=["post"])

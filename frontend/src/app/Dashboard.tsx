@@ -10,7 +10,7 @@ import { INTERVALS } from "../features/chart/candles";
 import { ChartPanel } from "../features/chart/ChartPanel";
 import { useFeed } from "../features/feed/api";
 import { FeedBadge } from "../features/feed/FeedBadge";
-import { useCancelTrade, useCloseTrade, useModifyTrade } from "../features/orders/api";
+import { useCancelTrade, useCloseAll, useCloseTrade, useModifyTrade, useReverseTrade } from "../features/orders/api";
 import { ModifyForm } from "../features/orders/ModifyForm";
 import { OrderTicket } from "../features/orders/OrderTicket";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
@@ -61,6 +61,8 @@ export function Dashboard({ user }: { user: User }) {
   const closeTrade = useCloseTrade();
   const cancelTrade = useCancelTrade();
   const dragModify = useModifyTrade();
+  const closeAll = useCloseAll();
+  const reverseTrade = useReverseTrade();
 
   const accountList = accounts.data?.results;
   const account = accountList?.find((a) => a.id === accountId) ?? accountList?.find((a) => a.is_default) ?? accountList?.[0];
@@ -186,6 +188,8 @@ export function Dashboard({ user }: { user: User }) {
             onSelectSymbol={chooseSymbol}
             close={closeTrade}
             cancel={cancelTrade}
+            closeAll={closeAll}
+            reverse={reverseTrade}
             ModifyForm={ModifyForm}
           />
         </main>

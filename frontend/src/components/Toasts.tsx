@@ -4,7 +4,7 @@ import { announcements, type Announcement } from "../lib/announcements";
 /** How long a toast stays (ms): fills and closes 6 s, refusals 12 s; a warning (margin call) until dismissed. */
 export const TOAST_MS = 6000;
 export const ERROR_TOAST_MS = 12_000;
-const MAX_SHOWN = 4;
+const MAX_SHOWN = 3;
 
 function useAnnouncements(): Announcement[] {
   return useSyncExternalStore(
@@ -13,7 +13,7 @@ function useAnnouncements(): Announcement[] {
   );
 }
 
-/** The newest announcements as toasts, bottom right; a profit, a loss or a refusal reads at a glance. */
+/** The newest announcements as toasts, bottom left (clear of the ticket and the positions' actions); a profit, a loss or a refusal reads at a glance. */
 export function Toasts() {
   const items = useAnnouncements();
   const [dismissed, setDismissed] = useState<Set<number>>(() => new Set());

@@ -9,7 +9,7 @@ import { refusal } from "../../lib/announcements";
 import { api, API } from "../../lib/api-client";
 import { accountKeys } from "../../lib/query-keys";
 import { tradeIntoCache } from "../../lib/trade-cache";
-import type { Trade } from "../../lib/types";
+import type { ClosedAll, Reversed, Trade } from "../../lib/types";
 import type { OrderRequest } from "./ticket";
 
 /** A trade mutation; a refusal is also announced (toast, event log) as `what` refused. */
@@ -48,4 +48,31 @@ export function useModifyTrade() {
   return useTradeMutation("Change", (vars: { id: number; changes: TradeChanges }) =>
     api.patch<Trade>(`${API}/trades/${vars.id}/`, vars.changes),
   );
+}
+
+/** POST trades/close_all/: every open trade of the account, or of one symbol, at market — all or none. */
+export function useCloseAll() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (vars: { account: number; symbol?: string }) => api.post<ClosedAll>(`${API}/trades/close_all/`, vars),
+    onSuccess: (body) => {
+      for (const trade of body.closed) tradeIntoCache(client, trade);
+      void client.invalidateQueries({ queryKey: accountKeys.all });
+    },
+    onError: (error) => void tell(refusal("Close all", error)),
+  });
+}
+
+/** POST trades/{id}/reverse/: close at market and open the other side with the same lots, at once. */
+export function useReverseTrade() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (vars: { id: number }) => api.post<Reversed>(`${API}/trades/${vars.id}/reverse/`),
+    onSuccess: (body) => {
+      tradeIntoCache(client, body.closed);
+      tradeIntoCache(client, body.opened);
+      void client.invalidateQueries({ queryKey: accountKeys.all });
+    },
+    onError: (error) => void tell(refusal("Reverse", error)),
+  });
 }

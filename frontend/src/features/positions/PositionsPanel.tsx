@@ -1,4 +1,5 @@
 import { memo, useState, type ComponentType } from "react";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { ErrorBanner } from "../../components/FieldError";
 import { EventLog } from "../../components/Toasts";
 import { ACTIONS, figures, GridTable, PipsPnlCells } from "../../components/GridTable";
@@ -32,6 +33,8 @@ interface Props {
   onSelectSymbol: (symbol: string) => void;
   close: TradeAction<{ id: number; lots?: string }>;
   cancel: TradeAction<{ id: number }>;
+  closeAll: TradeAction<{ account: number; symbol?: string }>;
+  reverse: TradeAction<{ id: number }>;
   ModifyForm: ModifyFormComponent;
 }
 
@@ -60,10 +63,14 @@ const digitsOf = (instruments: Map<string, Instrument>, symbol: string) => instr
 
 export function PositionsPanel(props: Props) {
   const { account, accountCurrency, instruments, open, pending, onSelectSymbol, close, cancel, ModifyForm } = props;
+  const { closeAll, reverse } = props;
   const [tab, setTab] = useState<Tab>("open");
+  // What waits for a confirmation: close all (of a symbol, or every one) or reversing a trade.
+  const [confirm, setConfirm] = useState<{ kind: "all"; symbol?: string } | { kind: "reverse"; trade: Trade } | null>(null);
+  const symbolsOpen = [...new Set(open.map((t) => t.symbol))];
   const [filters, setFilters] = useState<HistoryFilters>({ status: "closed", symbol: "", days: "30" });
   const history = useHistory(tab === "history" ? account : undefined, filters);
-  const actionError = close.error ?? cancel.error;
+  const actionError = close.error ?? cancel.error ?? closeAll.error ?? reverse.error;
   const tabs: [Tab, string, number | undefined][] = [
     ["open", "Positions", open.length],
     ["pending", "Orders", pending.length],
@@ -83,6 +90,62 @@ export function PositionsPanel(props: Props) {
       {actionError ? <ErrorBanner error={actionError} /> : null}
       {/* focusable: a scrollable region must be reachable by keyboard (tabpanel practice) */}
       <div className="table-wrap" role="tabpanel" tabIndex={0} aria-label={tabs.find(([key]) => key === tab)?.[1]}>
+        {tab === "open" && open.length > 0 && (
+          <div className="bulk-actions" data-testid="bulk-actions">
+            {symbolsOpen.length > 1 &&
+              symbolsOpen.map((symbol) => (
+                <button
+                  key={symbol}
+                  type="button"
+                  className="btn ghost"
+                  onClick={() => setConfirm({ kind: "all", symbol })}
+                  data-testid={`close-symbol-${symbol}`}
+                >
+                  Close {symbol} ({open.filter((t) => t.symbol === symbol).length})
+                </button>
+              ))}
+            <button type="button" className="btn ghost danger-text" onClick={() => setConfirm({ kind: "all" })} data-testid="close-all">
+              Close all ({open.length})
+            </button>
+          </div>
+        )}
+        {confirm?.kind === "all" && (
+          <ConfirmDialog
+            title={confirm.symbol ? `Close every ${confirm.symbol} position?` : "Close every open position?"}
+            confirmLabel={confirm.symbol ? `Close ${confirm.symbol}` : "Close all"}
+            pending={closeAll.isPending}
+            onCancel={() => setConfirm(null)}
+            onConfirm={() => {
+              closeAll.mutate({ account, ...(confirm.symbol ? { symbol: confirm.symbol } : {}) });
+              setConfirm(null);
+            }}
+            testId="close-all-dialog"
+          >
+            <p>
+              {(confirm.symbol ? open.filter((t) => t.symbol === confirm.symbol) : open).length} positions are closed at
+              market, oldest first; if one cannot be closed (no price), none is.
+            </p>
+          </ConfirmDialog>
+        )}
+        {confirm?.kind === "reverse" && (
+          <ConfirmDialog
+            title={`Reverse #${confirm.trade.id} ${confirm.trade.symbol}?`}
+            confirmLabel="Reverse"
+            pending={reverse.isPending}
+            onCancel={() => setConfirm(null)}
+            onConfirm={() => {
+              reverse.mutate({ id: confirm.trade.id });
+              setConfirm(null);
+            }}
+            testId="reverse-dialog"
+          >
+            <p>
+              The {confirm.trade.order_type} of {confirm.trade.lot_size} lots is closed at market and a{" "}
+              {confirm.trade.order_type === "buy" ? "sell" : "buy"} of the same lots opened, with the stop at the same
+              distance and no targets.
+            </p>
+          </ConfirmDialog>
+        )}
         {tab === "open" && (
           <GridTable testId="open-positions" columns={OPEN_COLUMNS} empty={open.length === 0 && "No open positions."}>
             {open.map((trade) => (
@@ -93,6 +156,7 @@ export function PositionsPanel(props: Props) {
                 accountCurrency={accountCurrency}
                 onSelectSymbol={onSelectSymbol}
                 onClose={(lots) => close.mutate({ id: trade.id, lots })}
+                onReverse={() => setConfirm({ kind: "reverse", trade })}
                 busy={close.isPending}
                 ModifyForm={ModifyForm}
               />
@@ -251,13 +315,14 @@ interface RowProps {
   accountCurrency: string;
   onSelectSymbol: (symbol: string) => void;
   onClose: (lots?: string) => void;
+  onReverse: () => void;
   busy: boolean;
   ModifyForm: ModifyFormComponent;
 }
 
 /** One open trade; re-renders on its own symbol's ticks only. */
 const OpenRow = memo(function OpenRow(props: RowProps) {
-  const { trade, instrument, accountCurrency, onSelectSymbol, onClose, busy, ModifyForm } = props;
+  const { trade, instrument, accountCurrency, onSelectSymbol, onClose, onReverse, busy, ModifyForm } = props;
   const d = instrument?.digits ?? 5;
   const quote = useQuote(trade.symbol);
   const live =
@@ -296,6 +361,17 @@ const OpenRow = memo(function OpenRow(props: RowProps) {
         <td className="actions">
           <button type="button" className="btn ghost" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
             Modify
+          </button>
+          <button
+            type="button"
+            className="btn ghost"
+            onClick={onReverse}
+            disabled={busy}
+            aria-label={`Reverse #${trade.id} ${trade.symbol}`}
+            title="Reverse: close and open the other side"
+            data-testid={`reverse-${trade.id}`}
+          >
+            ⇄
           </button>
           <button
             type="button"
