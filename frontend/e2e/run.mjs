@@ -369,6 +369,7 @@ async function main() {
   // ---- indicators: SMA over the candles, RSI in its own pane, the same values as the server's ------
   step = "indicators";
   await page.getByTestId("indicator-menu").locator("summary").click();
+
   await page.getByTestId("indicator-sma").check();
   await page.getByTestId("indicator-rsi").check();
   await page.waitForFunction(() => document.querySelector("[data-testid=price-chart]")?.dataset.indicators === "sma:20,rsi:14");
@@ -390,6 +391,24 @@ async function main() {
   await page.getByTestId("indicator-rsi").uncheck();
   await page.waitForFunction(() => !document.querySelector("[data-testid=price-chart]")?.dataset.indicators);
   await page.getByTestId("indicator-menu").locator("summary").click();
+
+  // ---- a horizontal line: drawn with a click, kept over a reload, removed -----------------------------
+  step = "horizontal line";
+  await page.getByTestId("lines-menu").locator("summary").click();
+  await page.getByTestId("draw-line").click();
+  const lineBox = await page.getByTestId("price-chart").boundingBox();
+  await page.mouse.click(lineBox.x + lineBox.width / 3, lineBox.y + lineBox.height * 0.3);
+  await page.waitForFunction(() => /^\d+\.\d{5}$/.test(document.querySelector("[data-testid=price-chart]")?.dataset.hlines ?? ""));
+  const drawnAt = await page.getByTestId("price-chart").getAttribute("data-hlines");
+  await expectText(page.getByTestId("hline"), drawnAt, "the line's price in the list");
+  await shot(page, "01d-horizontal-line");
+  await page.reload();
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=price-chart]")?.dataset.candles) > 0);
+  assert.equal(await page.getByTestId("price-chart").getAttribute("data-hlines"), drawnAt, "the line survives a reload");
+  await page.getByTestId("lines-menu").locator("summary").click();
+  await page.getByRole("button", { name: `Remove the line at ${drawnAt}` }).click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=price-chart]")?.dataset.hlines === "");
+  await page.getByTestId("lines-menu").locator("summary").click();
   await page.getByTestId("view-performance").click();
   await expectText(page.getByTestId("perf-total_trades"), "0", "trades before");
   await page.waitForFunction(() => document.querySelector("[data-testid=equity-chart]")?.dataset.lastEquity);

@@ -246,7 +246,7 @@ class TradeViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("Reversed", {"closed": r.Trade(), "opened": r.Trade()}),
+        responses={201: inline_serializer("Reversed", {"closed": r.Trade(), "opened": r.Trade()})},
     )
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):

@@ -11,6 +11,7 @@ import type { Decision, Instrument, Trade } from "../../lib/types";
 import type { WsClient } from "../../lib/ws-client";
 import { useOhlcHistory, useSymbolDecisions, useSymbolTrades } from "./api";
 import { INTERVALS, joinPages, type Interval, type LevelKind } from "./candles";
+import { addLine, readLines, removeLine } from "./hlines";
 import { parseIndicatorSettings, type IndicatorKind, type IndicatorSetting } from "./indicators";
 import { PriceChart } from "./PriceChart";
 
@@ -42,6 +43,19 @@ export function ChartPanel(props: Props) {
   const ohlc = useOhlcHistory(instrument.symbol, interval, barLimit);
   const [fitLevels, setFitLevels] = useState(() => readSetting(FIT_LEVELS_KEY, "1") === "1");
   const [indicators, setIndicators] = useState(() => parseIndicatorSettings(readSetting(INDICATORS_KEY, "")));
+  const [hlines, setHlines] = useState<{ symbol: string; lines: number[] }>(() => ({
+    symbol: instrument.symbol,
+    lines: readLines(instrument.symbol),
+  }));
+  if (hlines.symbol !== instrument.symbol) setHlines({ symbol: instrument.symbol, lines: readLines(instrument.symbol) });
+  const [drawing, setDrawing] = useState(false);
+  const drawAt = useCallback(
+    (price: number) => {
+      setHlines({ symbol: instrument.symbol, lines: addLine(instrument.symbol, price, instrument.digits) });
+      setDrawing(false);
+    },
+    [instrument.symbol, instrument.digits],
+  );
   const changeIndicator = (kind: IndicatorKind, change: Partial<IndicatorSetting>) => {
     const next = indicators.map((s) => (s.kind === kind ? { ...s, ...change } : s));
     setIndicators(next);
@@ -135,6 +149,33 @@ export function ChartPanel(props: Props) {
             ))}
           </div>
         </details>
+        <details className="indicator-menu" data-testid="lines-menu">
+          <summary>Lines{hlines.lines.length ? ` (${hlines.lines.length})` : ""}</summary>
+          <div className="indicator-list">
+            <button
+              type="button"
+              className={`btn ghost${drawing ? " active" : ""}`}
+              aria-pressed={drawing}
+              onClick={() => setDrawing((d) => !d)}
+              data-testid="draw-line"
+            >
+              {drawing ? "Click the chart…" : "Draw a line"}
+            </button>
+            {hlines.lines.map((price) => (
+              <div key={price} className="indicator-row" data-testid="hline">
+                <span className="num">{formatPrice(price, instrument.digits)}</span>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Remove the line at ${formatPrice(price, instrument.digits)}`}
+                  onClick={() => setHlines({ symbol: instrument.symbol, lines: removeLine(instrument.symbol, price) })}
+                >
+                  ×
+                </button>
+              </div>
+            ))}
+          </div>
+        </details>
         <span className="history-state muted" data-testid="history-state" data-state={historyState}>
           {historyState === "paging" ? "Loading older bars…" : historyState === "end" && bars?.length ? "Start of history" : ""}
         </span>
@@ -162,6 +203,9 @@ export function ChartPanel(props: Props) {
         fitLevels={fitLevels}
         currency={props.accountCurrency}
         indicators={indicators}
+        hlines={hlines.lines}
+        drawing={drawing}
+        onDrawAt={drawAt}
       />
       {bars && bars.length === 0 && (
         <div className="chart-empty">No bars stored for {instrument.symbol} yet: candles appear as prices arrive.</div>

@@ -18,6 +18,7 @@ import { useChartRefs } from "./chart-refs";
 import { levelsInView, useCandleChart } from "./useCandleChart";
 import type { IndicatorSetting } from "./indicators";
 import { useDragHandles } from "./useDragHandles";
+import { useHorizontalLines } from "./useHorizontalLines";
 import { useIndicators } from "./useIndicators";
 import { useLiveCandle } from "./useLiveCandle";
 import { usePriceLines, useTradeMarkers } from "./usePriceLines";
@@ -41,6 +42,10 @@ interface Props {
   currency: string;
   /** The indicator overlays switched on (SMA, EMA, RSI, ATR). */
   indicators: IndicatorSetting[];
+  /** The trader's horizontal lines on this symbol, and whether a click draws a new one. */
+  hlines: number[];
+  drawing: boolean;
+  onDrawAt: (price: number) => void;
 }
 
 /** Fewer bars than this left of the view: the next older page is asked for. */
@@ -49,7 +54,7 @@ const PAGE_MARGIN = 50;
 export function PriceChart(props: Props) {
   const { instrument, interval, bars, trades, decisions, preview, realtime, onModify, onNeedOlder, fitLevels, currency } =
     props;
-  const { indicators } = props;
+  const { indicators, hlines, drawing, onDrawAt } = props;
   const symbol = instrument.symbol;
   const digits = instrument.digits;
   const levels = tradeLevels(trades, symbol);
@@ -86,6 +91,7 @@ export function PriceChart(props: Props) {
   useCandleChart(refs, { symbol, digits, writeLegend, onViewChange: placeHandles, onRemove: cancelPlacement });
   useLiveCandle(refs, { symbol, interval, bars, realtime, writeLegend, onPaint: placeHandles });
   useIndicators(refs, { bars, settings: indicators, symbol, digits });
+  useHorizontalLines(refs, { symbol, digits, lines: hlines, drawing, onDrawAt });
   useTradeMarkers(refs, { trades, decisions, symbol, interval, bars });
   usePriceLines(refs, { symbol, digits, levelsKey, previewKey, onDrawn: placeHandles });
 
@@ -114,7 +120,12 @@ export function PriceChart(props: Props) {
   return (
     <div className="chart-frame">
       <div className="chart-legend num" ref={refs.legend} aria-live="off" />
-      <div className="chart-canvas" ref={refs.container} data-testid="price-chart" data-candles="0" />
+      <div
+        className={`chart-canvas${drawing ? " drawing" : ""}`}
+        ref={refs.container}
+        data-testid="price-chart"
+        data-candles="0"
+      />
       {preview.length > 0 && (
         <div className="preview-chip num" data-testid="order-preview" aria-label="Order preview, not sent">
           <span className="tag">Preview</span>
