@@ -64,6 +64,22 @@ def _row_values(bar: Bar) -> tuple:
     )
 
 
+def _price_row(symbol: str, interval: str, moment: datetime, values: tuple, source: str) -> PriceCache:
+    """A PriceCache row from `_row_values` (open, high, low, close, volume)."""
+    open_, high, low, close, volume = values
+    return PriceCache(
+        symbol=symbol,
+        interval=interval,
+        time=moment,
+        open=open_,
+        high=high,
+        low=low,
+        close=close,
+        volume=volume,
+        source=source,
+    )
+
+
 def upsert_bars(symbol: str, interval: str, bars: Iterable[Bar], source: str) -> tuple[int, int]:
     """Insert or update bars on (symbol, interval, time); returns (created, updated).
 
@@ -100,19 +116,7 @@ def _upsert_chunk(symbol: str, interval: str, chunk: list[tuple[datetime, Bar]],
             if old is not None and tuple(old[:5]) == values and old[5] == source:
                 continue
             created += old is None
-            rows.append(
-                PriceCache(
-                    symbol=symbol,
-                    interval=interval,
-                    time=moment,
-                    open=values[0],
-                    high=values[1],
-                    low=values[2],
-                    close=values[3],
-                    volume=values[4],
-                    source=source,
-                )
-            )
+            rows.append(_price_row(symbol, interval, moment, values, source))
         if rows:
             # A true upsert: a row another process inserted meanwhile is updated, not a conflict.
             PriceCache.objects.bulk_create(
@@ -175,17 +179,7 @@ def backfill_history(
                 instrument, end=end, end_price=instrument.start_price, count=count, seed=seed
             )
             rows = [
-                PriceCache(
-                    symbol=instrument.symbol,
-                    interval=interval,
-                    time=bar.time,
-                    open=bar.open,
-                    high=bar.high,
-                    low=bar.low,
-                    close=bar.close,
-                    volume=bar.volume,
-                    source=SIM_HISTORY_SOURCE,
-                )
+                _price_row(instrument.symbol, interval, bar.time, _row_values(bar), SIM_HISTORY_SOURCE)
                 for interval, bars in series.items()
                 for bar in bars
             ]
