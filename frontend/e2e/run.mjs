@@ -224,6 +224,23 @@ async function axeCheck(page, screen) {
   log(`axe ${screen}: ${result.violations.length} findings, ${bad.length} serious or critical`);
 }
 
+/** PATCH trades/{id}/ from the page itself: its session cookie and CSRF token, as the dashboard sends it. */
+function patchInPage(page, base, id, body) {
+  return page.evaluate(
+    ([base, id, body]) =>
+      fetch(`${base}/api/paper-trading/trades/${id}/`, {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "",
+        },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
+    [base, id, body],
+  );
+}
+
 async function expectText(locator, expected, what) {
   try {
     await locator.filter({ hasText: expected }).first().waitFor({ timeout: 10_000 });
@@ -507,19 +524,7 @@ async function main() {
   await expectText(page.getByTestId("account-equity"), "10,010.00", "account equity");
   await shot(page, "04-position");
   // A far target stretches the price scale by default; with "Fit SL/TP" off it stays off-screen.
-  await page.evaluate(
-    ([base, id]) =>
-      fetch(`${base}/api/paper-trading/trades/${id}/`, {
-        method: "PATCH",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "",
-        },
-        body: JSON.stringify({ take_profit_2: "1.30000" }),
-      }).then((r) => r.status),
-    [base, tradeId],
-  ).then((status) => assert.equal(status, 200, "far TP2 set"));
+  assert.equal(await patchInPage(page, base, tradeId, { take_profit_2: "1.30000" }), 200, "far TP2 set");
   const farHandle = page.getByTestId(`handle-${tradeId}-take_profit_2`);
   await farHandle.waitFor();
   await shot(page, "04b-fit-levels-on");
@@ -528,19 +533,7 @@ async function main() {
   await shot(page, "04c-fit-levels-off");
   await page.getByTestId("fit-levels").check();
   await farHandle.waitFor();
-  await page.evaluate(
-    ([base, id]) =>
-      fetch(`${base}/api/paper-trading/trades/${id}/`, {
-        method: "PATCH",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? "",
-        },
-        body: JSON.stringify({ take_profit_2: null }),
-      }).then((r) => r.status),
-    [base, tradeId],
-  ).then((status) => assert.equal(status, 200, "far TP2 removed"));
+  assert.equal(await patchInPage(page, base, tradeId, { take_profit_2: null }), 200, "far TP2 removed");
   await farHandle.waitFor({ state: "detached" });
 
   // ---- drag the TP line from 1.10300 towards 1.10200 --------------------------------------------

@@ -16,8 +16,8 @@ import { OrderTicket } from "../features/orders/OrderTicket";
 import { useOpenPositions, usePendingOrders } from "../features/positions/api";
 import { PositionsPanel } from "../features/positions/PositionsPanel";
 import { SignalsPanel } from "../features/signals/SignalsPanel";
-import { setSoundEnabled, soundEnabled } from "../lib/alerts-out";
-import { readSetting, writeSetting } from "../lib/local-settings";
+import { SOUND_KEY } from "../lib/alerts-out";
+import { readSetting, useFlagSetting, writeSetting } from "../lib/local-settings";
 import { PreviewLinesStore } from "../lib/preview-lines";
 import { useConnectionState, useLiveQuotes, useRealtime } from "../lib/realtime";
 import type { Trade, User } from "../lib/types";
@@ -209,16 +209,13 @@ export function Dashboard({ user }: { user: User }) {
 
 /** Sound on events (off by default): a short tone per announcement (lib/alerts-out.ts). */
 function SoundToggle() {
-  const [on, setOn] = useState(soundEnabled);
+  const [on, setOn] = useFlagSetting(SOUND_KEY, false);
   return (
     <label className="check sound-toggle" title="A short tone when a trade fills or closes, or an order is refused">
       <input
         type="checkbox"
         checked={on}
-        onChange={(e) => {
-          setOn(e.target.checked);
-          setSoundEnabled(e.target.checked);
-        }}
+        onChange={(e) => setOn(e.target.checked)}
         data-testid="sound-toggle"
       />
       Sound

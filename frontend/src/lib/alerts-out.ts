@@ -2,17 +2,18 @@
  * The two ways an announcement reaches a trader who is not looking: a short tone (off unless
  * the "Sound" setting is on) and a flashing tab title while the tab is hidden.
  */
-import { readSetting, writeSetting } from "./local-settings";
+import { readFlag, writeFlag } from "./local-settings";
 import { announcements, type Announcement, type Draft, type Tone } from "./announcements";
 
-const SOUND_KEY = "sound";
+/** The "Sound" setting (off by default): the top bar's toggle writes it, `tell` reads it. */
+export const SOUND_KEY = "sound";
 
 export function soundEnabled(): boolean {
-  return readSetting(SOUND_KEY, "0") === "1";
+  return readFlag(SOUND_KEY, false);
 }
 
 export function setSoundEnabled(on: boolean): void {
-  writeSetting(SOUND_KEY, on ? "1" : "0");
+  writeFlag(SOUND_KEY, on);
 }
 
 /** Pitch per tone: a win rises, a loss falls, a warning is low. */

@@ -3,7 +3,7 @@ import { ErrorBanner } from "../../components/FieldError";
 import { LabelledSelect } from "../../components/LabelledSelect";
 import { RadioButtons } from "../../components/RadioButtons";
 import { formatPrice } from "../../lib/format";
-import { readSetting, writeSetting } from "../../lib/local-settings";
+import { readSetting, useFlagSetting, writeSetting } from "../../lib/local-settings";
 import { usePreviewLines, type PreviewLinesStore } from "../../lib/preview-lines";
 import { useQuote } from "../../lib/quotes";
 import { usePriceState } from "../../lib/realtime";
@@ -41,7 +41,7 @@ const INDICATORS_KEY = "chart:indicators";
 export function ChartPanel(props: Props) {
   const { account, instrument, interval, realtime, barLimit } = props;
   const ohlc = useOhlcHistory(instrument.symbol, interval, barLimit);
-  const [fitLevels, setFitLevels] = useState(() => readSetting(FIT_LEVELS_KEY, "1") === "1");
+  const [fitLevels, setFitLevels] = useFlagSetting(FIT_LEVELS_KEY, true);
   const [indicators, setIndicators] = useState(() => parseIndicatorSettings(readSetting(INDICATORS_KEY, "")));
   const [hlines, setHlines] = useState<{ symbol: string; lines: number[] }>(() => ({
     symbol: instrument.symbol,
@@ -110,10 +110,7 @@ export function ChartPanel(props: Props) {
           <input
             type="checkbox"
             checked={fitLevels}
-            onChange={(e) => {
-              setFitLevels(e.target.checked);
-              writeSetting(FIT_LEVELS_KEY, e.target.checked ? "1" : "0");
-            }}
+            onChange={(e) => setFitLevels(e.target.checked)}
             data-testid="fit-levels"
           />
           Fit SL/TP

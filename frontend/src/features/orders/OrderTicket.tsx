@@ -8,7 +8,7 @@ import { liveAccount } from "../../lib/live-account";
 import { useLiveUnrealized } from "../../lib/live-pnl";
 import type { PreviewLinesStore } from "../../lib/preview-lines";
 import { quoteStore, UI_REFRESH_MS, useQuotes } from "../../lib/quotes";
-import { readSetting, writeSetting } from "../../lib/local-settings";
+import { useFlagSetting } from "../../lib/local-settings";
 import { useConnectionState, useLiveQuotes, usePriceState } from "../../lib/realtime";
 import type { ConnectionState } from "../../lib/ws-client";
 import { conversionSymbols, quoteToAccountRate } from "../../lib/sizing";
@@ -120,7 +120,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
   });
   const blocked = sendBlockedReason({ connection, priceState, symbol: instrument.symbol }) ?? costs.refusal?.message ?? null;
   const canSend = Object.keys(preview.errors).length === 0 && preview.lots !== null && !send.isPending && !blocked;
-  const [oneKey, setOneKey] = useState(() => readSetting(ONE_KEY, "0") === "1");
+  const [oneKey, setOneKey] = useFlagSetting(ONE_KEY, false);
   const digits = instrument.digits;
   // Any change to the inputs makes the last refusal stale: it goes.
   const change: typeof dispatch = (action) => {
@@ -369,10 +369,7 @@ export function OrderTicket({ instrument, account: accountRow, openTrades, instr
           <input
             type="checkbox"
             checked={oneKey}
-            onChange={(e) => {
-              setOneKey(e.target.checked);
-              writeSetting(ONE_KEY, e.target.checked ? "1" : "0");
-            }}
+            onChange={(e) => setOneKey(e.target.checked)}
             data-testid="one-key"
           />
           One-key trading (Enter sends)
