@@ -140,13 +140,17 @@ def roll_into_stored(symbol: str, bar: Bar, source: str, intervals: Iterable[str
                 .filter(symbol=symbol, interval=interval, time=start)
                 .first()
             )
-            if row is None:
-                merged = Bar(start, bar.open, bar.high, bar.low, bar.close, bar.volume)
-            else:
-                merged = merge(
-                    [_bar((row.time, row.open, row.high, row.low, row.close, row.volume)), bar], interval
-                )[0]
-            upsert_bars(symbol, interval, [merged], source)
+            if row is None:  # the bucket's first minute: a new row (an upsert, should one appear meanwhile)
+                upsert_bars(
+                    symbol, interval, [Bar(start, bar.open, bar.high, bar.low, bar.close, bar.volume)], source
+                )
+                continue
+            stored = _bar((row.time, row.open, row.high, row.low, row.close, row.volume))
+            row.open, row.high, row.low, row.close, row.volume = _row_values(
+                merge([stored, bar], interval)[0]
+            )
+            row.source = source
+            row.save(update_fields=["open", "high", "low", "close", "volume", "source", "updated_at"])
 
 
 def stored_intervals(symbol: str) -> list[str]:

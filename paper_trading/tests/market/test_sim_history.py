@@ -115,6 +115,27 @@ def test_a_closed_minute_reaches_the_coarser_stored_intervals():
     # Intervals with no rows of their own (5m, 15m, ...) roll up from 1m when read: none written.
     assert not PriceCache.objects.filter(symbol="EURUSD", interval="5m").exists()
     assert PriceCache.objects.get(symbol="EURUSD", interval="1m", time=minute.time).close == D("1.10060")
+    # The first minute of the next hour opens that hour's row with its own figures.
+    eleven = Bar(
+        datetime(2026, 3, 10, 11, 0, tzinfo=UTC),
+        D("1.10060"),
+        D("1.10080"),
+        D("1.10050"),
+        D("1.10070"),
+        D(58),
+    )
+    worker.store_bar("EURUSD", eleven, "sim")
+    new_hour = PriceCache.objects.get(symbol="EURUSD", interval="1h", time=eleven.time)
+    assert (new_hour.open, new_hour.high, new_hour.low, new_hour.close, new_hour.volume) == (
+        D("1.10060"),
+        D("1.10080"),
+        D("1.10050"),
+        D("1.10070"),
+        D(58),
+    )
+    assert PriceCache.objects.get(symbol="EURUSD", interval="4h", time=four.time).volume == D(
+        9113
+    )  # 9055 + 58
 
 
 @pytest.mark.django_db(transaction=True)
