@@ -128,3 +128,13 @@ def test_a_refused_open_undoes_the_close(api, account, eurusd):
     assert response.status_code == 422 and response.json()["code"] == "stop_loss_required"
     assert PaperTrade.objects.get(pk=buy["id"]).status == "open"
     assert PaperTrade.objects.count() == 1
+
+
+def test_anonymous_clients_can_neither_close_all_nor_reverse(account, eurusd, api):
+    from rest_framework.test import APIClient
+
+    buy = opened(api, stop_loss="1.09500")
+    anonymous = APIClient()
+    assert anonymous.post(url("trades/close_all/"), {}, format="json").status_code == 401
+    assert anonymous.post(url(f"trades/{buy['id']}/reverse/")).status_code == 401
+    assert PaperTrade.objects.get(pk=buy["id"]).status == "open"
